@@ -1,0 +1,73 @@
+"""Create the demo tenant, a login for every role and two engagements; safe to run again."""
+
+import secrets
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from accounts.models import Membership, Tenant, User
+from bpo_transition.errors import DomainError
+
+DEMO_USERS = [
+    # username, first, last, tenant role, superuser
+    ("admin", "Alex", "Admin", Membership.Role.ADMIN, True),
+    ("pmo", "Priya", "Mehta", Membership.Role.PMO, False),
+    ("client.lead", "Claire", "Lund", Membership.Role.MEMBER, False),
+    ("provider.lead", "Paolo", "Reyes", Membership.Role.MEMBER, False),
+    ("provider.b", "Bea", "Okafor", Membership.Role.MEMBER, False),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo tenant with a user per role. Existing users keep their passwords."
+
+    def handle(self, *args, **options):
+        try:
+            created = self._load()
+        except DomainError as refused:
+            raise CommandError(refused.message) from refused
+        if created:
+            lines = [f"  {username:<15} {password}" for username, password in created]
+            credentials_file = Path(settings.DEMO_CREDENTIALS_FILE)
+            credentials_file.parent.mkdir(parents=True, exist_ok=True)
+            credentials_file.write_text("\n".join(lines) + "\n")
+            credentials_file.chmod(0o600)
+            self.stdout.write("Demo logins (shown once; also kept in var/demo-logins.txt):")
+            self.stdout.write("\n".join(lines))
+        else:
+            self.stdout.write("Demo data already loaded; passwords unchanged.")
+
+    @transaction.atomic
+    def _load(self) -> list[tuple[str, str]]:
+        tenant, _ = Tenant.objects.get_or_create(
+            slug="demo", defaults={"name": "Acme Customer Care"}
+        )
+        created = []
+        users = {}
+        for username, first, last, role, superuser in DEMO_USERS:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                password = secrets.token_urlsafe(12)
+                user = User.objects.create_user(
+                    username=username,
+                    password=password,
+                    first_name=first,
+                    last_name=last,
+                    email=f"{username}@demo.invalid",
+                    is_staff=superuser,
+                    is_superuser=superuser,
+                )
+                created.append((username, password))
+            Membership.objects.get_or_create(user=user, tenant=tenant, defaults={"role": role})
+            users[username] = user
+        # A provider lead who also works for a second client: the tenant switcher has a use.
+        other, _ = Tenant.objects.get_or_create(slug="globex", defaults={"name": "Globex Retail"})
+        Membership.objects.get_or_create(
+            user=users["provider.lead"], tenant=other, defaults={"role": Membership.Role.MEMBER}
+        )
+        Membership.objects.get_or_create(
+            user=users["admin"], tenant=other, defaults={"role": Membership.Role.ADMIN}
+        )
+        return created

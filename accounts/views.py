@@ -1,0 +1,56 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts import services
+from accounts.forms import TenantSwitchForm, ThrottledLoginForm
+from bpo_transition.errors import NotFound
+from bpo_transition.tenancy import ActiveTenantMiddleware
+
+
+class LoginView(auth_views.LoginView):
+    form_class = ThrottledLoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.locked_out:
+            response.status_code = 429
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    if request.tenant is None:
+        return render(request, "accounts/no_tenant.html", status=403)
+    from engagements.selectors import engagements_for_home
+
+    engagements = engagements_for_home(actor=request.user)
+    return render(request, "accounts/home.html", {"engagements": engagements})
+
+
+@login_required
+@require_POST
+def switch_tenant(request: HttpRequest) -> HttpResponse:
+    form = TenantSwitchForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a tenant from the list.")
+        return redirect("accounts:home")
+    try:
+        membership = services.switch_tenant(
+            actor=request.user, tenant_public_id=form.cleaned_data["tenant"]
+        )
+    except NotFound as missing:
+        messages.error(request, missing.message)
+        return redirect("accounts:home")
+    request.session[ActiveTenantMiddleware.SESSION_KEY] = membership.tenant_id
+    messages.success(request, f"You are now working in {membership.tenant.name}.")
+    return redirect("accounts:home")

@@ -1,0 +1,6 @@
+"""Development on one machine: SQLite and the folder broker unless the environment says so."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)

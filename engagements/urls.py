@@ -1,0 +1,9 @@
+from django.urls import path
+
+from engagements import views
+
+app_name = "engagements"
+
+urlpatterns = [
+    path("<uuid:public_id>/", views.engagement_detail, name="detail"),
+]

@@ -1,0 +1,228 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from bpo_transition.tenancy import TenantOwned
+from engagements.models import Engagement, EngagementScopedManager, engagement_scoped_manager
+
+
+class WorkerHeartbeat(models.Model):
+    """When a periodic task last ran on a worker: proof that beat, broker and worker work."""
+
+    name = models.CharField(max_length=80, unique=True)
+    last_run_at = models.DateTimeField()
+    runs = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.last_run_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Kpi(TenantOwned):
+    class Direction(models.TextChoices):
+        HIGHER = "higher", "Higher is better"
+        LOWER = "lower", "Lower is better"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="kpis")
+    key = models.SlugField(max_length=80)
+    name = models.CharField(max_length=200)
+    unit = models.CharField(max_length=20, blank=True)
+    target = models.DecimalField(max_digits=14, decimal_places=4)
+    direction = models.CharField(max_length=6, choices=Direction.choices)
+    contractual_from = models.DateField(null=True, blank=True)
+
+    objects = EngagementScopedManager()
+
+    AUDIT_TYPE = "kpi"
+    AUDIT_FIELDS = ("engagement", "key", "name", "unit", "target", "direction", "contractual_from")
+
+    class Meta:
+        ordering = ["engagement_id", "name"]
+        verbose_name = "KPI"
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "key"], name="kpi_key_per_engagement"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def audit_engagement_id(self) -> int:
+        return self.engagement_id
+
+    def is_met_by(self, value) -> bool:
+        if self.direction == self.Direction.HIGHER:
+            return value >= self.target
+        return value <= self.target
+
+
+class KpiMeasurement(TenantOwned):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="measurements")
+    measured_on = models.DateField()
+    value = models.DecimalField(max_digits=14, decimal_places=4)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    objects = engagement_scoped_manager("kpi__engagement")
+
+    AUDIT_TYPE = "kpi_measurement"
+    AUDIT_FIELDS = ("kpi", "measured_on", "value")
+
+    class Meta:
+        ordering = ["kpi_id", "measured_on"]
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "measured_on"], name="one_value_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.measured_on}: {self.value}"
+
+    @property
+    def audit_engagement_id(self) -> int:
+        return self.kpi.engagement_id
+
+
+class Review(TenantOwned):
+    """A checkpoint at day 14, 30, 45, 60 or 90 that holds every KPI against its target."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        PUBLISHED = "published", "Published"
+
+    DAYS = (14, 30, 45, 60, 90)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="reviews")
+    day = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    focus = models.TextField(blank=True)
+    scheduled_on = models.DateField()
+    window_days = models.PositiveSmallIntegerField(default=14)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    published_at = models.DateTimeField(null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The day-90 review's four questions.
+    target_standing = models.TextField(blank=True, help_text="At, above or below target?")
+    misses_understood = models.TextField(
+        blank=True, help_text="Is each miss understood and is its fix working?"
+    )
+    lessons_learned = models.TextField(
+        blank=True, help_text="What was learned that was not known at launch?"
+    )
+    next_period_changes = models.TextField(
+        blank=True, help_text="What changes for the next 90 days: volume, scope, type, targets?"
+    )
+
+    objects = EngagementScopedManager()
+
+    AUDIT_TYPE = "review"
+    AUDIT_FIELDS = (
+        "engagement",
+        "day",
+        "title",
+        "scheduled_on",
+        "window_days",
+        "status",
+        "published_at",
+        "published_by",
+        "target_standing",
+        "misses_understood",
+        "lessons_learned",
+        "next_period_changes",
+    )
+
+    class Meta:
+        ordering = ["engagement_id", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "day"], name="one_review_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Day-{self.day} review"
+
+    @property
+    def audit_engagement_id(self) -> int:
+        return self.engagement_id
+
+
+class ReviewKpiResult(TenantOwned):
+    """One KPI in one review: its value over the window, the target, and why it missed."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="results")
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="review_results")
+    value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    target = models.DecimalField(max_digits=14, decimal_places=4)
+    met = models.BooleanField(default=False)
+    root_cause = models.TextField(blank=True)
+    corrective_action = models.TextField(blank=True)
+    action_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action_due = models.DateField(null=True, blank=True)
+
+    objects = engagement_scoped_manager("review__engagement")
+
+    AUDIT_TYPE = "review_result"
+    AUDIT_FIELDS = (
+        "review",
+        "kpi",
+        "value",
+        "target",
+        "met",
+        "root_cause",
+        "corrective_action",
+        "action_owner",
+        "action_due",
+    )
+
+    class Meta:
+        ordering = ["review_id", "kpi__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "kpi"], name="one_result_per_kpi"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} in {self.review}"
+
+    @property
+    def audit_engagement_id(self) -> int:
+        return self.review.engagement_id
+
+    @property
+    def explained(self) -> bool:
+        return bool(
+            self.root_cause.strip()
+            and self.corrective_action.strip()
+            and self.action_owner_id
+            and self.action_due
+        )
+
+
+class ForwardTarget(TenantOwned):
+    """The day-90 review's target for a KPI over days 91-180."""
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="forward_targets")
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="+")
+    target = models.DecimalField(max_digits=14, decimal_places=4)
+
+    AUDIT_TYPE = "forward_target"
+    AUDIT_FIELDS = ("review", "kpi", "target")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["review", "kpi"], name="one_forward_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi}: {self.target}"
+
+    @property
+    def audit_engagement_id(self) -> int:
+        return self.review.engagement_id

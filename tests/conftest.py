@@ -1,0 +1,56 @@
+import os
+import shutil
+
+import pytest
+from django.conf import settings
+
+from bpo_transition.tenancy import tenant_context
+from tests import factories
+
+
+def pytest_sessionstart(session):
+    """On CI the real PostgreSQL and Redis are required: a missing service fails the run."""
+    if os.environ.get("CI", "").lower() not in {"1", "true", "yes"}:
+        return
+    problems = []
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        problems.append("DATABASE_URL does not point at PostgreSQL")
+    if not settings.REDIS_URL:
+        problems.append("REDIS_URL is not set")
+    else:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=3).ping()
+        except redis.RedisError as failure:
+            problems.append(f"Redis at {settings.REDIS_URL} is unreachable: {failure}")
+    if not shutil.which("chromium"):
+        problems.append("Debian's chromium is not installed")
+    if problems:
+        pytest.exit("CI needs its services: " + "; ".join(problems), returncode=3)
+
+
+@pytest.fixture
+def tenant_a(db):
+    return factories.TenantFactory(name="Tenant A", slug="tenant-a")
+
+
+@pytest.fixture
+def tenant_b(db):
+    return factories.TenantFactory(name="Tenant B", slug="tenant-b")
+
+
+@pytest.fixture
+def in_tenant():
+    """``with in_tenant(tenant):`` runs the block as if a request of that tenant."""
+    return tenant_context
+
+
+@pytest.fixture
+def member_of(db):
+    def make(tenant, role="member", **user_fields):
+        return factories.MembershipFactory(
+            tenant=tenant, role=role, user=factories.UserFactory(**user_fields)
+        ).user
+
+    return make

@@ -1,0 +1,51 @@
+"""Engagement membership is the second boundary inside a tenant."""
+
+import pytest
+
+from engagements.models import EngagementMember
+from tests import factories
+
+
+@pytest.fixture
+def two_provider_engagements(tenant_a):
+    first = factories.EngagementFactory(tenant=tenant_a, name="Provider A care desk")
+    second = factories.EngagementFactory(tenant=tenant_a, name="Provider B care desk")
+    return first, second
+
+
+def test_provider_lead_sees_only_their_engagement(
+    client, tenant_a, member_of, two_provider_engagements
+):
+    first, second = two_provider_engagements
+    provider_a = member_of(tenant_a)
+    factories.EngagementMemberFactory(
+        engagement=first, user=provider_a, side=EngagementMember.Side.PROVIDER
+    )
+    client.force_login(provider_a)
+
+    home = client.get("/")
+    assert b"Provider A care desk" in home.content
+    assert b"Provider B care desk" not in home.content
+    assert client.get(f"/engagements/{first.public_id}/").status_code == 200
+    assert client.get(f"/engagements/{second.public_id}/").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["admin", "pmo"])
+def test_admin_and_pmo_see_every_engagement(
+    client, tenant_a, member_of, role, two_provider_engagements
+):
+    client.force_login(member_of(tenant_a, role=role))
+    home = client.get("/")
+    assert b"Provider A care desk" in home.content
+    assert b"Provider B care desk" in home.content
+    for engagement in two_provider_engagements:
+        assert client.get(f"/engagements/{engagement.public_id}/").status_code == 200
+
+
+def test_another_tenants_engagement_is_a_404_even_for_pmo(client, tenant_a, tenant_b, member_of):
+    foreign = factories.EngagementFactory(tenant=tenant_b, name="Foreign desk")
+    client.force_login(member_of(tenant_a, role="pmo"))
+    response = client.get(f"/engagements/{foreign.public_id}/")
+    assert response.status_code == 404
+    assert b"Foreign desk" not in response.content
+    assert b"Foreign desk" not in client.get("/").content

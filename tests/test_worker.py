@@ -1,0 +1,32 @@
+"""The Celery pipeline end to end: a real worker consumes from the configured broker."""
+
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+
+from bpo_transition.celery import app as celery_app
+from reporting.models import WorkerHeartbeat
+from reporting.tasks import record_heartbeat
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_heartbeat_runs_on_a_real_worker():
+    with start_worker(
+        celery_app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10
+    ):
+        record_heartbeat.delay()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not WorkerHeartbeat.objects.exists():
+            time.sleep(0.2)
+    heartbeat = WorkerHeartbeat.objects.get(name="worker")
+    assert heartbeat.runs == 1
+
+
+def test_broker_is_redis_when_redis_url_is_set():
+    if settings.REDIS_URL:
+        assert celery_app.conf.broker_url.startswith("redis://")
+    else:
+        assert celery_app.conf.broker_url.startswith("filesystem://")
