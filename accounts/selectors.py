@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from accounts.models import Membership, Tenant, User
+from accounts.models import Membership, User
 
 
 def memberships_for(*, user: User) -> QuerySet[Membership]:
@@ -19,9 +19,9 @@ def resolve_active_membership(*, user: User, tenant_id: int | None) -> Membershi
     return memberships.first()
 
 
-def membership_in(*, user: User, tenant: Tenant) -> Membership | None:
-    """The user's membership in ``tenant``, cached on the user object for the request."""
+def membership_in(*, user: User, tenant_id: int) -> Membership | None:
+    """The user's membership in a tenant, cached on the user object for the request."""
     cache = user.__dict__.setdefault("_membership_cache", {})
-    if tenant.pk not in cache:
-        cache[tenant.pk] = Membership.objects.filter(user=user, tenant=tenant).first()
-    return cache[tenant.pk]
+    if tenant_id not in cache:
+        cache[tenant_id] = Membership.objects.filter(user=user, tenant_id=tenant_id).first()
+    return cache[tenant_id]

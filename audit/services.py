@@ -27,9 +27,17 @@ def _jsonable(value: Any) -> Any:
 def snapshot(instance: models.Model) -> dict[str, Any]:
     """The audited fields of ``instance`` as JSON values (foreign keys as public ids)."""
     values = {}
+    known = instance.__dict__.get("_audit_values", {})
     for name in instance.AUDIT_FIELDS:
         field = instance._meta.get_field(name)
-        if field.is_relation:
+        if name in known:
+            values[name] = known[name]
+        elif field.many_to_many:
+            values[name] = sorted(
+                str(public_id)
+                for public_id in getattr(instance, name).values_list("public_id", flat=True)
+            )
+        elif field.is_relation:
             related = getattr(instance, name)
             values[name] = _jsonable(related) if related is not None else None
         else:

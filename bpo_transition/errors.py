@@ -41,3 +41,7 @@ class ItemsOpen(RuleBroken):
     def __init__(self, message: str, *, items: list[str]) -> None:
         super().__init__(f"{message}: {'; '.join(items)}" if items else message)
         self.items = items
+
+
+class StaleVersion(DomainError):
+    """The caller edited an older version than the one stored (a lost update is refused)."""

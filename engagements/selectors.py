@@ -4,7 +4,7 @@ import uuid
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from accounts.models import User
+from accounts.models import Membership, User
 from accounts.selectors import membership_in
 from bpo_transition.errors import NotFound
 from bpo_transition.tenancy import get_active_tenant
@@ -16,8 +16,40 @@ def sees_every_engagement(*, actor: User) -> bool:
     tenant = get_active_tenant()
     if tenant is None or not actor.is_authenticated:
         return False
-    membership = membership_in(user=actor, tenant=tenant)
+    membership = membership_in(user=actor, tenant_id=tenant.pk)
     return membership is not None and membership.sees_every_engagement
+
+
+def tenant_role(*, actor: User, engagement: Engagement) -> str | None:
+    membership = membership_in(user=actor, tenant_id=engagement.tenant_id)
+    return membership.role if membership is not None else None
+
+
+def is_pmo(*, actor: User, engagement: Engagement) -> bool:
+    """PMO of the tenant, or seated on the engagement's PMO side (not as a viewer)."""
+    if tenant_role(actor=actor, engagement=engagement) == Membership.Role.PMO:
+        return True
+    seat = seat_of(actor=actor, engagement=engagement)
+    return (
+        seat is not None
+        and seat.side == EngagementMember.Side.PMO
+        and seat.role != EngagementMember.Role.VIEWER
+    )
+
+
+def can_edit(*, actor: User, engagement: Engagement) -> bool:
+    """Tenant admins and PMO, and every seated member who is not a viewer."""
+    if tenant_role(actor=actor, engagement=engagement) in {
+        Membership.Role.ADMIN,
+        Membership.Role.PMO,
+    }:
+        return True
+    seat = seat_of(actor=actor, engagement=engagement)
+    return seat is not None and seat.role != EngagementMember.Role.VIEWER
+
+
+def is_seated(*, user: User, engagement: Engagement) -> bool:
+    return seat_of(actor=user, engagement=engagement) is not None
 
 
 def seat_of(*, actor: User, engagement: Engagement) -> EngagementMember | None:

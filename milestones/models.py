@@ -73,6 +73,7 @@ class Milestone(TenantOwned):
         "completed_at",
         "completed_by",
         "external_id",
+        "depends_on",
         "version",
     )
 

@@ -54,3 +54,21 @@ def member_of(db):
         ).user
 
     return make
+
+
+@pytest.fixture
+def world(db):
+    """Tenant A with a contact-centre engagement; its tenant is active for the test."""
+    from tests.world import build_world
+
+    built = build_world("Alpha")
+    with tenant_context(built.tenant):
+        yield built
+
+
+@pytest.fixture
+def other_world(db):
+    """Tenant B, built without activating it."""
+    from tests.world import build_world
+
+    return build_world("Bravo")

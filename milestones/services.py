@@ -1,0 +1,264 @@
+"""Writes and rules for milestones: named owners, dependencies, evidence, versions."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from audit import services as audit
+from bpo_transition.errors import InvalidInput, ItemsOpen, RuleBroken, StaleVersion
+from engagements import selectors as engagement_selectors
+from engagements.models import Engagement, Phase
+from engagements.services import require_editor
+from milestones.models import Milestone, MilestoneDependency
+from milestones.selectors import open_dependencies
+
+EDITABLE_FIELDS = {
+    "title",
+    "description",
+    "owner",
+    "side",
+    "due_date",
+    "status",
+    "evidence",
+    "evidence_link",
+    "evidence_required",
+    "external_id",
+    "phase",
+}
+
+
+def _check_owner(*, engagement: Engagement, owner: User | None) -> None:
+    if owner is None:
+        raise InvalidInput(
+            "Every milestone needs a named owner.",
+            errors={"owner": ["Name the person who owns this milestone."]},
+        )
+    if not engagement_selectors.is_seated(user=owner, engagement=engagement):
+        raise InvalidInput(
+            f"{owner} is not a member of this engagement.",
+            errors={"owner": ["The owner must be a member of the engagement."]},
+        )
+
+
+def _check_phase(*, engagement: Engagement, phase: Phase) -> None:
+    if phase.engagement_id != engagement.pk:
+        raise InvalidInput(
+            "The phase belongs to another engagement.",
+            errors={"phase": ["Choose a phase of this engagement."]},
+        )
+    if phase.status == Phase.Status.COMPLETE:
+        raise RuleBroken(
+            f"The {phase.get_kind_display()} phase is complete: its gate was "
+            "approved, so its milestones can no longer change."
+        )
+
+
+def _check_external_id(*, external_id: str | None, milestone_pk: int | None) -> None:
+    if external_id is None:
+        return
+    clash = Milestone.objects.filter(external_id=external_id).exclude(pk=milestone_pk)
+    if clash.exists():
+        raise InvalidInput(
+            f"External id “{external_id}” is already used in this tenant.",
+            errors={"external_id": ["Already used by another milestone."]},
+        )
+
+
+def _check_dependencies(*, milestone: Milestone, depends_on: Iterable[Milestone]) -> None:
+    depends_on = list(depends_on)
+    foreign = [d.title for d in depends_on if d.engagement_id != milestone.engagement_id]
+    if foreign:
+        raise InvalidInput(
+            "A milestone can depend only on milestones of its own engagement.",
+            errors={"depends_on": [f"“{title}” is in another engagement." for title in foreign]},
+        )
+    if any(d.pk == milestone.pk for d in depends_on):
+        raise InvalidInput(
+            "A milestone cannot depend on itself.",
+            errors={"depends_on": ["A milestone cannot depend on itself."]},
+        )
+    # Walk the engagement's dependency graph once: a path back to this milestone is a cycle.
+    edges: dict[int, list[int]] = {}
+    for source, target in (
+        MilestoneDependency.objects.filter(milestone__engagement_id=milestone.engagement_id)
+        .exclude(milestone_id=milestone.pk)
+        .values_list("milestone_id", "depends_on_id")
+    ):
+        edges.setdefault(source, []).append(target)
+    stack, seen = [d.pk for d in depends_on], set()
+    while stack:
+        node = stack.pop()
+        if node == milestone.pk:
+            raise InvalidInput(
+                "These dependencies would form a cycle.",
+                errors={"depends_on": ["This would make the plan circular."]},
+            )
+        if node not in seen:
+            seen.add(node)
+            stack.extend(edges.get(node, []))
+
+
+def _check_can_be_done(*, milestone: Milestone) -> None:
+    if milestone.evidence_required and not milestone.has_evidence:
+        raise InvalidInput(
+            f"“{milestone.title}” needs evidence before it can be done.",
+            errors={
+                "evidence": ["Add the evidence text or link that proves this milestone is done."]
+            },
+        )
+    waiting = open_dependencies(milestone=milestone)
+    if waiting:
+        raise ItemsOpen(
+            f"“{milestone.title}” cannot be done before its dependencies",
+            items=[f"{d.title} ({d.get_status_display().lower()})" for d in waiting],
+        )
+
+
+def _set_dependencies(*, milestone: Milestone, depends_on: Iterable[Milestone]) -> None:
+    MilestoneDependency.objects.filter(milestone=milestone).delete()
+    MilestoneDependency.objects.bulk_create(
+        [
+            MilestoneDependency(tenant_id=milestone.tenant_id, milestone=milestone, depends_on=d)
+            for d in depends_on
+        ]
+    )
+
+
+@transaction.atomic
+def create_milestone(
+    *,
+    actor: User,
+    engagement: Engagement,
+    phase: Phase,
+    title: str,
+    owner: User | None,
+    side: str,
+    due_date: datetime.date,
+    description: str = "",
+    evidence_required: bool = False,
+    external_id: str | None = None,
+    depends_on: Iterable[Milestone] = (),
+) -> Milestone:
+    require_editor(actor=actor, engagement=engagement)
+    _check_phase(engagement=engagement, phase=phase)
+    _check_owner(engagement=engagement, owner=owner)
+    _check_external_id(external_id=external_id, milestone_pk=None)
+    milestone = Milestone(
+        tenant_id=engagement.tenant_id,
+        engagement=engagement,
+        phase=phase,
+        title=title,
+        description=description,
+        owner=owner,
+        side=side,
+        due_date=due_date,
+        evidence_required=evidence_required,
+        external_id=external_id,
+    )
+    milestone.full_clean(exclude=["tenant"])
+    milestone.save()
+    depends_on = list(depends_on)
+    if depends_on:
+        _check_dependencies(milestone=milestone, depends_on=depends_on)
+        _set_dependencies(milestone=milestone, depends_on=depends_on)
+    audit.record_created(actor=actor, instance=milestone)
+    return milestone
+
+
+@transaction.atomic
+def update_milestone(
+    *,
+    actor: User,
+    milestone: Milestone,
+    expected_version: int | None = None,
+    depends_on: Iterable[Milestone] | None = None,
+    **changes: Any,
+) -> Milestone:
+    """Change a milestone; every change bumps its version and lands in the audit trail."""
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise InvalidInput(
+            f"Unknown field(s): {', '.join(sorted(unknown))}.",
+            errors={field: ["Unknown field."] for field in sorted(unknown)},
+        )
+    milestone = (
+        Milestone.objects.select_for_update()
+        .select_related("engagement", "phase")
+        .get(pk=milestone.pk)
+    )
+    engagement = milestone.engagement
+    require_editor(actor=actor, engagement=engagement)
+    if expected_version is not None and expected_version != milestone.version:
+        raise StaleVersion(
+            f"“{milestone.title}” was changed by someone else (version "
+            f"{milestone.version}, you edited {expected_version}). Reload it."
+        )
+    if milestone.phase.status == Phase.Status.COMPLETE:
+        if milestone.status == Milestone.Status.DONE and changes.get("status", "done") != "done":
+            raise RuleBroken(
+                f"“{milestone.title}” cannot be reopened: the "
+                f"{milestone.phase.get_kind_display()} gate was approved."
+            )
+        _check_phase(engagement=engagement, phase=milestone.phase)
+
+    before = audit.snapshot(milestone)
+    was_done = milestone.status == Milestone.Status.DONE
+    for field, value in changes.items():
+        setattr(milestone, field, value)
+    if "phase" in changes:
+        _check_phase(engagement=engagement, phase=milestone.phase)
+    if "owner" in changes:
+        _check_owner(engagement=engagement, owner=milestone.owner)
+    if "external_id" in changes:
+        _check_external_id(external_id=milestone.external_id, milestone_pk=milestone.pk)
+    if depends_on is not None:
+        depends_on = list(depends_on)
+        _check_dependencies(milestone=milestone, depends_on=depends_on)
+        _set_dependencies(milestone=milestone, depends_on=depends_on)
+
+    if milestone.status == Milestone.Status.DONE:
+        _check_can_be_done(milestone=milestone)
+        if not was_done:
+            milestone.completed_at, milestone.completed_by = timezone.now(), actor
+    elif was_done:
+        milestone.completed_at, milestone.completed_by = None, None
+
+    milestone.full_clean(exclude=["tenant"])
+    if audit.snapshot(milestone) == before:
+        return milestone  # nothing changed: same version, no event (an idempotent PUT)
+    milestone.version += 1
+    try:
+        with transaction.atomic():
+            milestone.save()
+    except IntegrityError as clash:
+        raise InvalidInput(
+            "External id is already used in this tenant.",
+            errors={"external_id": ["Already used by another milestone."]},
+        ) from clash
+    audit.record_updated(actor=actor, instance=milestone, before=before)
+    return milestone
+
+
+@transaction.atomic
+def delete_milestone(*, actor: User, milestone: Milestone) -> None:
+    milestone = (
+        Milestone.objects.select_for_update()
+        .select_related("engagement", "phase")
+        .get(pk=milestone.pk)
+    )
+    require_editor(actor=actor, engagement=milestone.engagement)
+    _check_phase(engagement=milestone.engagement, phase=milestone.phase)
+    dependents = list(milestone.dependents.values_list("title", flat=True)[:5])
+    if dependents:
+        raise ItemsOpen(
+            f"“{milestone.title}” cannot be deleted while other milestones depend on it",
+            items=dependents,
+        )
+    audit.record_deleted(actor=actor, instance=milestone)
+    milestone.delete()

@@ -1,0 +1,243 @@
+import datetime
+
+import pytest
+
+from audit.models import Event
+from audit.selectors import history_of
+from bpo_transition.errors import InvalidInput, ItemsOpen, NotAllowed, RuleBroken, StaleVersion
+from engagements.models import EngagementMember, Phase
+from engagements.services import start_transition
+from governance.models import Gate, GateCriterion
+from governance.services import approve_gate, attest_gate, request_gate_decision
+from milestones.models import Milestone
+from milestones.services import create_milestone, delete_milestone, update_milestone
+
+
+def milestone(key: str) -> Milestone:
+    return Milestone.objects.get(playbook_key=key)
+
+
+def kickoff(world) -> Phase:
+    return world.engagement.phases.get(kind="kickoff")
+
+
+def test_a_milestone_needs_a_named_owner(world):
+    with pytest.raises(InvalidInput) as refused:
+        create_milestone(
+            actor=world.pmo,
+            engagement=world.engagement,
+            phase=kickoff(world),
+            title="Badge access",
+            owner=None,
+            side="client",
+            due_date=datetime.date(2026, 1, 9),
+        )
+    assert refused.value.errors["owner"] == ["Name the person who owns this milestone."]
+
+
+def test_the_owner_must_be_a_member_of_the_engagement(world):
+    with pytest.raises(InvalidInput) as refused:
+        create_milestone(
+            actor=world.pmo,
+            engagement=world.engagement,
+            phase=kickoff(world),
+            title="Badge access",
+            owner=world.bystander,
+            side="client",
+            due_date=datetime.date(2026, 1, 9),
+        )
+    assert refused.value.errors["owner"] == ["The owner must be a member of the engagement."]
+    assert not Milestone.objects.filter(title="Badge access").exists()
+
+
+def test_not_done_before_its_dependencies(world):
+    brief = milestone("campaign-brief-signed")
+    with pytest.raises(ItemsOpen) as refused:
+        update_milestone(
+            actor=world.client_lead, milestone=brief, status="done", evidence="Signed brief v3"
+        )
+    assert "cannot be done before its dependencies" in refused.value.message
+    expected = sorted(f"{d.title} (not started)" for d in brief.depends_on.all())
+    assert sorted(refused.value.items) == expected
+    assert len(expected) == 4
+    brief.refresh_from_db()
+    assert brief.status == "not_started"
+    assert brief.version == 1
+
+
+def test_not_done_without_evidence_when_evidence_is_required(world):
+    session = milestone("kickoff-session")
+    assert session.evidence_required
+    with pytest.raises(InvalidInput) as refused:
+        update_milestone(actor=world.pmo, milestone=session, status="done")
+    assert "needs evidence" in refused.value.message
+    assert "evidence" in refused.value.errors
+
+    done = update_milestone(
+        actor=world.pmo,
+        milestone=session,
+        status="done",
+        evidence_link="https://docs.example.com/kickoff-minutes",
+    )
+    assert done.status == "done"
+    assert done.completed_by == world.pmo
+    assert done.completed_at is not None
+
+
+def test_dependencies_cannot_form_a_cycle(world):
+    session, rules = milestone("kickoff-session"), milestone("campaign-rules-defined")
+    assert session in rules.depends_on.all()
+    with pytest.raises(InvalidInput) as refused:
+        update_milestone(actor=world.pmo, milestone=session, depends_on=[rules])
+    assert refused.value.message == "These dependencies would form a cycle."
+    assert list(session.depends_on.all()) == []
+
+
+def test_dependencies_cannot_cross_engagements(world):
+    from engagements.playbooks import get_builtin
+    from engagements.services import create_engagement_from_playbook
+    from tests.world import DAY0, owners_for
+
+    second = create_engagement_from_playbook(
+        actor=world.pmo,
+        playbook=get_builtin("seven-step-onboarding"),
+        name="Second",
+        client_name="A",
+        provider_name="B",
+        contract_signed_on=DAY0,
+        owners=owners_for("seven-step-onboarding", world.__dict__),
+    )
+    foreign = second.milestones.first()
+    with pytest.raises(InvalidInput) as refused:
+        update_milestone(
+            actor=world.pmo, milestone=milestone("kickoff-session"), depends_on=[foreign]
+        )
+    assert "own engagement" in refused.value.message
+
+
+def test_external_id_is_unique_per_tenant(world, other_world):
+    update_milestone(actor=world.pmo, milestone=milestone("kickoff-session"), external_id="JIRA-1")
+    with pytest.raises(InvalidInput) as refused:
+        update_milestone(
+            actor=world.pmo, milestone=milestone("team-introductions"), external_id="JIRA-1"
+        )
+    assert refused.value.errors["external_id"] == ["Already used by another milestone."]
+    # Another tenant may use the same id.
+    from bpo_transition.tenancy import tenant_context
+
+    with tenant_context(other_world.tenant):
+        update_milestone(
+            actor=other_world.pmo,
+            milestone=Milestone.objects.get(playbook_key="kickoff-session"),
+            external_id="JIRA-1",
+        )
+
+
+def test_every_update_changes_the_version_and_stale_edits_are_refused(world):
+    session = milestone("kickoff-session")
+    first = update_milestone(
+        actor=world.pmo, milestone=session, status="in_progress", expected_version=1
+    )
+    assert first.version == 2
+    with pytest.raises(StaleVersion):
+        update_milestone(
+            actor=world.client_lead, milestone=session, title="Stale edit", expected_version=1
+        )
+    assert milestone("kickoff-session").title != "Stale edit"
+    same = update_milestone(actor=world.pmo, milestone=session, status="in_progress")
+    assert same.version == 2  # nothing changed, nothing bumped
+
+
+def test_viewers_and_outsiders_cannot_change_milestones(world):
+    EngagementMember.objects.filter(user=world.client_staff).update(role="viewer")
+    for actor in (world.client_staff, world.bystander):
+        with pytest.raises(NotAllowed):
+            update_milestone(
+                actor=actor, milestone=milestone("kickoff-session"), status="in_progress"
+            )
+
+
+def close_kickoff(world) -> Gate:
+    for item in Milestone.objects.filter(phase__kind="kickoff"):
+        for dependency in item.depends_on.exclude(status="done"):
+            update_milestone(actor=world.pmo, milestone=dependency, status="done", evidence="done")
+        update_milestone(actor=world.pmo, milestone=item, status="done", evidence="done")
+    gate = Gate.objects.get(phase__kind="kickoff")
+    GateCriterion.objects.filter(gate=gate).update(state="met")
+    attest_gate(actor=world.client_lead, gate=gate, side="client")
+    attest_gate(actor=world.provider_lead, gate=gate, side="provider")
+    request_gate_decision(actor=world.provider_lead, gate=gate)
+    approve_gate(actor=world.pmo, gate=gate, comment="Kickoff complete")
+    return gate
+
+
+def test_reopening_a_done_milestone_of_an_approved_gate_is_refused(world):
+    start_transition(actor=world.pmo, engagement=world.engagement)
+    close_kickoff(world)
+    brief = milestone("campaign-brief-signed")
+    with pytest.raises(RuleBroken) as refused:
+        update_milestone(actor=world.pmo, milestone=brief, status="in_progress")
+    assert "cannot be reopened" in refused.value.message
+    assert milestone("campaign-brief-signed").status == "done"
+    with pytest.raises(RuleBroken):
+        create_milestone(
+            actor=world.pmo,
+            engagement=world.engagement,
+            phase=kickoff(world),
+            title="Late item",
+            owner=world.pmo,
+            side="joint",
+            due_date=datetime.date(2026, 1, 9),
+        )
+
+
+def test_the_audit_trail_shows_each_change_with_actor_and_old_and_new_values(world):
+    session = milestone("kickoff-session")
+    update_milestone(actor=world.provider_lead, milestone=session, status="in_progress")
+    update_milestone(actor=world.pmo, milestone=session, status="done", evidence="Minutes")
+
+    events = list(history_of(instance=session))
+    assert [e.action for e in events] == ["created", "updated", "updated"]
+    assert events[0].actor == world.pmo
+    assert events[1].actor == world.provider_lead
+    assert events[1].changes["status"] == ["not_started", "in_progress"]
+    assert events[1].changes["version"] == [1, 2]
+    assert events[2].changes["status"] == ["in_progress", "done"]
+    assert events[2].changes["evidence"] == ["", "Minutes"]
+    assert events[2].changes["completed_by"] == [None, str(world.pmo.public_id)]
+
+
+def test_a_failed_change_leaves_neither_the_change_nor_its_log_entry(world):
+    session = milestone("kickoff-session")
+    events_before = Event.objects.count()
+    # The title is applied first; the missing evidence refuses the whole change.
+    with pytest.raises(InvalidInput):
+        update_milestone(actor=world.pmo, milestone=session, title="Renamed", status="done")
+    assert milestone("kickoff-session").title != "Renamed"
+    assert Event.objects.count() == events_before
+
+
+def test_a_deleted_milestone_leaves_a_tombstone(world):
+    extra = create_milestone(
+        actor=world.pmo,
+        engagement=world.engagement,
+        phase=kickoff(world),
+        title="Parking passes",
+        owner=world.client_lead,
+        side="client",
+        due_date=datetime.date(2026, 1, 8),
+    )
+    delete_milestone(actor=world.pmo, milestone=extra)
+    assert not Milestone.objects.filter(pk=extra.pk).exists()
+    last = Event.objects.filter(object_id=str(extra.public_id)).order_by("id").last()
+    assert last.action == "deleted"
+    assert last.snapshot is None
+    assert last.changes["title"] == ["Parking passes", None]
+
+
+def test_a_milestone_others_depend_on_cannot_be_deleted(world):
+    with pytest.raises(ItemsOpen) as refused:
+        delete_milestone(actor=world.pmo, milestone=milestone("kickoff-session"))
+    session = milestone("kickoff-session")
+    assert sorted(refused.value.items) == sorted(d.title for d in session.dependents.all())
+    assert Milestone.objects.filter(pk=session.pk).exists()

@@ -1,0 +1,71 @@
+"""A populated tenant: people on every side and an engagement built from a shipped playbook."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from accounts.models import Membership, Tenant, User
+from bpo_transition.tenancy import tenant_context
+from engagements.models import Engagement
+from engagements.playbooks import get_builtin
+from engagements.services import create_engagement_from_playbook
+from tests import factories
+
+DAY0 = datetime.date(2026, 1, 5)
+
+
+@dataclass
+class World:
+    tenant: Tenant
+    admin: User
+    pmo: User
+    client_lead: User
+    client_staff: User
+    provider_lead: User
+    provider_staff: User
+    bystander: User  # a tenant member with no seat on the engagement
+    engagement: Engagement
+
+
+def owners_for(playbook_key: str, world_people: dict[str, User]) -> dict[str, User]:
+    playbook = get_builtin(playbook_key)
+    owners = {}
+    for role in playbook.roles:
+        if role.side == "pmo":
+            owners[role.key] = world_people["pmo"]
+        elif role.key in {"client_lead", "provider_lead"}:
+            owners[role.key] = world_people[role.key]
+        else:
+            owners[role.key] = world_people[f"{role.side}_staff"]
+    return owners
+
+
+def build_world(
+    name: str, *, playbook_key: str = "contact-centre-90-day", day0: datetime.date = DAY0
+) -> World:
+    tenant = factories.TenantFactory(name=name)
+    people = {}
+    for label, role in (
+        ("admin", "admin"),
+        ("pmo", "pmo"),
+        ("client_lead", "member"),
+        ("client_staff", "member"),
+        ("provider_lead", "member"),
+        ("provider_staff", "member"),
+        ("bystander", "member"),
+    ):
+        user = factories.UserFactory(username=f"{tenant.slug}-{label}")
+        Membership.objects.create(user=user, tenant=tenant, role=role)
+        people[label] = user
+    with tenant_context(tenant):
+        engagement = create_engagement_from_playbook(
+            actor=people["pmo"],
+            playbook=get_builtin(playbook_key),
+            name=f"{name} care desk",
+            client_name=f"{name} client",
+            provider_name=f"{name} provider",
+            contract_signed_on=day0,
+            owners=owners_for(playbook_key, people),
+        )
+    return World(tenant=tenant, engagement=engagement, **people)
