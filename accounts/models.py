@@ -1,13 +1,20 @@
 import uuid
 import zoneinfo
+from functools import cache
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 
 
+@cache
+def known_time_zones() -> frozenset[str]:
+    # available_timezones() scans the zone files on every call.
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in known_time_zones():
         raise ValidationError(f"“{value}” is not a known time zone (e.g. Europe/London).")
 
 

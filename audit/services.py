@@ -17,7 +17,10 @@ from audit.models import Event
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
-    if isinstance(value, decimal.Decimal | uuid.UUID):
+    if isinstance(value, decimal.Decimal):
+        # 10.0000 from the database and 10 from a form are the same value.
+        return format(value.normalize(), "f")
+    if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, models.Model):
         return str(getattr(value, "public_id", value.pk))

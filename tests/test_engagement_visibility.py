@@ -49,3 +49,36 @@ def test_another_tenants_engagement_is_a_404_even_for_pmo(client, tenant_a, tena
     assert response.status_code == 404
     assert b"Foreign desk" not in response.content
     assert b"Foreign desk" not in client.get("/").content
+
+
+def test_home_and_engagement_pages_take_a_fixed_number_of_queries(
+    client, db, django_assert_max_num_queries
+):
+    from bpo_transition.tenancy import tenant_context
+    from engagements.playbooks import get_builtin
+    from engagements.services import create_engagement_from_playbook
+    from tests.world import DAY0, build_world, owners_for
+
+    world = build_world("Alpha")
+    with tenant_context(world.tenant):
+        for number in range(5):
+            create_engagement_from_playbook(
+                actor=world.pmo,
+                playbook=get_builtin("seven-step-onboarding"),
+                name=f"Desk {number}",
+                client_name="A",
+                provider_name="B",
+                contract_signed_on=DAY0,
+                owners=owners_for("seven-step-onboarding", world.__dict__),
+            )
+    client.force_login(world.pmo)
+    with django_assert_max_num_queries(10):
+        home = client.get("/")
+    assert home.content.decode().count("/engagements/") == 6
+
+    with django_assert_max_num_queries(12):
+        detail = client.get(f"/engagements/{world.engagement.public_id}/")
+    assert detail.status_code == 200
+    with tenant_context(world.tenant):
+        milestones = world.engagement.milestones.count()
+    assert detail.content.decode().count("<tr><td>") == milestones

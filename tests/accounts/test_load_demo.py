@@ -25,3 +25,19 @@ def test_printed_demo_password_logs_in(client, db, capsys):
     password = next(parts[1] for parts in lines if parts and parts[0] == "client.lead")
     response = client.post("/accounts/login/", {"username": "client.lead", "password": password})
     assert response.status_code == 302
+
+
+def test_second_provider_does_not_see_the_first_providers_engagement(client, db, capsys):
+    call_command("load_demo")
+    logins = dict(
+        line.split() for line in capsys.readouterr().out.splitlines() if len(line.split()) == 2
+    )
+    client.post("/accounts/login/", {"username": "provider.b", "password": logins["provider.b"]})
+    home = client.get("/").content.decode()
+    assert "Back-office transition" in home
+    assert "Contact centre launch" not in home
+
+    client.post("/accounts/logout/")
+    client.post("/accounts/login/", {"username": "pmo", "password": logins["pmo"]})
+    home = client.get("/").content.decode()
+    assert "Back-office transition" in home and "Contact centre launch" in home

@@ -1,14 +1,22 @@
 """Create the demo tenant, a login for every role and two engagements; safe to run again."""
 
+import datetime
 import secrets
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Membership, Tenant, User
 from bpo_transition.errors import DomainError
+from bpo_transition.tenancy import tenant_context
+from engagements.models import Engagement
+from engagements.playbooks import get_builtin
+from engagements.services import create_engagement_from_playbook, start_transition
+from milestones.models import Milestone
+from milestones.services import update_milestone
 
 DEMO_USERS = [
     # username, first, last, tenant role, superuser
@@ -70,4 +78,51 @@ class Command(BaseCommand):
         Membership.objects.get_or_create(
             user=users["admin"], tenant=other, defaults={"role": Membership.Role.ADMIN}
         )
+        with tenant_context(tenant):
+            self._engagements(users)
         return created
+
+    def _engagements(self, users) -> None:
+        """Two providers for one client: provider B must never see provider A's plan."""
+        plans = [
+            (
+                "Contact centre launch",
+                "Northstar Contact",
+                "contact-centre-90-day",
+                users["provider.lead"],
+            ),
+            (
+                "Back-office transition",
+                "Bluewater Services",
+                "implementation-outline",
+                users["provider.b"],
+            ),
+        ]
+        day0 = timezone.localdate() - datetime.timedelta(days=2)
+        for name, provider, key, provider_lead in plans:
+            if Engagement.objects.filter(name=name).exists():
+                continue
+            playbook = get_builtin(key)
+            people = {
+                "client": users["client.lead"],
+                "provider": provider_lead,
+                "pmo": users["pmo"],
+            }
+            engagement = create_engagement_from_playbook(
+                actor=users["pmo"],
+                playbook=playbook,
+                name=name,
+                client_name="Acme",
+                provider_name=provider,
+                contract_signed_on=day0,
+                owners={role.key: people[role.side] for role in playbook.roles},
+            )
+            start_transition(actor=users["pmo"], engagement=engagement)
+            first = Milestone.objects.filter(engagement=engagement).order_by("due_date", "id")
+            for milestone in first[:1]:
+                update_milestone(
+                    actor=users["pmo"],
+                    milestone=milestone,
+                    status="done",
+                    evidence="Minutes shared with both sides",
+                )

@@ -1,0 +1,202 @@
+"""Generated cross-tenant and cross-engagement checks over every routed URL.
+
+Every URL that names an object must have an object builder here; the walk fails on a route
+without one. A foreign object, or one of an engagement the user is not in, answers 404.
+"""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from bpo_transition.tenancy import TenantOwned, tenant_context
+from engagements.services import copy_playbook, start_transition
+from governance.models import Gate
+from governance.services import approve_gate, attest_gate, request_gate_decision
+from milestones.models import Milestone
+from milestones.services import update_milestone
+from reporting.models import Kpi, Review
+from reporting.services import answer_day_90, record_measurement, refresh_review
+from tests.world import build_world
+
+# Global on purpose: platform data only Django superusers reach in /admin/.
+GLOBAL_ADMIN_MODELS = {
+    "accounts.user",
+    "accounts.tenant",
+    "accounts.membership",
+    "auth.group",
+    "reporting.workerheartbeat",
+}
+
+
+def routes(resolver=None, prefix="", namespace=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            space = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from routes(entry, prefix + str(entry.pattern), space)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", prefix + str(entry.pattern), entry.pattern
+
+
+def object_routes():
+    return [
+        (name, pattern)
+        for name, pattern, compiled in routes()
+        if compiled.regex.groups or "<" in pattern
+    ]
+
+
+def complete(world, milestone):
+    for dependency in milestone.depends_on.exclude(status="done"):
+        complete(world, dependency)
+    update_milestone(actor=world.pmo, milestone=milestone, status="done", evidence="proof")
+
+
+def populate_every_model(world):
+    """Drive the world through the services until every tenant-owned table has a row."""
+    with tenant_context(world.tenant):
+        start_transition(actor=world.pmo, engagement=world.engagement)
+        for milestone in Milestone.objects.filter(phase__kind="kickoff"):
+            milestone.refresh_from_db()
+            if milestone.status != "done":
+                complete(world, milestone)
+        gate = Gate.objects.get(phase__kind="kickoff")
+        gate.criteria.update(state="met")
+        attest_gate(actor=world.client_lead, gate=gate, side="client")
+        attest_gate(actor=world.provider_lead, gate=gate, side="provider")
+        request_gate_decision(actor=world.pmo, gate=gate)
+        approve_gate(actor=world.pmo, gate=gate)
+        kpi = Kpi.objects.first()
+        record_measurement(
+            actor=world.pmo, kpi=kpi, measured_on=datetime.date(2026, 1, 19), value=Decimal("1")
+        )
+        refresh_review(actor=world.pmo, review=Review.objects.get(day=14))
+        answer_day_90(
+            actor=world.pmo,
+            review=Review.objects.get(day=90),
+            answers={},
+            forward_targets={kpi: Decimal("2")},
+        )
+        copy_playbook(actor=world.pmo, key="contact-centre-90-day")
+    return world
+
+
+@pytest.fixture
+def worlds(db):
+    home = populate_every_model(build_world("Alpha"))
+    foreign = populate_every_model(build_world("Bravo"))
+    home.admin.is_staff = home.admin.is_superuser = True
+    home.admin.save()
+    return home, foreign
+
+
+def one_of(world, model):
+    with tenant_context(world.tenant):
+        found = model._default_manager.order_by("pk").first()
+    assert found is not None, f"populate_every_model left {model.__name__} empty"
+    return found
+
+
+def build_url(name, pattern, world):
+    """The URL of ``world``'s object for this route, or None for routes without an object."""
+    if name == "engagements:detail":
+        return f"/engagements/{world.engagement.public_id}/"
+    if name.startswith("admin:"):
+        for model, _model_admin in admin.site._registry.items():
+            label = f"{model._meta.app_label}_{model._meta.model_name}"
+            for action in ("change", "delete", "history"):
+                if name == f"admin:{label}_{action}":
+                    if f"{model._meta.app_label}.{model._meta.model_name}" in GLOBAL_ADMIN_MODELS:
+                        return None
+                    return (
+                        f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+                        f"{one_of(world, model).pk}/{action}/"
+                    )
+        if name in {
+            "admin:app_list",
+            "admin:view_on_site",
+            "admin:password_change",
+            "admin:auth_user_password_change",
+        }:
+            return None
+    raise AssertionError(f"No object builder for route {name} ({pattern})")
+
+
+def test_every_tenant_owned_model_is_in_the_admin():
+    registered = set(admin.site._registry)
+    from django.apps import apps
+
+    owned = {m for m in apps.get_models() if issubclass(m, TenantOwned)}
+    assert owned - registered == set()
+
+
+def test_every_object_route_answers_404_for_another_tenants_object(client, worlds):
+    home, foreign = worlds
+    client.force_login(home.admin)
+    checked = 0
+    for name, pattern in object_routes():
+        own_url, foreign_url = build_url(name, pattern, home), build_url(name, pattern, foreign)
+        if foreign_url is None:
+            continue
+        # The builder is right: the same route finds the home object (deleting is refused,
+        # as the admin is read-only for business data).
+        assert client.get(own_url).status_code == (403 if name.endswith("_delete") else 200)
+        response = client.get(foreign_url)
+        assert response.status_code == 404, f"{name}: {foreign_url} -> {response.status_code}"
+        assert foreign.engagement.name.encode() not in response.content
+        checked += 1
+    assert checked >= 20
+
+
+@pytest.mark.parametrize("label", ["bystander", "provider_lead"])
+def test_engagement_routes_answer_404_outside_the_users_engagement(client, worlds, label):
+    home, _foreign = worlds
+    from engagements.playbooks import get_builtin
+    from engagements.services import create_engagement_from_playbook
+    from tests.world import DAY0, owners_for
+
+    people = dict(home.__dict__)
+    with tenant_context(home.tenant):
+        # A second engagement with its own provider: the home provider lead is not in it.
+        from accounts.models import Membership
+        from tests import factories
+
+        rival = factories.UserFactory(username="rival-lead")
+        Membership.objects.create(user=rival, tenant=home.tenant, role="member")
+        people["provider_lead"] = people["provider_staff"] = rival
+        other = create_engagement_from_playbook(
+            actor=home.pmo,
+            playbook=get_builtin("seven-step-onboarding"),
+            name="Rival desk",
+            client_name="Alpha client",
+            provider_name="Rival",
+            contract_signed_on=DAY0,
+            owners=owners_for("seven-step-onboarding", people),
+        )
+    client.force_login(getattr(home, label))
+    for name, _pattern in object_routes():
+        if name.startswith("engagements:"):
+            response = client.get(f"/engagements/{other.public_id}/")
+            assert response.status_code == 404
+            assert b"Rival desk" not in client.get("/").content
+
+
+def test_admin_lists_show_only_the_active_tenants_rows(
+    client, worlds, django_assert_max_num_queries
+):
+    home, foreign = worlds
+    client.force_login(home.admin)
+    for url in (
+        "/admin/engagements/engagement/",
+        "/admin/audit/event/?q=care+desk",
+        "/admin/milestones/milestone/",
+        "/admin/governance/gate/",
+    ):
+        with django_assert_max_num_queries(20):
+            response = client.get(url)
+        assert response.status_code == 200
+        assert foreign.engagement.name.encode() not in response.content, url
+    assert home.engagement.name.encode() in client.get("/admin/engagements/engagement/").content
