@@ -115,6 +115,18 @@ def record_updated(
     )
 
 
+def change(*, actor: User | None, instance: models.Model, **values: Any) -> Event | None:
+    """Set fields, save only those, and record the update: the common write of a service."""
+    before = snapshot(instance)
+    for field, value in values.items():
+        setattr(instance, field, value)
+    fields = list(values)
+    if any(field.name == "updated_at" for field in instance._meta.concrete_fields):
+        fields.append("updated_at")
+    instance.save(update_fields=fields)
+    return record_updated(actor=actor, instance=instance, before=before)
+
+
 def record_deleted(*, actor: User | None, instance: models.Model) -> Event:
     """A tombstone: who deleted what, with the last values as the old side of the change."""
     _require_transaction()

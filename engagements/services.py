@@ -152,7 +152,8 @@ def create_engagement_from_playbook(
         review_anchor=playbook.review_anchor,
         playbook_key=playbook.key,
     )
-    engagement.full_clean()
+    # Field validation only: the tenant is the active one and public_id is a fresh UUID.
+    engagement.full_clean(exclude=["tenant"], validate_unique=False)
     engagement.save()
 
     members = EngagementMember.objects.bulk_create(
@@ -288,21 +289,6 @@ def create_engagement_from_playbook(
 # --- Lifecycle ---------------------------------------------------------------------------
 
 
-def _set_phase(*, actor: User, phase: Phase, **changes: Any) -> None:
-    before = audit.snapshot(phase)
-    for field, value in changes.items():
-        setattr(phase, field, value)
-    phase.save(update_fields=list(changes))
-    audit.record_updated(actor=actor, instance=phase, before=before)
-
-
-def _set_engagement_status(*, actor: User, engagement: Engagement, status: str) -> None:
-    before = audit.snapshot(engagement)
-    engagement.status = status
-    engagement.save(update_fields=["status", "updated_at"])
-    audit.record_updated(actor=actor, instance=engagement, before=before)
-
-
 @transaction.atomic
 def start_transition(*, actor: User, engagement: Engagement) -> Engagement:
     """Planning ends: the engagement is in transition and its first phase is active."""
@@ -316,12 +302,10 @@ def start_transition(*, actor: User, engagement: Engagement) -> Engagement:
     first = engagement.phases.order_by("position").first()
     if first is None:
         raise RuleBroken("This engagement has no phases to start.")
-    _set_phase(
-        actor=actor, phase=first, status=Phase.Status.ACTIVE, actual_start=timezone.localdate()
+    audit.change(
+        actor=actor, instance=first, status=Phase.Status.ACTIVE, actual_start=timezone.localdate()
     )
-    _set_engagement_status(
-        actor=actor, engagement=engagement, status=Engagement.Status.IN_TRANSITION
-    )
+    audit.change(actor=actor, instance=engagement, status=Engagement.Status.IN_TRANSITION)
     return engagement
 
 
@@ -331,7 +315,7 @@ def advance_after_approval(*, actor: User, phase: Phase) -> Phase | None:
     Called by the gate approval service inside its transaction.
     """
     today = timezone.localdate()
-    _set_phase(actor=actor, phase=phase, status=Phase.Status.COMPLETE, actual_end=today)
+    audit.change(actor=actor, instance=phase, status=Phase.Status.COMPLETE, actual_end=today)
     next_phase = (
         Phase.objects.filter(engagement_id=phase.engagement_id, position__gt=phase.position)
         .order_by("position")
@@ -339,13 +323,13 @@ def advance_after_approval(*, actor: User, phase: Phase) -> Phase | None:
     )
     engagement = phase.engagement
     if next_phase is not None:
-        _set_phase(actor=actor, phase=next_phase, status=Phase.Status.ACTIVE, actual_start=today)
-    if phase.kind == Phase.Kind.CONTROLLED_GO_LIVE:
-        _set_engagement_status(actor=actor, engagement=engagement, status=Engagement.Status.LIVE)
-    elif next_phase is None:
-        _set_engagement_status(
-            actor=actor, engagement=engagement, status=Engagement.Status.STABILISED
+        audit.change(
+            actor=actor, instance=next_phase, status=Phase.Status.ACTIVE, actual_start=today
         )
+    if phase.kind == Phase.Kind.CONTROLLED_GO_LIVE:
+        audit.change(actor=actor, instance=engagement, status=Engagement.Status.LIVE)
+    elif next_phase is None:
+        audit.change(actor=actor, instance=engagement, status=Engagement.Status.STABILISED)
     return next_phase
 
 
@@ -360,7 +344,7 @@ def put_on_hold(*, actor: User, engagement: Engagement) -> Engagement:
         raise RuleBroken(
             f"A {engagement.get_status_display().lower()} engagement cannot be put on hold."
         )
-    _set_engagement_status(actor=actor, engagement=engagement, status=Engagement.Status.ON_HOLD)
+    audit.change(actor=actor, instance=engagement, status=Engagement.Status.ON_HOLD)
     return engagement
 
 
@@ -378,7 +362,7 @@ def resume(*, actor: User, engagement: Engagement) -> Engagement:
         status = Engagement.Status.LIVE
     else:
         status = Engagement.Status.IN_TRANSITION
-    _set_engagement_status(actor=actor, engagement=engagement, status=status)
+    audit.change(actor=actor, instance=engagement, status=status)
     return engagement
 
 

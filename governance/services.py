@@ -28,14 +28,6 @@ def _refuse_if_decided(gate: Gate) -> None:
         raise RuleBroken(f"“{gate.name}” was approved; its record can no longer change.")
 
 
-def _set_gate(*, actor: User, gate: Gate, **changes) -> None:
-    before = audit.snapshot(gate)
-    for field, value in changes.items():
-        setattr(gate, field, value)
-    gate.save(update_fields=list(changes))
-    audit.record_updated(actor=actor, instance=gate, before=before)
-
-
 @transaction.atomic
 def set_criterion_state(
     *, actor: User, criterion: GateCriterion, state: str, justification: str = ""
@@ -58,13 +50,14 @@ def set_criterion_state(
             )
     else:
         require_editor(actor=actor, engagement=gate.engagement)
-    before = audit.snapshot(criterion)
-    criterion.state = state
-    criterion.justification = justification.strip()
-    criterion.decided_by = actor
-    criterion.decided_at = timezone.now()
-    criterion.save()
-    audit.record_updated(actor=actor, instance=criterion, before=before)
+    audit.change(
+        actor=actor,
+        instance=criterion,
+        state=state,
+        justification=justification.strip(),
+        decided_by=actor,
+        decided_at=timezone.now(),
+    )
     return criterion
 
 
@@ -100,18 +93,14 @@ def request_gate_decision(*, actor: User, gate: Gate) -> Gate:
             f"{gate.phase.get_kind_display()} phase is active; it is "
             f"{gate.phase.get_status_display().lower()}."
         )
-    _set_gate(
+    audit.change(
         actor=actor,
-        gate=gate,
+        instance=gate,
         status=Gate.Status.REQUESTED,
         requested_at=timezone.now(),
         requested_by=actor,
     )
-    phase = gate.phase
-    before = audit.snapshot(phase)
-    phase.status = Phase.Status.AWAITING_DECISION
-    phase.save(update_fields=["status"])
-    audit.record_updated(actor=actor, instance=phase, before=before)
+    audit.change(actor=actor, instance=gate.phase, status=Phase.Status.AWAITING_DECISION)
     return gate
 
 
@@ -151,7 +140,7 @@ def approve_gate(*, actor: User, gate: Gate, comment: str = "") -> GateDecision:
     decision = _record_decision(
         actor=actor, gate=gate, outcome=GateDecision.Outcome.APPROVED, comment=comment
     )
-    _set_gate(actor=actor, gate=gate, status=Gate.Status.APPROVED)
+    audit.change(actor=actor, instance=gate, status=Gate.Status.APPROVED)
     advance_after_approval(actor=actor, phase=gate.phase)
     return decision
 
@@ -170,10 +159,6 @@ def reject_gate(*, actor: User, gate: Gate, reason: str) -> GateDecision:
     decision = _record_decision(
         actor=actor, gate=gate, outcome=GateDecision.Outcome.REJECTED, comment=reason.strip()
     )
-    _set_gate(actor=actor, gate=gate, status=Gate.Status.REJECTED)
-    phase = gate.phase
-    before = audit.snapshot(phase)
-    phase.status = Phase.Status.ACTIVE
-    phase.save(update_fields=["status"])
-    audit.record_updated(actor=actor, instance=phase, before=before)
+    audit.change(actor=actor, instance=gate, status=Gate.Status.REJECTED)
+    audit.change(actor=actor, instance=gate.phase, status=Phase.Status.ACTIVE)
     return decision

@@ -118,10 +118,7 @@ def record_measurement(
         )
         audit.record_created(actor=actor, instance=measurement)
         return measurement
-    before = audit.snapshot(existing)
-    existing.value, existing.recorded_by = value, actor
-    existing.save()
-    audit.record_updated(actor=actor, instance=existing, before=before)
+    audit.change(actor=actor, instance=existing, value=value, recorded_by=actor)
     return existing
 
 
@@ -141,10 +138,7 @@ def redate_reviews(*, actor: User, engagement: Engagement) -> list[Review]:
     for review in Review.objects.filter(engagement=engagement, status=Review.Status.SCHEDULED):
         new_date = anchor + datetime.timedelta(days=review.day)
         if review.scheduled_on != new_date:
-            before = audit.snapshot(review)
-            review.scheduled_on = new_date
-            review.save(update_fields=["scheduled_on"])
-            audit.record_updated(actor=actor, instance=review, before=before)
+            audit.change(actor=actor, instance=review, scheduled_on=new_date)
             moved.append(review)
     return moved
 
@@ -200,10 +194,7 @@ def refresh_review(*, actor: User, review: Review) -> list[ReviewKpiResult]:
             result.save()
             audit.record_created(actor=actor, instance=result)
         else:
-            before = audit.snapshot(result)
-            result.value, result.target, result.met = value, kpi.target, met
-            result.save()
-            audit.record_updated(actor=actor, instance=result, before=before)
+            audit.change(actor=actor, instance=result, value=value, target=kpi.target, met=met)
         results.append(result)
     return results
 
@@ -240,11 +231,14 @@ def explain_miss(
         errors["action_due"] = ["Give the date the fix is due."]
     if errors:
         raise InvalidInput(f"The explanation of {result.kpi.name} is incomplete.", errors=errors)
-    before = audit.snapshot(result)
-    result.root_cause, result.corrective_action = root_cause.strip(), corrective_action.strip()
-    result.action_owner, result.action_due = action_owner, action_due
-    result.save()
-    audit.record_updated(actor=actor, instance=result, before=before)
+    audit.change(
+        actor=actor,
+        instance=result,
+        root_cause=root_cause.strip(),
+        corrective_action=corrective_action.strip(),
+        action_owner=action_owner,
+        action_due=action_due,
+    )
     return result
 
 
@@ -341,9 +335,11 @@ def publish_review(*, actor: User, review: Review) -> Review:
     missing = unexplained_items(review=review)
     if missing:
         raise ItemsOpen(f"The {review} cannot be published yet", items=missing)
-    before = audit.snapshot(review)
-    review.status = Review.Status.PUBLISHED
-    review.published_at, review.published_by = timezone.now(), actor
-    review.save()
-    audit.record_updated(actor=actor, instance=review, before=before)
+    audit.change(
+        actor=actor,
+        instance=review,
+        status=Review.Status.PUBLISHED,
+        published_at=timezone.now(),
+        published_by=actor,
+    )
     return review

@@ -69,3 +69,23 @@ def build_world(
             owners=owners_for(playbook_key, people),
         )
     return World(tenant=tenant, engagement=engagement, **people)
+
+
+def add_engagement(
+    world: World,
+    *,
+    key: str = "contact-centre-90-day",
+    name: str = "Second desk",
+    actor: User | None = None,
+    owners: dict[str, User] | None = None,
+) -> Engagement:
+    """Another engagement in the world's (active) tenant."""
+    return create_engagement_from_playbook(
+        actor=actor or world.pmo,
+        playbook=get_builtin(key),
+        name=name,
+        client_name="Acme",
+        provider_name="Beta",
+        contract_signed_on=DAY0,
+        owners=owners if owners is not None else owners_for(key, world.__dict__),
+    )

@@ -15,7 +15,7 @@ from governance.models import Gate, GateCriterion
 from milestones.models import Milestone
 from reporting.models import Kpi, Review
 from tests import factories
-from tests.world import DAY0, build_world, owners_for
+from tests.world import DAY0, add_engagement, build_world, owners_for
 
 SHIPPED = sorted(builtin_playbooks())
 PHASES = ["kickoff", "transition", "access", "tooling", "controlled_go_live", "stabilisation"]
@@ -106,15 +106,7 @@ def test_an_unmapped_role_is_named_and_nothing_is_created(world):
     before = (Engagement.objects.count(), Milestone.objects.count(), Event.objects.count())
 
     with pytest.raises(InvalidInput) as refused:
-        create_engagement_from_playbook(
-            actor=world.pmo,
-            playbook=builtin_playbooks()["contact-centre-90-day"],
-            name="Second desk",
-            client_name="Acme",
-            provider_name="Beta",
-            contract_signed_on=DAY0,
-            owners=owners,
-        )
+        add_engagement(world, actor=world.pmo, owners=owners)
 
     assert "provider_qa_lead" in refused.value.message
     assert refused.value.errors["owners"] == ["Role “provider_qa_lead” is not mapped to a person."]
@@ -125,15 +117,7 @@ def test_an_owner_from_another_tenant_is_refused(world, other_world):
     owners = owners_for("contact-centre-90-day", world.__dict__)
     owners["client_lead"] = other_world.client_lead
     with pytest.raises(InvalidInput) as refused:
-        create_engagement_from_playbook(
-            actor=world.pmo,
-            playbook=builtin_playbooks()["contact-centre-90-day"],
-            name="Second desk",
-            client_name="Acme",
-            provider_name="Beta",
-            contract_signed_on=DAY0,
-            owners=owners,
-        )
+        add_engagement(world, actor=world.pmo, owners=owners)
     assert "client_lead" in refused.value.message
     assert Engagement.objects.count() == 1
 
@@ -142,29 +126,13 @@ def test_one_person_cannot_sit_on_two_sides(world):
     owners = owners_for("contact-centre-90-day", world.__dict__)
     owners["provider_lead"] = world.client_lead
     with pytest.raises(InvalidInput) as refused:
-        create_engagement_from_playbook(
-            actor=world.pmo,
-            playbook=builtin_playbooks()["contact-centre-90-day"],
-            name="Second desk",
-            client_name="Acme",
-            provider_name="Beta",
-            contract_signed_on=DAY0,
-            owners=owners,
-        )
+        add_engagement(world, actor=world.pmo, owners=owners)
     assert "both the client and the provider side" in refused.value.message
 
 
 def test_only_admins_and_pmo_create_engagements(world):
     with pytest.raises(NotAllowed):
-        create_engagement_from_playbook(
-            actor=world.provider_lead,
-            playbook=builtin_playbooks()["contact-centre-90-day"],
-            name="Second desk",
-            client_name="Acme",
-            provider_name="Beta",
-            contract_signed_on=DAY0,
-            owners=owners_for("contact-centre-90-day", world.__dict__),
-        )
+        add_engagement(world, actor=world.provider_lead)
 
 
 def test_instantiation_takes_the_same_number_of_queries_for_every_playbook(world):

@@ -94,19 +94,9 @@ def test_dependencies_cannot_form_a_cycle(world):
 
 
 def test_dependencies_cannot_cross_engagements(world):
-    from engagements.playbooks import get_builtin
-    from engagements.services import create_engagement_from_playbook
-    from tests.world import DAY0, owners_for
+    from tests.world import add_engagement
 
-    second = create_engagement_from_playbook(
-        actor=world.pmo,
-        playbook=get_builtin("seven-step-onboarding"),
-        name="Second",
-        client_name="A",
-        provider_name="B",
-        contract_signed_on=DAY0,
-        owners=owners_for("seven-step-onboarding", world.__dict__),
-    )
+    second = add_engagement(world, key="seven-step-onboarding")
     foreign = second.milestones.first()
     with pytest.raises(InvalidInput) as refused:
         update_milestone(
