@@ -1,0 +1,75 @@
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from bpo_transition.tenancy import tenant_context
+from engagements.models import Playbook
+from engagements.playbooks import builtin_document
+
+
+def test_list_shows_every_shipped_playbook(capsys):
+    call_command("playbooks", "list")
+    out = capsys.readouterr().out
+    for key in (
+        "contact-centre-90-day",
+        "implementation-outline",
+        "post-signature-sequence",
+        "seven-step-onboarding",
+    ):
+        assert key in out
+
+
+def test_check_accepts_a_valid_file_and_names_the_problem_in_a_bad_one(tmp_path, capsys):
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(builtin_document("contact-centre-90-day")))
+    call_command("playbooks", "check", str(good))
+    assert "valid (37 milestones)" in capsys.readouterr().out
+
+    document = builtin_document("contact-centre-90-day")
+    document["reviews"] = document["reviews"][:2]
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(document))
+    with pytest.raises(CommandError, match="reviews must be at days 14, 30, 45, 60 and 90"):
+        call_command("playbooks", "check", str(bad))
+
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    with pytest.raises(CommandError, match="is not JSON"):
+        call_command("playbooks", "check", str(broken))
+
+
+def test_copy_into_a_tenant_as_its_pmo(world, capsys):
+    call_command(
+        "playbooks",
+        "copy",
+        "seven-step-onboarding",
+        "--tenant",
+        world.tenant.slug,
+        "--actor",
+        world.pmo.username,
+        "--as",
+        "our-onboarding",
+    )
+    with tenant_context(world.tenant):
+        assert Playbook.objects.get().key == "our-onboarding"
+    with pytest.raises(CommandError, match="Only tenant admins and PMO can copy playbooks"):
+        call_command(
+            "playbooks",
+            "copy",
+            "seven-step-onboarding",
+            "--tenant",
+            world.tenant.slug,
+            "--actor",
+            world.provider_lead.username,
+        )
+    with pytest.raises(CommandError, match="No shipped playbook “nope”"):
+        call_command(
+            "playbooks",
+            "copy",
+            "nope",
+            "--tenant",
+            world.tenant.slug,
+            "--actor",
+            world.pmo.username,
+        )
