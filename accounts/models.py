@@ -54,6 +54,10 @@ class Membership(models.Model):
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    AUDIT_TYPE = "membership"
+    AUDIT_FIELDS = ("user", "role")
+    audit_engagement_id = None
+
     class Meta:
         ordering = ["tenant__name"]
         constraints = [
