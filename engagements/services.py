@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, User
+from accounts.selectors import membership_in
 from audit import services as audit
 from bpo_transition.errors import InvalidInput, NotAllowed, RuleBroken
 from bpo_transition.tenancy import get_active_tenant
@@ -33,12 +34,18 @@ def require_pmo(*, actor: User, engagement: Engagement, doing: str) -> None:
 def require_tenant_planner(*, actor: User, doing: str) -> Membership:
     """Tenant admins and PMO build plans and engagements."""
     tenant = get_active_tenant()
-    membership = None
-    if tenant is not None:
-        membership = Membership.objects.filter(user=actor, tenant=tenant).first()
+    membership = membership_in(user=actor, tenant_id=tenant.pk) if tenant is not None else None
     if membership is None or membership.role not in {Membership.Role.ADMIN, Membership.Role.PMO}:
         raise NotAllowed(f"Only tenant admins and PMO can {doing}.")
     return membership
+
+
+def require_work_in_progress(*, engagement: Engagement) -> None:
+    """Gates are not requested or decided while the engagement is paused or over."""
+    if engagement.status in {Engagement.Status.ON_HOLD, Engagement.Status.CLOSED}:
+        raise RuleBroken(
+            f"{engagement.name} is {engagement.get_status_display().lower()}: resume it first."
+        )
 
 
 # --- Engagements from playbooks -----------------------------------------------------------
@@ -345,6 +352,20 @@ def put_on_hold(*, actor: User, engagement: Engagement) -> Engagement:
             f"A {engagement.get_status_display().lower()} engagement cannot be put on hold."
         )
     audit.change(actor=actor, instance=engagement, status=Engagement.Status.ON_HOLD)
+    return engagement
+
+
+@transaction.atomic
+def close_engagement(*, actor: User, engagement: Engagement) -> Engagement:
+    """A stabilised (or abandoned, on hold) engagement is closed; nothing changes after."""
+    engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
+    require_pmo(actor=actor, engagement=engagement, doing="close an engagement")
+    if engagement.status not in {Engagement.Status.STABILISED, Engagement.Status.ON_HOLD}:
+        raise RuleBroken(
+            "Only a stabilised engagement, or one on hold, can be closed; this one is "
+            f"{engagement.get_status_display().lower()}."
+        )
+    audit.change(actor=actor, instance=engagement, status=Engagement.Status.CLOSED)
     return engagement
 
 

@@ -10,7 +10,12 @@ from audit import services as audit
 from bpo_transition.errors import InvalidInput, ItemsOpen, NotAllowed, RuleBroken
 from engagements import selectors as engagement_selectors
 from engagements.models import EngagementMember, Phase
-from engagements.services import advance_after_approval, require_editor, require_pmo
+from engagements.services import (
+    advance_after_approval,
+    require_editor,
+    require_pmo,
+    require_work_in_progress,
+)
 from governance.models import Gate, GateAttestation, GateCriterion, GateDecision
 from governance.selectors import open_items_for_gate, snapshot_criteria
 
@@ -87,6 +92,7 @@ def request_gate_decision(*, actor: User, gate: Gate) -> Gate:
     """Ask PMO to decide: the phase waits for the decision."""
     gate = _locked_gate(gate)
     require_editor(actor=actor, engagement=gate.engagement)
+    require_work_in_progress(engagement=gate.engagement)
     if gate.phase.status != Phase.Status.ACTIVE:
         raise RuleBroken(
             f"A decision can be requested only while the "
@@ -123,6 +129,7 @@ def _record_decision(*, actor: User, gate: Gate, outcome: str, comment: str) -> 
 
 def _require_pending_decision(gate: Gate) -> None:
     _refuse_if_decided(gate)
+    require_work_in_progress(engagement=gate.engagement)
     if gate.status != Gate.Status.REQUESTED:
         raise RuleBroken(f"No decision has been requested for “{gate.name}”.")
 

@@ -82,3 +82,11 @@ def test_home_and_engagement_pages_take_a_fixed_number_of_queries(
     with tenant_context(world.tenant):
         milestones = world.engagement.milestones.count()
     assert detail.content.decode().count('<tr><td data-label="Milestone">') == milestones
+
+
+def test_a_missing_page_is_a_friendly_404(client, tenant_a, member_of, settings):
+    settings.DEBUG = False
+    client.force_login(member_of(tenant_a))
+    response = client.get("/engagements/00000000-0000-0000-0000-000000000000/")
+    assert response.status_code == 404
+    assert b"not yours to see" in response.content

@@ -239,3 +239,31 @@ def test_two_pmo_approving_at_once_yield_exactly_one_decision():
 def test_criteria_state_must_be_known(world):
     with pytest.raises(InvalidInput):
         set_criterion_state(actor=world.pmo, criterion=GateCriterion.objects.first(), state="maybe")
+
+
+def test_no_gate_is_decided_while_the_engagement_is_on_hold(world, kickoff_requested):
+    from engagements.services import put_on_hold, resume
+
+    finish_milestones(world, "kickoff")
+    put_on_hold(actor=world.pmo, engagement=world.engagement)
+    with pytest.raises(RuleBroken, match="on hold: resume it first"):
+        approve_gate(actor=world.pmo, gate=kickoff_requested)
+    assert resume(actor=world.pmo, engagement=world.engagement).status == "in_transition"
+    assert approve_gate(actor=world.pmo, gate=kickoff_requested).outcome == "approved"
+
+
+def test_engagement_lifecycle_rules(world):
+    from engagements.services import close_engagement, put_on_hold, resume
+
+    with pytest.raises(RuleBroken, match="Only a stabilised engagement"):
+        close_engagement(actor=world.pmo, engagement=world.engagement)
+    with pytest.raises(RuleBroken, match="Only an engagement on hold"):
+        resume(actor=world.pmo, engagement=world.engagement)
+    with pytest.raises(NotAllowed):
+        put_on_hold(actor=world.provider_lead, engagement=world.engagement)
+    put_on_hold(actor=world.pmo, engagement=world.engagement)
+    assert resume(actor=world.pmo, engagement=world.engagement).status == "planning"
+    put_on_hold(actor=world.pmo, engagement=world.engagement)
+    assert close_engagement(actor=world.pmo, engagement=world.engagement).status == "closed"
+    with pytest.raises(RuleBroken):
+        start_transition(actor=world.pmo, engagement=world.engagement)
