@@ -45,3 +45,18 @@ class ItemsOpen(RuleBroken):
 
 class StaleVersion(DomainError):
     """The caller edited an older version than the one stored (a lost update is refused)."""
+
+
+def check_fields(instance, *, validate_unique: bool = True) -> None:
+    """Run the model's field validation, answering with InvalidInput naming each bad field."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        instance.full_clean(exclude=["tenant"], validate_unique=validate_unique)
+    except ValidationError as invalid:
+        errors = {
+            field: [str(message) for message in messages]
+            for field, messages in invalid.message_dict.items()
+        }
+        first_field, first_messages = next(iter(errors.items()))
+        raise InvalidInput(f"{first_field}: {first_messages[0]}", errors=errors) from invalid

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import Membership, User
 from accounts.selectors import membership_in
 from audit import services as audit
-from bpo_transition.errors import InvalidInput, NotAllowed, RuleBroken
+from bpo_transition.errors import InvalidInput, NotAllowed, RuleBroken, check_fields
 from bpo_transition.tenancy import get_active_tenant
 from engagements import selectors
 from engagements.models import Engagement, EngagementMember, Phase, Playbook
@@ -160,7 +160,7 @@ def create_engagement_from_playbook(
         playbook_key=playbook.key,
     )
     # Field validation only: the tenant is the active one and public_id is a fresh UUID.
-    engagement.full_clean(exclude=["tenant"], validate_unique=False)
+    check_fields(engagement, validate_unique=False)
     engagement.save()
 
     members = EngagementMember.objects.bulk_create(
@@ -414,7 +414,7 @@ def update_engagement(*, actor: User, engagement: Engagement, **changes: Any) ->
     before = audit.snapshot(engagement)
     for field, value in changes.items():
         setattr(engagement, field, value)
-    engagement.full_clean()
+    check_fields(engagement)
     engagement.save()
     event = audit.record_updated(actor=actor, instance=engagement, before=before)
     anchor_field = (
@@ -453,7 +453,7 @@ def add_member(
     member = EngagementMember(
         tenant_id=engagement.tenant_id, engagement=engagement, user=user, side=side, role=role
     )
-    member.full_clean(exclude=["tenant"])
+    check_fields(member)
     member.save()
     audit.record_created(actor=actor, instance=member)
     return member
@@ -467,7 +467,7 @@ def change_member(
     before = audit.snapshot(member)
     member.side = side or member.side
     member.role = role or member.role
-    member.full_clean(exclude=["tenant"])
+    check_fields(member)
     member.save()
     audit.record_updated(actor=actor, instance=member, before=before)
     return member

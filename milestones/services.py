@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit import services as audit
-from bpo_transition.errors import InvalidInput, ItemsOpen, RuleBroken, StaleVersion
+from bpo_transition.errors import InvalidInput, ItemsOpen, RuleBroken, StaleVersion, check_fields
 from engagements import selectors as engagement_selectors
 from engagements.models import Engagement, Phase
 from engagements.services import require_editor
@@ -161,7 +161,7 @@ def create_milestone(
         evidence_required=evidence_required,
         external_id=external_id,
     )
-    milestone.full_clean(exclude=["tenant"])
+    check_fields(milestone)
     milestone.save()
     depends_on = list(depends_on)
     if depends_on:
@@ -229,7 +229,7 @@ def update_milestone(
     elif was_done:
         milestone.completed_at, milestone.completed_by = None, None
 
-    milestone.full_clean(exclude=["tenant"])
+    check_fields(milestone)
     if audit.snapshot(milestone) == before:
         return milestone  # nothing changed: same version, no event (an idempotent PUT)
     milestone.version += 1

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit import services as audit
-from bpo_transition.errors import InvalidInput, ItemsOpen, RuleBroken
+from bpo_transition.errors import InvalidInput, ItemsOpen, RuleBroken, check_fields
 from engagements import selectors as engagement_selectors
 from engagements.models import Engagement
 from engagements.services import require_editor, require_pmo
@@ -69,7 +69,7 @@ def define_kpi(
         direction=direction,
         contractual_from=contractual_from,
     )
-    kpi.full_clean(exclude=["tenant"])
+    check_fields(kpi)
     kpi.save()
     audit.record_created(actor=actor, instance=kpi)
     return kpi
@@ -88,7 +88,7 @@ def update_kpi(*, actor: User, kpi: Kpi, **changes) -> Kpi:
     before = audit.snapshot(kpi)
     for field, value in changes.items():
         setattr(kpi, field, value)
-    kpi.full_clean(exclude=["tenant"])
+    check_fields(kpi)
     kpi.save()
     audit.record_updated(actor=actor, instance=kpi, before=before)
     return kpi

@@ -200,3 +200,17 @@ def test_admin_lists_show_only_the_active_tenants_rows(
         assert response.status_code == 200
         assert foreign.engagement.name.encode() not in response.content, url
     assert home.engagement.name.encode() in client.get("/admin/engagements/engagement/").content
+
+
+def test_a_superuser_outside_every_tenant_sees_no_business_rows(client, worlds):
+    from tests import factories
+
+    operator = factories.UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(operator)
+    for model in admin.site._registry:
+        if issubclass(model, TenantOwned):
+            url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"
+            response = client.get(url)
+            assert response.status_code == 200, url
+            for world in worlds:
+                assert world.engagement.name.encode() not in response.content, url

@@ -209,3 +209,21 @@ def test_a_non_member_cannot_copy_playbooks(world):
     Membership.objects.create(user=outsider, tenant=factories.TenantFactory(), role="pmo")
     with pytest.raises(NotAllowed):
         copy_playbook(actor=outsider, key="contact-centre-90-day")
+
+
+def test_an_unknown_time_zone_is_named_and_nothing_is_created(world):
+    with pytest.raises(InvalidInput) as refused:
+        create_engagement_from_playbook(
+            actor=world.pmo,
+            playbook=builtin_playbooks()["contact-centre-90-day"],
+            name="Mars desk",
+            client_name="A",
+            provider_name="B",
+            contract_signed_on=DAY0,
+            owners=owners_for("contact-centre-90-day", world.__dict__),
+            time_zone="Mars/Base",
+        )
+    assert refused.value.errors == {
+        "time_zone": ["“Mars/Base” is not a known time zone (e.g. Europe/London)."]
+    }
+    assert Engagement.objects.count() == 1
