@@ -27,6 +27,7 @@ class Event(TenantOwned):
     action = models.CharField(max_length=10, choices=Action.choices)
     changes = models.JSONField(default=dict, blank=True)
     snapshot = models.JSONField(null=True, blank=True)
+    note = models.TextField(blank=True, help_text="Why, when the change says (e.g. a slip).")
 
     class Meta:
         ordering = ["id"]

@@ -94,7 +94,7 @@ def record_many_created(*, actor: User | None, instances: Iterable[models.Model]
 
 
 def record_updated(
-    *, actor: User | None, instance: models.Model, before: dict[str, Any]
+    *, actor: User | None, instance: models.Model, before: dict[str, Any], note: str = ""
 ) -> Event | None:
     """An update event with old and new values of what changed; none when nothing did."""
     _require_transaction()
@@ -111,11 +111,14 @@ def record_updated(
         action=Event.Action.UPDATED,
         snapshot=after,
         changes=changes,
+        note=note,
         **_identity(instance),
     )
 
 
-def change(*, actor: User | None, instance: models.Model, **values: Any) -> Event | None:
+def change(
+    *, actor: User | None, instance: models.Model, note: str = "", **values: Any
+) -> Event | None:
     """Set fields, save only those, and record the update: the common write of a service."""
     before = snapshot(instance)
     for field, value in values.items():
@@ -124,7 +127,7 @@ def change(*, actor: User | None, instance: models.Model, **values: Any) -> Even
     if any(field.name == "updated_at" for field in instance._meta.concrete_fields):
         fields.append("updated_at")
     instance.save(update_fields=fields)
-    return record_updated(actor=actor, instance=instance, before=before)
+    return record_updated(actor=actor, instance=instance, before=before, note=note)
 
 
 def record_deleted(*, actor: User | None, instance: models.Model) -> Event:

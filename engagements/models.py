@@ -1,8 +1,11 @@
+import datetime
 import uuid
+import zoneinfo
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import validate_time_zone
 from bpo_transition.tenancy import TenantManager, TenantOwned, TenantQuerySet
@@ -92,6 +95,10 @@ class Engagement(TenantOwned):
     @property
     def audit_engagement_id(self) -> int:
         return self.pk
+
+    def today(self) -> datetime.date:
+        """Today where the engagement runs: phase dates and measurements use its calendar."""
+        return timezone.localdate(timezone=zoneinfo.ZoneInfo(self.time_zone))
 
 
 class EngagementMember(TenantOwned):

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
 from accounts.models import Membership, User
 from accounts.selectors import membership_in
@@ -310,7 +309,7 @@ def start_transition(*, actor: User, engagement: Engagement) -> Engagement:
     if first is None:
         raise RuleBroken("This engagement has no phases to start.")
     audit.change(
-        actor=actor, instance=first, status=Phase.Status.ACTIVE, actual_start=timezone.localdate()
+        actor=actor, instance=first, status=Phase.Status.ACTIVE, actual_start=engagement.today()
     )
     audit.change(actor=actor, instance=engagement, status=Engagement.Status.IN_TRANSITION)
     return engagement
@@ -321,7 +320,7 @@ def advance_after_approval(*, actor: User, phase: Phase) -> Phase | None:
 
     Called by the gate approval service inside its transaction.
     """
-    today = timezone.localdate()
+    today = phase.engagement.today()
     audit.change(actor=actor, instance=phase, status=Phase.Status.COMPLETE, actual_end=today)
     next_phase = (
         Phase.objects.filter(engagement_id=phase.engagement_id, position__gt=phase.position)
@@ -338,6 +337,73 @@ def advance_after_approval(*, actor: User, phase: Phase) -> Phase | None:
     elif next_phase is None:
         audit.change(actor=actor, instance=engagement, status=Engagement.Status.STABILISED)
     return next_phase
+
+
+@transaction.atomic
+def reschedule_phase(
+    *, actor: User, phase: Phase, planned_end: datetime.date, reason: str
+) -> list[Phase]:
+    """A gate slips (or comes forward): the dates behind it move visibly, never silently.
+
+    The phase's end moves; every later phase and the open milestones in them move by the
+    same number of days, and so does the target go-live (with the reviews anchored on it)
+    when it lay after the old end. Each moved row is in the audit trail with the reason.
+    """
+    from milestones.models import Milestone
+    from reporting.services import redate_reviews
+
+    phase = Phase.objects.select_for_update().select_related("engagement").get(pk=phase.pk)
+    engagement = phase.engagement
+    require_pmo(actor=actor, engagement=engagement, doing="reschedule a phase")
+    if phase.status == Phase.Status.COMPLETE:
+        raise RuleBroken(f"The {phase.get_kind_display()} phase is complete; its dates stay.")
+    if not reason.strip():
+        raise InvalidInput(
+            "Say why the dates move.", errors={"reason": ["Say why the dates move."]}
+        )
+    if planned_end < phase.planned_start:
+        raise InvalidInput(
+            "A phase cannot end before it starts.",
+            errors={"planned_end": [f"Use {phase.planned_start:%d %b %Y} or later."]},
+        )
+    shift = planned_end - phase.planned_end
+    if not shift:
+        return []
+    old_end, note = phase.planned_end, f"Rescheduled: {reason.strip()}"
+    audit.change(actor=actor, instance=phase, note=note, planned_end=planned_end)
+    moved = [phase]
+    later = list(
+        Phase.objects.filter(engagement=engagement, position__gt=phase.position).order_by(
+            "position"
+        )
+    )
+    for later_phase in later:
+        audit.change(
+            actor=actor,
+            instance=later_phase,
+            note=note,
+            planned_start=later_phase.planned_start + shift,
+            planned_end=later_phase.planned_end + shift,
+        )
+        moved.append(later_phase)
+    for milestone in Milestone.objects.filter(phase__in=later).exclude(status__in=Milestone.CLOSED):
+        audit.change(
+            actor=actor,
+            instance=milestone,
+            note=note,
+            due_date=milestone.due_date + shift,
+            version=milestone.version + 1,
+        )
+    if engagement.target_go_live > old_end:
+        audit.change(
+            actor=actor,
+            instance=engagement,
+            note=note,
+            target_go_live=engagement.target_go_live + shift,
+        )
+        if engagement.review_anchor == Engagement.ReviewAnchor.GO_LIVE:
+            redate_reviews(actor=actor, engagement=engagement, note=note)
+    return moved
 
 
 HOLDABLE = {Engagement.Status.PLANNING, Engagement.Status.IN_TRANSITION, Engagement.Status.LIVE}

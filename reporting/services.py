@@ -100,7 +100,7 @@ def record_measurement(
 ) -> KpiMeasurement:
     """One value per KPI per day; sending the same day again replaces it."""
     require_editor(actor=actor, engagement=kpi.engagement)
-    if measured_on > timezone.localdate():
+    if measured_on > kpi.engagement.today():
         raise InvalidInput(
             "A measurement cannot be dated in the future.",
             errors={"measured_on": ["Use today or an earlier date."]},
@@ -131,14 +131,14 @@ def review_anchor(*, engagement: Engagement) -> datetime.date:
     return engagement.contract_signed_on
 
 
-def redate_reviews(*, actor: User, engagement: Engagement) -> list[Review]:
+def redate_reviews(*, actor: User, engagement: Engagement, note: str = "") -> list[Review]:
     """The anchor moved: every unpublished review moves with it, each move in the log."""
     anchor = review_anchor(engagement=engagement)
     moved = []
     for review in Review.objects.filter(engagement=engagement, status=Review.Status.SCHEDULED):
         new_date = anchor + datetime.timedelta(days=review.day)
         if review.scheduled_on != new_date:
-            audit.change(actor=actor, instance=review, scheduled_on=new_date)
+            audit.change(actor=actor, instance=review, note=note, scheduled_on=new_date)
             moved.append(review)
     return moved
 
