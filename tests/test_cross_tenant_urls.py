@@ -13,13 +13,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from bpo_transition.tenancy import TenantOwned, tenant_context
 from engagements.services import copy_playbook, start_transition
-from governance.models import Gate
-from governance.services import approve_gate, attest_gate, request_gate_decision
-from milestones.models import Milestone
-from milestones.services import update_milestone
 from reporting.models import Kpi, Review
 from reporting.services import answer_day_90, record_measurement, refresh_review
-from tests.world import build_world
+from tests.world import build_world, pass_gate
 
 # Global on purpose: platform data only Django superusers reach in /admin/.
 GLOBAL_ADMIN_MODELS = {
@@ -49,26 +45,11 @@ def object_routes():
     ]
 
 
-def complete(world, milestone):
-    for dependency in milestone.depends_on.exclude(status="done"):
-        complete(world, dependency)
-    update_milestone(actor=world.pmo, milestone=milestone, status="done", evidence="proof")
-
-
 def populate_every_model(world):
     """Drive the world through the services until every tenant-owned table has a row."""
     with tenant_context(world.tenant):
         start_transition(actor=world.pmo, engagement=world.engagement)
-        for milestone in Milestone.objects.filter(phase__kind="kickoff"):
-            milestone.refresh_from_db()
-            if milestone.status != "done":
-                complete(world, milestone)
-        gate = Gate.objects.get(phase__kind="kickoff")
-        gate.criteria.update(state="met")
-        attest_gate(actor=world.client_lead, gate=gate, side="client")
-        attest_gate(actor=world.provider_lead, gate=gate, side="provider")
-        request_gate_decision(actor=world.pmo, gate=gate)
-        approve_gate(actor=world.pmo, gate=gate)
+        pass_gate(world, "kickoff")
         kpi = Kpi.objects.first()
         record_measurement(
             actor=world.pmo, kpi=kpi, measured_on=datetime.date(2026, 1, 19), value=Decimal("1")

@@ -89,3 +89,44 @@ def add_engagement(
         contract_signed_on=DAY0,
         owners=owners if owners is not None else owners_for(key, world.__dict__),
     )
+
+
+def complete_milestone(world: World, milestone) -> None:
+    """Done, with proof, after its dependencies (through the services, as a user would)."""
+    from milestones.services import update_milestone
+
+    for dependency in milestone.depends_on.exclude(status="done"):
+        complete_milestone(world, dependency)
+    update_milestone(actor=world.pmo, milestone=milestone, status="done", evidence="proof")
+
+
+def finish_phase(world: World, kind: str) -> None:
+    from milestones.models import Milestone
+
+    for milestone in Milestone.objects.filter(phase__kind=kind).order_by("due_date", "id"):
+        milestone.refresh_from_db()
+        if milestone.status != "done":
+            complete_milestone(world, milestone)
+
+
+def meet_criteria_and_attest(world: World, gate) -> None:
+    from governance.services import attest_gate, set_criterion_state
+
+    for criterion in gate.criteria.all():
+        set_criterion_state(actor=world.provider_lead, criterion=criterion, state="met")
+    if gate.client_attestation_required:
+        attest_gate(actor=world.client_lead, gate=gate, side="client", comment="Agreed")
+    if gate.provider_attestation_required:
+        attest_gate(actor=world.provider_lead, gate=gate, side="provider")
+
+
+def pass_gate(world: World, kind: str, *, comment: str = ""):
+    """Finish the phase's work, meet its gate, request and approve it; the decision."""
+    from governance.models import Gate
+    from governance.services import approve_gate, request_gate_decision
+
+    finish_phase(world, kind)
+    gate = Gate.objects.get(phase__kind=kind)
+    meet_criteria_and_attest(world, gate)
+    request_gate_decision(actor=world.provider_lead, gate=gate)
+    return approve_gate(actor=world.pmo, gate=gate, comment=comment)

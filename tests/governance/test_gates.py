@@ -18,33 +18,11 @@ from governance.services import (
     set_criterion_state,
 )
 from milestones.models import Milestone
-from milestones.services import update_milestone
+from tests.world import finish_phase, meet_criteria_and_attest
 
 
 def gate_of(kind: str) -> Gate:
     return Gate.objects.select_related("phase").get(phase__kind=kind)
-
-
-def complete(world, milestone: Milestone) -> None:
-    for dependency in milestone.depends_on.exclude(status="done"):
-        complete(world, dependency)
-    update_milestone(actor=world.pmo, milestone=milestone, status="done", evidence="proof")
-
-
-def finish_milestones(world, kind: str) -> None:
-    for item in Milestone.objects.filter(phase__kind=kind).order_by("due_date", "id"):
-        item.refresh_from_db()
-        if item.status != "done":
-            complete(world, item)
-
-
-def meet_criteria_and_attest(world, gate: Gate) -> None:
-    for criterion in gate.criteria.all():
-        set_criterion_state(actor=world.provider_lead, criterion=criterion, state="met")
-    if gate.client_attestation_required:
-        attest_gate(actor=world.client_lead, gate=gate, side="client", comment="Agreed")
-    if gate.provider_attestation_required:
-        attest_gate(actor=world.provider_lead, gate=gate, side="provider")
 
 
 @pytest.fixture
@@ -77,7 +55,7 @@ def test_an_open_milestone_blocks_approval_and_is_listed(world, kickoff_requeste
 
 def test_unmet_criteria_and_missing_attestations_are_listed(world):
     start_transition(actor=world.pmo, engagement=world.engagement)
-    finish_milestones(world, "kickoff")
+    finish_phase(world, "kickoff")
     gate = gate_of("kickoff")
     request_gate_decision(actor=world.pmo, gate=gate)
     with pytest.raises(GateHasOpenItems) as refused:
@@ -118,7 +96,7 @@ def test_a_waiver_needs_a_justification_and_pmo(world):
 
 
 def test_only_pmo_approves(world, kickoff_requested):
-    finish_milestones(world, "kickoff")
+    finish_phase(world, "kickoff")
     for actor in (world.client_lead, world.provider_lead, world.admin):
         with pytest.raises(NotAllowed) as refused:
             approve_gate(actor=actor, gate=kickoff_requested)
@@ -135,7 +113,7 @@ def test_only_the_side_lead_attests(world):
 
 
 def test_approval_records_snapshot_completes_the_phase_and_opens_the_next(world, kickoff_requested):
-    finish_milestones(world, "kickoff")
+    finish_phase(world, "kickoff")
     decision = approve_gate(actor=world.pmo, gate=kickoff_requested, comment="Brief signed")
 
     assert decision.outcome == "approved" and decision.decided_by == world.pmo
@@ -175,7 +153,7 @@ def test_approving_every_gate_walks_the_engagement_to_stabilised(world):
     start_transition(actor=world.pmo, engagement=world.engagement)
     statuses = []
     for kind in Phase.ORDER:
-        finish_milestones(world, kind)
+        finish_phase(world, kind)
         gate = gate_of(kind)
         meet_criteria_and_attest(world, gate)
         request_gate_decision(actor=world.pmo, gate=gate)
@@ -200,7 +178,7 @@ def test_two_pmo_approving_at_once_yield_exactly_one_decision():
     Membership.objects.create(user=second_pmo, tenant=built.tenant, role="pmo")
     with tenant_context(built.tenant):
         start_transition(actor=built.pmo, engagement=built.engagement)
-        finish_milestones(built, "kickoff")
+        finish_phase(built, "kickoff")
         gate = gate_of("kickoff")
         meet_criteria_and_attest(built, gate)
         request_gate_decision(actor=built.pmo, gate=gate)
@@ -244,7 +222,7 @@ def test_criteria_state_must_be_known(world):
 def test_no_gate_is_decided_while_the_engagement_is_on_hold(world, kickoff_requested):
     from engagements.services import put_on_hold, resume
 
-    finish_milestones(world, "kickoff")
+    finish_phase(world, "kickoff")
     put_on_hold(actor=world.pmo, engagement=world.engagement)
     with pytest.raises(RuleBroken, match="on hold: resume it first"):
         approve_gate(actor=world.pmo, gate=kickoff_requested)

@@ -7,10 +7,9 @@ from audit.selectors import history_of
 from bpo_transition.errors import InvalidInput, ItemsOpen, NotAllowed, RuleBroken, StaleVersion
 from engagements.models import EngagementMember, Phase
 from engagements.services import start_transition
-from governance.models import Gate, GateCriterion
-from governance.services import approve_gate, attest_gate, request_gate_decision
 from milestones.models import Milestone
 from milestones.services import create_milestone, delete_milestone, update_milestone
+from tests.world import pass_gate
 
 
 def milestone(key: str) -> Milestone:
@@ -147,23 +146,9 @@ def test_viewers_and_outsiders_cannot_change_milestones(world):
             )
 
 
-def close_kickoff(world) -> Gate:
-    for item in Milestone.objects.filter(phase__kind="kickoff"):
-        for dependency in item.depends_on.exclude(status="done"):
-            update_milestone(actor=world.pmo, milestone=dependency, status="done", evidence="done")
-        update_milestone(actor=world.pmo, milestone=item, status="done", evidence="done")
-    gate = Gate.objects.get(phase__kind="kickoff")
-    GateCriterion.objects.filter(gate=gate).update(state="met")
-    attest_gate(actor=world.client_lead, gate=gate, side="client")
-    attest_gate(actor=world.provider_lead, gate=gate, side="provider")
-    request_gate_decision(actor=world.provider_lead, gate=gate)
-    approve_gate(actor=world.pmo, gate=gate, comment="Kickoff complete")
-    return gate
-
-
 def test_reopening_a_done_milestone_of_an_approved_gate_is_refused(world):
     start_transition(actor=world.pmo, engagement=world.engagement)
-    close_kickoff(world)
+    pass_gate(world, "kickoff", comment="Kickoff complete")
     brief = milestone("campaign-brief-signed")
     with pytest.raises(RuleBroken) as refused:
         update_milestone(actor=world.pmo, milestone=brief, status="in_progress")
