@@ -59,6 +59,11 @@ def _check_phase(*, engagement: Engagement, phase: Phase) -> None:
         )
 
 
+def _clean_external_id(external_id: str | None) -> str | None:
+    """A blank external id is no external id (and never clashes with another blank)."""
+    return (external_id or "").strip() or None
+
+
 def _check_external_id(*, external_id: str | None, milestone_pk: int | None) -> None:
     if external_id is None:
         return
@@ -105,18 +110,22 @@ def _check_dependencies(*, milestone: Milestone, depends_on: Iterable[Milestone]
 
 
 def _check_can_be_done(*, milestone: Milestone) -> None:
+    _check_evidence(milestone=milestone)
+    waiting = open_dependencies(milestone=milestone)
+    if waiting:
+        raise ItemsOpen(
+            f"“{milestone.title}” cannot be done before its dependencies",
+            items=[f"{d.title} ({d.get_status_display().lower()})" for d in waiting],
+        )
+
+
+def _check_evidence(*, milestone: Milestone) -> None:
     if milestone.evidence_required and not milestone.has_evidence:
         raise InvalidInput(
             f"“{milestone.title}” needs evidence before it can be done.",
             errors={
                 "evidence": ["Add the evidence text or link that proves this milestone is done."]
             },
-        )
-    waiting = open_dependencies(milestone=milestone)
-    if waiting:
-        raise ItemsOpen(
-            f"“{milestone.title}” cannot be done before its dependencies",
-            items=[f"{d.title} ({d.get_status_display().lower()})" for d in waiting],
         )
 
 
@@ -146,6 +155,7 @@ def create_milestone(
     depends_on: Iterable[Milestone] = (),
 ) -> Milestone:
     require_editor(actor=actor, engagement=engagement)
+    external_id = _clean_external_id(external_id)
     _check_phase(engagement=engagement, phase=phase)
     _check_owner(engagement=engagement, owner=owner)
     _check_external_id(external_id=external_id, milestone_pk=None)
@@ -216,16 +226,18 @@ def update_milestone(
     if "owner" in changes:
         _check_owner(engagement=engagement, owner=milestone.owner)
     if "external_id" in changes:
+        milestone.external_id = _clean_external_id(milestone.external_id)
         _check_external_id(external_id=milestone.external_id, milestone_pk=milestone.pk)
     if depends_on is not None:
         depends_on = list(depends_on)
         _check_dependencies(milestone=milestone, depends_on=depends_on)
         _set_dependencies(milestone=milestone, depends_on=depends_on)
 
-    if milestone.status == Milestone.Status.DONE:
+    if milestone.status == Milestone.Status.DONE and not was_done:
         _check_can_be_done(milestone=milestone)
-        if not was_done:
-            milestone.completed_at, milestone.completed_by = timezone.now(), actor
+        milestone.completed_at, milestone.completed_by = timezone.now(), actor
+    elif milestone.status == Milestone.Status.DONE:
+        _check_evidence(milestone=milestone)  # a done milestone keeps its proof
     elif was_done:
         milestone.completed_at, milestone.completed_by = None, None
 

@@ -216,3 +216,22 @@ def test_a_milestone_others_depend_on_cannot_be_deleted(world):
     session = milestone("kickoff-session")
     assert sorted(refused.value.items) == sorted(d.title for d in session.dependents.all())
     assert Milestone.objects.filter(pk=session.pk).exists()
+
+
+def test_a_done_milestone_keeps_its_proof(world):
+    session = milestone("kickoff-session")
+    update_milestone(actor=world.pmo, milestone=session, status="done", evidence="Minutes")
+    with pytest.raises(InvalidInput) as refused:
+        update_milestone(actor=world.pmo, milestone=session, evidence="")
+    assert "evidence" in refused.value.errors
+    assert milestone("kickoff-session").evidence == "Minutes"
+
+
+def test_a_blank_external_id_is_no_external_id(world):
+    first = update_milestone(
+        actor=world.pmo, milestone=milestone("kickoff-session"), external_id="  "
+    )
+    second = update_milestone(
+        actor=world.pmo, milestone=milestone("team-introductions"), external_id=""
+    )
+    assert first.external_id is None and second.external_id is None
