@@ -20,6 +20,7 @@ class Event(TenantOwned):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A plain id, not a foreign key: the trail outlives a deleted engagement.
     engagement_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     object_type = models.CharField(max_length=40)
     object_id = models.CharField(max_length=64)
