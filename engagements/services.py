@@ -295,11 +295,17 @@ def create_engagement_from_playbook(
 # --- Lifecycle ---------------------------------------------------------------------------
 
 
+def _locked_for_pmo(*, actor: User, engagement: Engagement, doing: str) -> Engagement:
+    """The engagement row, locked for this transaction, once PMO is confirmed."""
+    engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
+    require_pmo(actor=actor, engagement=engagement, doing=doing)
+    return engagement
+
+
 @transaction.atomic
 def start_transition(*, actor: User, engagement: Engagement) -> Engagement:
     """Planning ends: the engagement is in transition and its first phase is active."""
-    engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
-    require_pmo(actor=actor, engagement=engagement, doing="start the transition")
+    engagement = _locked_for_pmo(actor=actor, engagement=engagement, doing="start the transition")
     if engagement.status != Engagement.Status.PLANNING:
         raise RuleBroken(
             f"The transition can start only from planning; it is "
@@ -411,8 +417,9 @@ HOLDABLE = {Engagement.Status.PLANNING, Engagement.Status.IN_TRANSITION, Engagem
 
 @transaction.atomic
 def put_on_hold(*, actor: User, engagement: Engagement) -> Engagement:
-    engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
-    require_pmo(actor=actor, engagement=engagement, doing="put an engagement on hold")
+    engagement = _locked_for_pmo(
+        actor=actor, engagement=engagement, doing="put an engagement on hold"
+    )
     if engagement.status not in HOLDABLE:
         raise RuleBroken(
             f"A {engagement.get_status_display().lower()} engagement cannot be put on hold."
@@ -424,8 +431,7 @@ def put_on_hold(*, actor: User, engagement: Engagement) -> Engagement:
 @transaction.atomic
 def close_engagement(*, actor: User, engagement: Engagement) -> Engagement:
     """A stabilised (or abandoned, on hold) engagement is closed; nothing changes after."""
-    engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
-    require_pmo(actor=actor, engagement=engagement, doing="close an engagement")
+    engagement = _locked_for_pmo(actor=actor, engagement=engagement, doing="close an engagement")
     if engagement.status not in {Engagement.Status.STABILISED, Engagement.Status.ON_HOLD}:
         raise RuleBroken(
             "Only a stabilised engagement, or one on hold, can be closed; this one is "
@@ -438,8 +444,7 @@ def close_engagement(*, actor: User, engagement: Engagement) -> Engagement:
 @transaction.atomic
 def resume(*, actor: User, engagement: Engagement) -> Engagement:
     """Back from hold to where the phases say the engagement is."""
-    engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
-    require_pmo(actor=actor, engagement=engagement, doing="resume an engagement")
+    engagement = _locked_for_pmo(actor=actor, engagement=engagement, doing="resume an engagement")
     if engagement.status != Engagement.Status.ON_HOLD:
         raise RuleBroken("Only an engagement on hold can be resumed.")
     phases = {phase.kind: phase.status for phase in engagement.phases.all()}
@@ -475,8 +480,9 @@ def update_engagement(*, actor: User, engagement: Engagement, **changes: Any) ->
             f"Cannot change {', '.join(sorted(unknown))} here.",
             errors={field: ["This field cannot be changed here."] for field in sorted(unknown)},
         )
-    engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
-    require_pmo(actor=actor, engagement=engagement, doing="change the engagement's facts")
+    engagement = _locked_for_pmo(
+        actor=actor, engagement=engagement, doing="change the engagement's facts"
+    )
     before = audit.snapshot(engagement)
     for field, value in changes.items():
         setattr(engagement, field, value)
