@@ -35,6 +35,10 @@ class TenantAdmin(admin.ModelAdmin):
         # A tenant starts with an admin: manage.py create_tenant does both at once.
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a tenant would cascade through its data with no tombstone in its log.
+        return False
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):

@@ -49,14 +49,16 @@ class Membership(models.Model):
         PMO = "pmo", "PMO"
         MEMBER = "member", "Member"
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
-    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="memberships")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # PROTECT: a person or tenant leaves through the services, which write the tombstones.
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(auto_now_add=True)
 
     AUDIT_TYPE = "membership"
     AUDIT_FIELDS = ("user", "role")
-    audit_engagement_id = None
+    audit_engagement = None
 
     class Meta:
         ordering = ["tenant__name"]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, Value, When
 
 from accounts.models import Membership, User
 
@@ -9,14 +9,20 @@ def memberships_for(*, user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("tenant").order_by("tenant__name")
 
 
-def resolve_active_membership(*, user: User, tenant_id: int | None) -> Membership | None:
-    """The membership for the tenant the session chose, else the user's first one."""
+def resolve_active_membership(
+    *, user: User, tenant_id: int | None, fall_back: bool = True
+) -> Membership | None:
+    """The membership for the tenant chosen, else (``fall_back``) the user's first one.
+
+    One query: the chosen tenant sorts first, then the others by name.
+    """
     memberships = memberships_for(user=user)
-    if tenant_id is not None:
-        chosen = memberships.filter(tenant_id=tenant_id).first()
-        if chosen is not None:
-            return chosen
-    return memberships.first()
+    if tenant_id is None:
+        return memberships.first() if fall_back else None
+    if not fall_back:
+        return memberships.filter(tenant_id=tenant_id).first()
+    chosen_first = Case(When(tenant_id=tenant_id, then=Value(0)), default=Value(1))
+    return memberships.order_by(chosen_first, "tenant__name").first()
 
 
 def membership_in(*, user: User, tenant_id: int) -> Membership | None:

@@ -5,10 +5,9 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
 
-from accounts.models import Membership, Tenant, User
-from bpo_transition.errors import InvalidInput, NotAllowed, NotFound, RuleBroken
+from accounts.models import Membership, User
+from bpo_transition.errors import NotFound
 
 
 def switch_tenant(*, actor: User, tenant_public_id: uuid.UUID | str) -> Membership:
@@ -21,113 +20,6 @@ def switch_tenant(*, actor: User, tenant_public_id: uuid.UUID | str) -> Membersh
     if membership is None:
         raise NotFound("No such tenant.")
     return membership
-
-
-@transaction.atomic
-def create_tenant(*, name: str, slug: str, admin: User) -> Tenant:
-    from audit import services as audit
-
-    tenant = Tenant.objects.create(name=name, slug=slug)
-    membership = Membership.objects.create(user=admin, tenant=tenant, role=Membership.Role.ADMIN)
-    audit.record_created(actor=admin, instance=membership)
-    return tenant
-
-
-# --- Tenant membership ------------------------------------------------------------------------
-# Who belongs to a tenant is decided by its admins (and platform superusers); every change is
-# in the tenant's audit trail.
-
-
-def _require_tenant_admin(*, actor: User, tenant: Tenant) -> None:
-    if actor.is_superuser:
-        return
-    if not Membership.objects.filter(
-        user=actor, tenant=tenant, role=Membership.Role.ADMIN
-    ).exists():
-        raise NotAllowed("Only the tenant's admins can change who belongs to it.")
-
-
-def _refuse_losing_the_last_admin(*, membership: Membership) -> None:
-    others = Membership.objects.filter(
-        tenant_id=membership.tenant_id, role=Membership.Role.ADMIN
-    ).exclude(pk=membership.pk)
-    if membership.role == Membership.Role.ADMIN and not others.exists():
-        raise RuleBroken(
-            f"{membership.user} is the last admin of {membership.tenant}; "
-            "make someone else admin first."
-        )
-
-
-@transaction.atomic
-def add_membership(*, actor: User, tenant: Tenant, user: User, role: str) -> Membership:
-    from audit import services as audit
-
-    _require_tenant_admin(actor=actor, tenant=tenant)
-    if role not in Membership.Role.values:
-        raise InvalidInput(
-            f"“{role}” is not a role.", errors={"role": ["Choose admin, pmo or member."]}
-        )
-    if Membership.objects.filter(user=user, tenant=tenant).exists():
-        raise InvalidInput(
-            f"{user} is already a member of {tenant}.",
-            errors={"user": ["Already a member of this tenant."]},
-        )
-    membership = Membership.objects.create(user=user, tenant=tenant, role=role)
-    audit.record_created(actor=actor, instance=membership)
-    return membership
-
-
-@transaction.atomic
-def change_membership_role(*, actor: User, membership: Membership, role: str) -> Membership:
-    from audit import services as audit
-
-    membership = (
-        Membership.objects.select_for_update()
-        .select_related("tenant", "user")
-        .get(pk=membership.pk)
-    )
-    _require_tenant_admin(actor=actor, tenant=membership.tenant)
-    if role not in Membership.Role.values:
-        raise InvalidInput(
-            f"“{role}” is not a role.", errors={"role": ["Choose admin, pmo or member."]}
-        )
-    if role != Membership.Role.ADMIN:
-        _refuse_losing_the_last_admin(membership=membership)
-    audit.change(actor=actor, instance=membership, role=role)
-    return membership
-
-
-@transaction.atomic
-def remove_membership(*, actor: User, membership: Membership) -> None:
-    """The person leaves the tenant; their seats on its engagements go with them."""
-    from audit import services as audit
-    from bpo_transition.tenancy import tenant_context
-    from engagements.models import EngagementMember
-    from milestones.models import Milestone
-
-    membership = (
-        Membership.objects.select_for_update()
-        .select_related("tenant", "user")
-        .get(pk=membership.pk)
-    )
-    _require_tenant_admin(actor=actor, tenant=membership.tenant)
-    _refuse_losing_the_last_admin(membership=membership)
-    with tenant_context(membership.tenant):
-        owned = list(
-            Milestone.objects.filter(owner=membership.user)
-            .exclude(status__in=Milestone.CLOSED)
-            .values_list("title", flat=True)[:5]
-        )
-        if owned:
-            raise RuleBroken(
-                f"{membership.user} still owns open milestones: "
-                f"{'; '.join(owned)}. Reassign them first."
-            )
-        for seat in EngagementMember.objects.filter(user=membership.user):
-            audit.record_deleted(actor=actor, instance=seat)
-            seat.delete()
-    audit.record_deleted(actor=actor, instance=membership)
-    membership.delete()
 
 
 # --- Login throttling -------------------------------------------------------------------------

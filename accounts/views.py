@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from accounts import services
@@ -28,29 +28,19 @@ class LogoutView(auth_views.LogoutView):
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    if request.tenant is None:
-        return render(request, "accounts/no_tenant.html", status=403)
-    from engagements.selectors import engagements_for_home
-
-    engagements = engagements_for_home(actor=request.user)
-    return render(request, "accounts/home.html", {"engagements": engagements})
-
-
-@login_required
 @require_POST
 def switch_tenant(request: HttpRequest) -> HttpResponse:
     form = TenantSwitchForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose a tenant from the list.")
-        return redirect("accounts:home")
+        return redirect("home")
     try:
         membership = services.switch_tenant(
             actor=request.user, tenant_public_id=form.cleaned_data["tenant"]
         )
     except NotFound as missing:
         messages.error(request, missing.message)
-        return redirect("accounts:home")
+        return redirect("home")
     request.session[ActiveTenantMiddleware.SESSION_KEY] = membership.tenant_id
     messages.success(request, f"You are now working in {membership.tenant.name}.")
-    return redirect("accounts:home")
+    return redirect("home")

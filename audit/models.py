@@ -17,16 +17,26 @@ class Event(TenantOwned):
         DELETED = "deleted", "Deleted"
 
     occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # What the consumer asked for (``gate.approved``), shared by every row one service call
+    # wrote (``correlation_id``): a feed shows one approval, not five row changes.
+    operation = models.CharField(max_length=60)
+    correlation_id = models.UUIDField(db_index=True)
+    # The change feed's commit-ordered cursor; assigned by the feed (see the API), null until.
+    position = models.BigIntegerField(null=True, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # A plain id, not a foreign key: the trail outlives a deleted engagement.
+    # Plain values, not a foreign key: the trail outlives a deleted engagement. The integer is
+    # for filtering by visibility inside the server; the UUID is what leaves it.
     engagement_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    engagement_uuid = models.UUIDField(null=True, blank=True)
     object_type = models.CharField(max_length=40)
     object_id = models.CharField(max_length=64)
     object_label = models.CharField(max_length=300, blank=True)
     action = models.CharField(max_length=10, choices=Action.choices)
     changes = models.JSONField(default=dict, blank=True)
+    # The object's audited values after the change (for a creation, its only record of them);
+    # ``changes`` holds [old, new] pairs of an update, or the last values of a deletion.
     snapshot = models.JSONField(null=True, blank=True)
     note = models.TextField(blank=True, help_text="Why, when the change says (e.g. a slip).")
 
@@ -35,6 +45,11 @@ class Event(TenantOwned):
         indexes = [
             models.Index(fields=["tenant", "id"], name="event_feed"),
             models.Index(fields=["tenant", "object_type", "object_id"], name="event_object"),
+            models.Index(
+                fields=["tenant", "position"],
+                condition=models.Q(position__isnull=False),
+                name="event_position",
+            ),
         ]
 
     def __str__(self) -> str:

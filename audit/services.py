@@ -1,17 +1,61 @@
-"""One helper that every service uses to record what it changed, in the same transaction."""
+"""One helper that every service uses to record what it changed, in the same transaction.
+
+A service is declared with ``@operation("gate.approved", tenant_of="gate")``: it runs in one
+transaction, inside the tenant of the object it changes, and every event it records (also
+through the services it calls) carries that operation name and one correlation id.
+"""
 
 from __future__ import annotations
 
 import datetime
 import decimal
+import functools
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 from accounts.models import User
 from audit.models import Event
+from bpo_transition.tenancy import tenant_of as _tenant_of
+
+
+@dataclass(frozen=True)
+class _Operation:
+    name: str
+    correlation_id: uuid.UUID
+
+
+_current: ContextVar[_Operation | None] = ContextVar("audit_operation", default=None)
+
+
+def operation(name: str, *, tenant_of: str | tuple[str, ...]) -> Callable:
+    """Declare a service: one transaction, the tenant of ``tenant_of``, one correlation id.
+
+    Nested services keep the outermost operation: approving a gate that opens the next phase
+    is one ``gate.approved`` with several rows changed.
+    """
+    params = (tenant_of,) if isinstance(tenant_of, str) else tenant_of
+
+    def decorate(service: Callable) -> Callable:
+        atomic = transaction.atomic(service)
+
+        @functools.wraps(service)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            if _current.get() is not None:
+                return atomic(*args, **kwargs)
+            token = _current.set(_Operation(name=name, correlation_id=uuid.uuid4()))
+            try:
+                return atomic(*args, **kwargs)
+            finally:
+                _current.reset(token)
+
+        return _tenant_of(*params)(run)
+
+    return decorate
 
 
 def _jsonable(value: Any) -> Any:
@@ -48,14 +92,22 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     return values
 
 
-def _identity(instance: models.Model) -> dict[str, Any]:
-    return {
-        "tenant_id": instance.tenant_id,
-        "engagement_id": instance.audit_engagement_id,
-        "object_type": instance.AUDIT_TYPE,
-        "object_id": str(getattr(instance, "public_id", instance.pk)),
-        "object_label": str(instance)[:300],
-    }
+def _event(*, actor: User | None, instance: models.Model, action: str, **fields: Any) -> Event:
+    current = _current.get()
+    engagement = instance.audit_engagement
+    return Event(
+        tenant_id=instance.tenant_id,
+        actor=actor,
+        action=action,
+        operation=current.name if current else f"{instance.AUDIT_TYPE}.{action}",
+        correlation_id=current.correlation_id if current else uuid.uuid4(),
+        engagement_id=engagement.pk if engagement is not None else None,
+        engagement_uuid=engagement.public_id if engagement is not None else None,
+        object_type=instance.AUDIT_TYPE,
+        object_id=str(getattr(instance, "public_id", instance.pk)),
+        object_label=str(instance)[:300],
+        **fields,
+    )
 
 
 def _require_transaction() -> None:
@@ -64,33 +116,37 @@ def _require_transaction() -> None:
 
 
 def record_created(*, actor: User | None, instance: models.Model) -> Event:
+    """A creation: the new values once, in ``snapshot`` (``changes`` stays empty)."""
     _require_transaction()
-    state = snapshot(instance)
-    return Event.objects.create(
-        actor=actor,
-        action=Event.Action.CREATED,
-        snapshot=state,
-        changes={name: [None, value] for name, value in state.items()},
-        **_identity(instance),
+    event = _event(
+        actor=actor, instance=instance, action=Event.Action.CREATED, snapshot=snapshot(instance)
     )
+    event.save()
+    return event
 
 
 def record_many_created(*, actor: User | None, instances: Iterable[models.Model]) -> None:
     """Creation events for rows inserted in bulk, themselves inserted in one statement."""
     _require_transaction()
-    events = []
-    for instance in instances:
-        state = snapshot(instance)
-        events.append(
-            Event(
+    Event.objects.bulk_create(
+        [
+            _event(
                 actor=actor,
+                instance=instance,
                 action=Event.Action.CREATED,
-                snapshot=state,
-                changes={name: [None, value] for name, value in state.items()},
-                **_identity(instance),
+                snapshot=snapshot(instance),
             )
-        )
-    Event.objects.bulk_create(events)
+            for instance in instances
+        ]
+    )
+
+
+def _changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    return {
+        name: [before.get(name), value]
+        for name, value in after.items()
+        if before.get(name) != value
+    }
 
 
 def record_updated(
@@ -99,21 +155,47 @@ def record_updated(
     """An update event with old and new values of what changed; none when nothing did."""
     _require_transaction()
     after = snapshot(instance)
-    changes = {
-        name: [before.get(name), value]
-        for name, value in after.items()
-        if before.get(name) != value
-    }
+    changes = _changed(before, after)
     if not changes:
         return None
-    return Event.objects.create(
+    event = _event(
         actor=actor,
+        instance=instance,
         action=Event.Action.UPDATED,
         snapshot=after,
         changes=changes,
         note=note,
-        **_identity(instance),
     )
+    event.save()
+    return event
+
+
+def record_many_updated(
+    *,
+    actor: User | None,
+    changed: Iterable[tuple[models.Model, dict[str, Any]]],
+    note: str = "",
+) -> int:
+    """Update events for rows changed in bulk (each with its ``before`` snapshot), in one
+    insert; rows whose audited values did not change get none."""
+    _require_transaction()
+    events = []
+    for instance, before in changed:
+        after = snapshot(instance)
+        changes = _changed(before, after)
+        if changes:
+            events.append(
+                _event(
+                    actor=actor,
+                    instance=instance,
+                    action=Event.Action.UPDATED,
+                    snapshot=after,
+                    changes=changes,
+                    note=note,
+                )
+            )
+    Event.objects.bulk_create(events)
+    return len(events)
 
 
 def change(
@@ -134,10 +216,12 @@ def record_deleted(*, actor: User | None, instance: models.Model) -> Event:
     """A tombstone: who deleted what, with the last values as the old side of the change."""
     _require_transaction()
     last = snapshot(instance)
-    return Event.objects.create(
+    event = _event(
         actor=actor,
+        instance=instance,
         action=Event.Action.DELETED,
         snapshot=None,
         changes={name: [value, None] for name, value in last.items()},
-        **_identity(instance),
     )
+    event.save()
+    return event

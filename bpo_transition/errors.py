@@ -60,3 +60,11 @@ def check_fields(instance, *, validate_unique: bool = True) -> None:
         }
         first_field, first_messages = next(iter(errors.items()))
         raise InvalidInput(f"{first_field}: {first_messages[0]}", errors=errors) from invalid
+
+
+def found(queryset, message: str, **lookup):
+    """The one row ``lookup`` names in ``queryset``, or NotFound (never DoesNotExist)."""
+    row = queryset.filter(**lookup).first()
+    if row is None:
+        raise NotFound(message)
+    return row

@@ -1,41 +1,129 @@
 """The tenant boundary, enforced in one place.
 
-The active tenant lives in a context variable set once per request (``ActiveTenantMiddleware``)
-or explicitly by a task or command (``tenant_context``). Every tenant-owned model's default
-manager filters by it, and evaluating such a query with no active tenant raises
-``TenantScopeMissing`` instead of silently returning every tenant's rows.
+The active tenant lives in a context variable. It is entered once per request
+(``ActiveTenantMiddleware`` for sessions, ``TenantScopedAPIMixin.initial`` for API tokens,
+both through ``resolve_tenant``), by a Celery task (``TenantTask``, from the ``tenant_id`` it
+was sent with), by a thread (``in_this_tenant`` carries the context over), or by a service
+from the object it changes (``tenant_of``). Every tenant-owned model's default manager filters
+by it, and evaluating such a query with no active tenant raises ``TenantScopeMissing`` instead
+of silently returning every tenant's rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextvars
+import functools
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
 
 if TYPE_CHECKING:
-    from accounts.models import Tenant
+    from accounts.models import Membership, Tenant, User
 
-_active_tenant: ContextVar[Tenant | None] = ContextVar("active_tenant", default=None)
+
+@dataclass
+class _Scope:
+    tenant_id: int
+    tenant: Tenant | None = None
+
+
+_active: ContextVar[_Scope | None] = ContextVar("active_tenant", default=None)
 
 
 class TenantScopeMissing(RuntimeError):
     """A tenant-owned table was queried with no active tenant: a programming error."""
 
 
+def get_active_tenant_id() -> int | None:
+    scope = _active.get()
+    return scope.tenant_id if scope is not None else None
+
+
 def get_active_tenant() -> Tenant | None:
-    return _active_tenant.get()
+    """The active tenant, loaded once per scope when only its id was entered."""
+    scope = _active.get()
+    if scope is None:
+        return None
+    if scope.tenant is None:
+        from accounts.models import Tenant
+
+        scope.tenant = Tenant.objects.get(pk=scope.tenant_id)
+    return scope.tenant
 
 
 @contextmanager
-def tenant_context(tenant: Tenant | None) -> Iterator[Tenant | None]:
-    token = _active_tenant.set(tenant)
+def tenant_context(tenant: Tenant | int | None) -> Iterator[Tenant | int | None]:
+    """Run a block inside one tenant (a Tenant or its id), or inside none."""
+    if tenant is None:
+        scope = None
+    elif isinstance(tenant, int):
+        scope = _Scope(tenant_id=tenant)
+    else:
+        scope = _Scope(tenant_id=tenant.pk, tenant=tenant)
+    token = _active.set(scope)
     try:
         yield tenant
     finally:
-        _active_tenant.reset(token)
+        _active.reset(token)
+
+
+def tenant_of(*params: str) -> Callable:
+    """Decorate a service so it runs in the tenant of the object it was given.
+
+    ``@tenant_of("milestone")`` enters ``milestone.tenant_id`` for the call, whichever tenant
+    happens to be active: a service takes its tenant from what it changes, never from the
+    surroundings. The first named keyword argument that is present is used.
+    """
+
+    def decorate(service: Callable) -> Callable:
+        @functools.wraps(service)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            for param in params:
+                owner = kwargs.get(param)
+                if owner is not None:
+                    tenant_id = owner.pk if param == "tenant" else owner.tenant_id
+                    with tenant_context(tenant_id):
+                        return service(*args, **kwargs)
+            raise TypeError(f"{service.__name__} needs one of: {', '.join(params)}.")
+
+        return run
+
+    return decorate
+
+
+def in_this_tenant(function: Callable) -> Callable:
+    """Wrap ``function`` to run in a copy of the caller's context (its tenant included).
+
+    Threads start with an empty context; pass the wrapped function as a thread's target or to
+    an executor: ``Thread(target=in_this_tenant(work))``.
+    """
+    context = contextvars.copy_context()
+
+    @functools.wraps(function)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        return context.copy().run(function, *args, **kwargs)
+
+    return run
+
+
+def stream_in_tenant(chunks: Iterable, tenant_id: int | None) -> Iterator:
+    """A streaming body generated chunk by chunk inside the request's tenant.
+
+    The server pulls a streaming response's body after the middleware has returned, outside
+    the request's context; each chunk is produced back inside it.
+    """
+    iterator = iter(chunks)
+    while True:
+        with tenant_context(tenant_id):
+            try:
+                chunk = next(iterator)
+            except StopIteration:
+                return
+        yield chunk
 
 
 class TenantQuerySet(models.QuerySet):
@@ -108,10 +196,10 @@ class TenantManager(models.Manager.from_queryset(TenantQuerySet)):
 
     def get_queryset(self) -> TenantQuerySet:
         queryset = super().get_queryset()
-        tenant = get_active_tenant()
-        if tenant is None:
+        tenant_id = get_active_tenant_id()
+        if tenant_id is None:
             return queryset
-        queryset = queryset.filter(tenant_id=tenant.pk)
+        queryset = queryset.filter(tenant_id=tenant_id)
         queryset._tenant_scoped = True
         return queryset
 
@@ -131,16 +219,41 @@ class TenantOwned(models.Model):
         abstract = True
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        tenant = get_active_tenant()
-        if self.tenant_id is None and tenant is not None:
-            self.tenant = tenant
-        if tenant is not None and self.tenant_id != tenant.pk:
+        tenant_id = get_active_tenant_id()
+        if self.tenant_id is None and tenant_id is not None:
+            self.tenant_id = tenant_id
+        if tenant_id is not None and self.tenant_id != tenant_id:
             raise TenantScopeMissing(f"Refusing to save a {type(self).__name__} of another tenant.")
         super().save(*args, **kwargs)
 
 
 def is_tenant_owned(model: type[models.Model]) -> bool:
     return issubclass(model, TenantOwned)
+
+
+# --- Entry points -------------------------------------------------------------------------
+
+
+def resolve_tenant(
+    *, user: User, chosen_tenant_id: int | None, pinned: bool = False
+) -> Membership | None:
+    """The user's membership that a request works in, loaded once per request.
+
+    A session passes the tenant it chose last (falling back to the user's first tenant); an
+    API token is pinned to one tenant (``pinned``), and a token whose user has left that
+    tenant resolves to nothing.
+    """
+    from accounts.selectors import resolve_active_membership
+
+    if user is None or not user.is_authenticated:
+        return None
+    membership = resolve_active_membership(
+        user=user, tenant_id=chosen_tenant_id, fall_back=not pinned
+    )
+    if membership is not None:
+        # Services ask for the actor's role in this tenant: answer from what is loaded.
+        user.__dict__.setdefault("_membership_cache", {})[membership.tenant_id] = membership
+    return membership
 
 
 class ActiveTenantMiddleware:
@@ -152,18 +265,22 @@ class ActiveTenantMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from accounts.selectors import resolve_active_membership
-
         request.tenant = None
         request.membership = None
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            membership = resolve_active_membership(
-                user=user, tenant_id=request.session.get(self.SESSION_KEY)
-            )
+            chosen = request.session.get(self.SESSION_KEY)
+            membership = resolve_tenant(user=user, chosen_tenant_id=chosen)
             if membership is not None:
                 request.membership = membership
                 request.tenant = membership.tenant
-                request.session[self.SESSION_KEY] = membership.tenant_id
+                if chosen != membership.tenant_id:
+                    # Written only when it changes: a signed-in GET does not save the session.
+                    request.session[self.SESSION_KEY] = membership.tenant_id
         with tenant_context(request.tenant):
-            return self.get_response(request)
+            response = self.get_response(request)
+        if getattr(response, "streaming", False):
+            response.streaming_content = stream_in_tenant(
+                response.streaming_content, request.tenant.pk if request.tenant else None
+            )
+        return response

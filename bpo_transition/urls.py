@@ -1,11 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from bpo_transition.health import healthz
+from health.views import healthz
+from transition.views import home
 
 urlpatterns = [
+    path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
-    path("engagements/", include("engagements.urls")),
+    path("engagements/", include("transition.urls")),
     path("", include("accounts.urls")),
 ]

@@ -17,9 +17,9 @@ class EngagementScopedQuerySet(TenantQuerySet):
     engagement_lookup = "engagement"
 
     def visible_to(self, actor) -> "EngagementScopedQuerySet":
-        from engagements.selectors import sees_every_engagement
+        from engagements.permissions import sees_every_engagement
 
-        if sees_every_engagement(actor=actor):
+        if sees_every_engagement(user=actor):
             return self
         member_of = EngagementMember.objects.filter(user=actor).values("engagement_id")
         lookup = "id" if self.engagement_lookup == "self" else f"{self.engagement_lookup}_id"
@@ -93,8 +93,8 @@ class Engagement(TenantOwned):
         return self.name
 
     @property
-    def audit_engagement_id(self) -> int:
-        return self.pk
+    def audit_engagement(self) -> "Engagement":
+        return self
 
     def today(self) -> datetime.date:
         """Today where the engagement runs: phase dates and measurements use its calendar."""
@@ -135,8 +135,8 @@ class EngagementMember(TenantOwned):
         return f"{self.user} ({self.get_side_display()} {self.get_role_display().lower()})"
 
     @property
-    def audit_engagement_id(self) -> int:
-        return self.engagement_id
+    def audit_engagement(self) -> "Engagement":
+        return self.engagement
 
 
 class Phase(TenantOwned):
@@ -198,8 +198,8 @@ class Phase(TenantOwned):
         return f"{self.get_kind_display()}"
 
     @property
-    def audit_engagement_id(self) -> int:
-        return self.engagement_id
+    def audit_engagement(self) -> "Engagement":
+        return self.engagement
 
 
 class Playbook(TenantOwned):
@@ -224,4 +224,4 @@ class Playbook(TenantOwned):
     def __str__(self) -> str:
         return self.name
 
-    audit_engagement_id = None
+    audit_engagement = None

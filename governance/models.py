@@ -55,8 +55,8 @@ class Gate(TenantOwned):
         return self.name
 
     @property
-    def audit_engagement_id(self) -> int:
-        return self.engagement_id
+    def audit_engagement(self) -> "Engagement":
+        return self.engagement
 
 
 class GateCriterion(TenantOwned):
@@ -98,8 +98,8 @@ class GateCriterion(TenantOwned):
         return self.text
 
     @property
-    def audit_engagement_id(self) -> int:
-        return self.gate.engagement_id
+    def audit_engagement(self) -> "Engagement":
+        return self.gate.engagement
 
 
 class GateAttestation(TenantOwned):
@@ -127,8 +127,8 @@ class GateAttestation(TenantOwned):
         return f"{self.get_side_display()} attestation"
 
     @property
-    def audit_engagement_id(self) -> int:
-        return self.gate.engagement_id
+    def audit_engagement(self) -> "Engagement":
+        return self.gate.engagement
 
 
 class GateDecision(TenantOwned):
@@ -164,8 +164,8 @@ class GateDecision(TenantOwned):
         return f"{self.get_outcome_display()} by {self.decided_by}"
 
     @property
-    def audit_engagement_id(self) -> int:
-        return self.gate.engagement_id
+    def audit_engagement(self) -> "Engagement":
+        return self.gate.engagement
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

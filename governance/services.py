@@ -7,15 +7,13 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit import services as audit
-from bpo_transition.errors import InvalidInput, ItemsOpen, NotAllowed, RuleBroken
-from engagements import selectors as engagement_selectors
-from engagements.models import EngagementMember, Phase
-from engagements.services import (
-    advance_after_approval,
-    require_editor,
-    require_pmo,
-    require_work_in_progress,
-)
+from audit.services import operation
+from bpo_transition.errors import InvalidInput, ItemsOpen, RuleBroken, found
+from bpo_transition.text import required
+from engagements.models import Engagement, Phase
+from engagements.permissions import can_attest, require, require_editor, require_pmo
+from engagements.playbooks import PlaybookDefinition
+from engagements.services import advance_after_approval, require_work_in_progress
 from governance.models import Gate, GateAttestation, GateCriterion, GateDecision
 from governance.selectors import open_items_for_gate, snapshot_criteria
 
@@ -25,7 +23,11 @@ class GateHasOpenItems(ItemsOpen):
 
 
 def _locked_gate(gate: Gate) -> Gate:
-    return Gate.objects.select_for_update().select_related("engagement", "phase").get(pk=gate.pk)
+    return found(
+        Gate.objects.select_for_update(of=("self",)).select_related("engagement", "phase"),
+        "No such gate.",
+        pk=gate.pk,
+    )
 
 
 def _refuse_if_decided(gate: Gate) -> None:
@@ -33,13 +35,16 @@ def _refuse_if_decided(gate: Gate) -> None:
         raise RuleBroken(f"“{gate.name}” was approved; its record can no longer change.")
 
 
-@transaction.atomic
+@operation("gate.criterion_set", tenant_of="criterion")
 def set_criterion_state(
     *, actor: User, criterion: GateCriterion, state: str, justification: str = ""
 ) -> GateCriterion:
     """Mark a criterion met or not met; waiving needs PMO and a written justification."""
-    criterion = GateCriterion.objects.select_for_update().get(pk=criterion.pk)
     gate = _locked_gate(criterion.gate)
+    criterion = found(
+        GateCriterion.objects.select_for_update(), "No such criterion.", pk=criterion.pk
+    )
+    criterion.gate = gate
     _refuse_if_decided(gate)
     if state not in GateCriterion.State.values:
         raise InvalidInput(
@@ -48,11 +53,12 @@ def set_criterion_state(
         )
     if state == GateCriterion.State.WAIVED:
         require_pmo(actor=actor, engagement=gate.engagement, doing="waive a gate criterion")
-        if not justification.strip():
-            raise InvalidInput(
-                "A waiver needs a written justification.",
-                errors={"justification": ["Explain why this criterion is waived."]},
-            )
+        justification = required(
+            justification,
+            field="justification",
+            message="A waiver needs a written justification.",
+            field_message="Explain why this criterion is waived.",
+        )
     else:
         require_editor(actor=actor, engagement=gate.engagement)
     audit.change(
@@ -66,7 +72,7 @@ def set_criterion_state(
     return criterion
 
 
-@transaction.atomic
+@operation("gate.attested", tenant_of="gate")
 def attest_gate(*, actor: User, gate: Gate, side: str, comment: str = "") -> GateAttestation:
     """The client lead or the provider lead vouches for the gate on behalf of their side."""
     gate = _locked_gate(gate)
@@ -75,19 +81,24 @@ def attest_gate(*, actor: User, gate: Gate, side: str, comment: str = "") -> Gat
         raise InvalidInput(
             f"“{side}” is not a side that attests.", errors={"side": ["Choose client or provider."]}
         )
-    seat = engagement_selectors.seat_of(actor=actor, engagement=gate.engagement)
-    if seat is None or seat.side != side or seat.role != EngagementMember.Role.LEAD:
-        raise NotAllowed(f"Only the {side} lead can attest this gate for the {side} side.")
+    require(
+        can_attest(user=actor, gate=gate, side=side),
+        f"Only the {side} lead can attest this gate for the {side} side.",
+    )
     if GateAttestation.objects.filter(gate=gate, side=side).exists():
         raise RuleBroken(f"The {side} side has already attested “{gate.name}”.")
     attestation = GateAttestation.objects.create(
-        tenant_id=gate.tenant_id, gate=gate, side=side, attested_by=actor, comment=comment
+        tenant_id=gate.tenant_id,
+        gate=gate,
+        side=side,
+        attested_by=actor,
+        comment=comment.strip(),
     )
     audit.record_created(actor=actor, instance=attestation)
     return attestation
 
 
-@transaction.atomic
+@operation("gate.requested", tenant_of="gate")
 def request_gate_decision(*, actor: User, gate: Gate) -> Gate:
     """Ask PMO to decide: the phase waits for the decision."""
     gate = _locked_gate(gate)
@@ -106,6 +117,7 @@ def request_gate_decision(*, actor: User, gate: Gate) -> Gate:
         requested_at=timezone.now(),
         requested_by=actor,
     )
+    gate.phase.engagement = gate.engagement
     audit.change(actor=actor, instance=gate.phase, status=Phase.Status.AWAITING_DECISION)
     return gate
 
@@ -134,7 +146,7 @@ def _require_pending_decision(gate: Gate) -> None:
         raise RuleBroken(f"No decision has been requested for “{gate.name}”.")
 
 
-@transaction.atomic
+@operation("gate.approved", tenant_of="gate")
 def approve_gate(*, actor: User, gate: Gate, comment: str = "") -> GateDecision:
     """PMO approves only when every required criterion and attestation is in and no
     milestone of the phase is open; the phase completes and the next one opens."""
@@ -148,24 +160,63 @@ def approve_gate(*, actor: User, gate: Gate, comment: str = "") -> GateDecision:
         actor=actor, gate=gate, outcome=GateDecision.Outcome.APPROVED, comment=comment
     )
     audit.change(actor=actor, instance=gate, status=Gate.Status.APPROVED)
+    gate.phase.engagement = gate.engagement
     advance_after_approval(actor=actor, phase=gate.phase)
     return decision
 
 
-@transaction.atomic
+@operation("gate.rejected", tenant_of="gate")
 def reject_gate(*, actor: User, gate: Gate, reason: str) -> GateDecision:
     """PMO sends the phase back to work, saying why."""
     gate = _locked_gate(gate)
     require_pmo(actor=actor, engagement=gate.engagement, doing="reject a gate")
     _require_pending_decision(gate)
-    if not reason.strip():
-        raise InvalidInput(
-            "A rejection needs a reason.",
-            errors={"reason": ["Say what must change before the gate passes."]},
-        )
+    reason = required(
+        reason,
+        field="reason",
+        message="A rejection needs a reason.",
+        field_message="Say what must change before the gate passes.",
+    )
     decision = _record_decision(
-        actor=actor, gate=gate, outcome=GateDecision.Outcome.REJECTED, comment=reason.strip()
+        actor=actor, gate=gate, outcome=GateDecision.Outcome.REJECTED, comment=reason
     )
     audit.change(actor=actor, instance=gate, status=Gate.Status.REJECTED)
+    gate.phase.engagement = gate.engagement
     audit.change(actor=actor, instance=gate.phase, status=Phase.Status.ACTIVE)
     return decision
+
+
+# --- Builders (called by transition.services inside its transaction) ---------------------------
+
+
+def build_gates_from_playbook(
+    *, engagement: Engagement, phases: list[Phase], playbook: PlaybookDefinition
+) -> tuple[list[Gate], list[GateCriterion]]:
+    """A gate at the end of every phase with its criteria, in two inserts (no events)."""
+    gates = Gate.objects.bulk_create(
+        [
+            Gate(
+                tenant_id=engagement.tenant_id,
+                engagement=engagement,
+                phase=phase,
+                name=spec.gate.name,
+                client_attestation_required=spec.gate.client_attestation_required,
+                provider_attestation_required=spec.gate.provider_attestation_required,
+            )
+            for phase, spec in zip(phases, playbook.phases, strict=True)
+        ]
+    )
+    criteria = GateCriterion.objects.bulk_create(
+        [
+            GateCriterion(
+                tenant_id=engagement.tenant_id,
+                gate=gate,
+                position=position,
+                text=criterion.text,
+                required=criterion.required,
+            )
+            for gate, spec in zip(gates, playbook.phases, strict=True)
+            for position, criterion in enumerate(spec.gate.criteria, start=1)
+        ]
+    )
+    return gates, criteria

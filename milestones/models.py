@@ -104,8 +104,8 @@ class Milestone(TenantOwned):
         return bool(self.evidence.strip() or self.evidence_link.strip())
 
     @property
-    def audit_engagement_id(self) -> int:
-        return self.engagement_id
+    def audit_engagement(self) -> "Engagement":
+        return self.engagement
 
 
 class MilestoneDependency(TenantOwned):

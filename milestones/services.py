@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -11,12 +11,21 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit import services as audit
-from bpo_transition.errors import InvalidInput, ItemsOpen, RuleBroken, StaleVersion, check_fields
-from engagements import selectors as engagement_selectors
+from audit.services import operation
+from bpo_transition.errors import (
+    InvalidInput,
+    ItemsOpen,
+    RuleBroken,
+    StaleVersion,
+    check_fields,
+    found,
+)
+from bpo_transition.text import required
 from engagements.models import Engagement, Phase
-from engagements.services import require_editor
+from engagements.permissions import is_seated, require_editor
+from engagements.playbooks import PlaybookDefinition
+from engagements.services import day
 from milestones.models import Milestone, MilestoneDependency
-from milestones.selectors import open_dependencies
 
 EDITABLE_FIELDS = {
     "title",
@@ -39,7 +48,7 @@ def _check_owner(*, engagement: Engagement, owner: User | None) -> None:
             "Every milestone needs a named owner.",
             errors={"owner": ["Name the person who owns this milestone."]},
         )
-    if not engagement_selectors.is_seated(user=owner, engagement=engagement):
+    if not is_seated(user=owner, engagement=engagement):
         raise InvalidInput(
             f"{owner} is not a member of this engagement.",
             errors={"owner": ["The owner must be a member of the engagement."]},
@@ -83,6 +92,16 @@ def _check_dependencies(*, milestone: Milestone, depends_on: Iterable[Milestone]
             "A milestone can depend only on milestones of its own engagement.",
             errors={"depends_on": [f"“{title}” is in another engagement." for title in foreign]},
         )
+    later = [d.title for d in depends_on if d.phase.position > milestone.phase.position]
+    if later:
+        raise InvalidInput(
+            "A milestone can depend only on milestones of its own phase or an earlier one.",
+            errors={
+                "depends_on": [
+                    f"“{title}” is in a later phase than {milestone.phase}." for title in later
+                ]
+            },
+        )
     if any(d.pk == milestone.pk for d in depends_on):
         raise InvalidInput(
             "A milestone cannot depend on itself.",
@@ -109,9 +128,9 @@ def _check_dependencies(*, milestone: Milestone, depends_on: Iterable[Milestone]
             stack.extend(edges.get(node, []))
 
 
-def _check_can_be_done(*, milestone: Milestone) -> None:
+def _check_can_be_done(*, milestone: Milestone, depends_on: list[Milestone]) -> None:
     _check_evidence(milestone=milestone)
-    waiting = open_dependencies(milestone=milestone)
+    waiting = [d for d in depends_on if d.is_open]
     if waiting:
         raise ItemsOpen(
             f"“{milestone.title}” cannot be done before its dependencies",
@@ -129,7 +148,7 @@ def _check_evidence(*, milestone: Milestone) -> None:
         )
 
 
-def _set_dependencies(*, milestone: Milestone, depends_on: Iterable[Milestone]) -> None:
+def _set_dependencies(*, milestone: Milestone, depends_on: list[Milestone]) -> None:
     MilestoneDependency.objects.filter(milestone=milestone).delete()
     MilestoneDependency.objects.bulk_create(
         [
@@ -137,9 +156,26 @@ def _set_dependencies(*, milestone: Milestone, depends_on: Iterable[Milestone]) 
             for d in depends_on
         ]
     )
+    _remember_dependencies(milestone=milestone, depends_on=depends_on)
 
 
-@transaction.atomic
+def _remember_dependencies(*, milestone: Milestone, depends_on: list[Milestone]) -> None:
+    """The audit snapshot reads the dependencies from here instead of querying them again."""
+    milestone._audit_values = {"depends_on": sorted(str(d.public_id) for d in depends_on)}
+
+
+def _done_dependents(*, milestone: Milestone) -> list[str]:
+    return list(
+        Milestone.objects.filter(
+            pk__in=MilestoneDependency.objects.filter(depends_on=milestone).values("milestone_id"),
+            status=Milestone.Status.DONE,
+        )
+        .order_by("due_date", "id")
+        .values_list("title", flat=True)
+    )
+
+
+@operation("milestone.created", tenant_of="engagement")
 def create_milestone(
     *,
     actor: User,
@@ -155,6 +191,7 @@ def create_milestone(
     depends_on: Iterable[Milestone] = (),
 ) -> Milestone:
     require_editor(actor=actor, engagement=engagement)
+    title = required(title, field="title", message="Give the milestone a title.")
     external_id = _clean_external_id(external_id)
     _check_phase(engagement=engagement, phase=phase)
     _check_owner(engagement=engagement, owner=owner)
@@ -164,7 +201,7 @@ def create_milestone(
         engagement=engagement,
         phase=phase,
         title=title,
-        description=description,
+        description=description.strip(),
         owner=owner,
         side=side,
         due_date=due_date,
@@ -177,11 +214,13 @@ def create_milestone(
     if depends_on:
         _check_dependencies(milestone=milestone, depends_on=depends_on)
         _set_dependencies(milestone=milestone, depends_on=depends_on)
+    else:
+        _remember_dependencies(milestone=milestone, depends_on=[])
     audit.record_created(actor=actor, instance=milestone)
     return milestone
 
 
-@transaction.atomic
+@operation("milestone.updated", tenant_of="milestone")
 def update_milestone(
     *,
     actor: User,
@@ -190,17 +229,25 @@ def update_milestone(
     depends_on: Iterable[Milestone] | None = None,
     **changes: Any,
 ) -> Milestone:
-    """Change a milestone; every change bumps its version and lands in the audit trail."""
+    """Change a milestone; every change bumps its version and lands in the audit trail.
+
+    Reopening a done milestone is refused while milestones that depend on it are done (they
+    are named): reopen those first.
+    """
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise InvalidInput(
             f"Unknown field(s): {', '.join(sorted(unknown))}.",
             errors={field: ["Unknown field."] for field in sorted(unknown)},
         )
-    milestone = (
-        Milestone.objects.select_for_update()
-        .select_related("engagement", "phase")
-        .get(pk=milestone.pk)
+    if "title" in changes:
+        changes["title"] = required(
+            changes["title"], field="title", message="Give the milestone a title."
+        )
+    milestone = found(
+        Milestone.objects.select_for_update(of=("self",)).select_related("engagement", "phase"),
+        "No such milestone.",
+        pk=milestone.pk,
     )
     engagement = milestone.engagement
     require_editor(actor=actor, engagement=engagement)
@@ -217,6 +264,8 @@ def update_milestone(
             )
         _check_phase(engagement=engagement, phase=milestone.phase)
 
+    current_dependencies = list(milestone.depends_on.select_related("phase"))
+    _remember_dependencies(milestone=milestone, depends_on=current_dependencies)
     before = audit.snapshot(milestone)
     was_done = milestone.status == Milestone.Status.DONE
     for field, value in changes.items():
@@ -231,14 +280,24 @@ def update_milestone(
     if depends_on is not None:
         depends_on = list(depends_on)
         _check_dependencies(milestone=milestone, depends_on=depends_on)
-        _set_dependencies(milestone=milestone, depends_on=depends_on)
+        if {d.pk for d in depends_on} != {d.pk for d in current_dependencies}:
+            _set_dependencies(milestone=milestone, depends_on=depends_on)
+        current_dependencies = depends_on
+    elif "phase" in changes:
+        _check_dependencies(milestone=milestone, depends_on=current_dependencies)
 
     if milestone.status == Milestone.Status.DONE and not was_done:
-        _check_can_be_done(milestone=milestone)
+        _check_can_be_done(milestone=milestone, depends_on=current_dependencies)
         milestone.completed_at, milestone.completed_by = timezone.now(), actor
     elif milestone.status == Milestone.Status.DONE:
         _check_evidence(milestone=milestone)  # a done milestone keeps its proof
     elif was_done:
+        if done_dependents := _done_dependents(milestone=milestone):
+            raise ItemsOpen(
+                f"“{milestone.title}” cannot be reopened while milestones that depend on it "
+                "are done; reopen them first",
+                items=done_dependents,
+            )
         milestone.completed_at, milestone.completed_by = None, None
 
     check_fields(milestone)
@@ -257,12 +316,12 @@ def update_milestone(
     return milestone
 
 
-@transaction.atomic
+@operation("milestone.deleted", tenant_of="milestone")
 def delete_milestone(*, actor: User, milestone: Milestone) -> None:
-    milestone = (
-        Milestone.objects.select_for_update()
-        .select_related("engagement", "phase")
-        .get(pk=milestone.pk)
+    milestone = found(
+        Milestone.objects.select_for_update(of=("self",)).select_related("engagement", "phase"),
+        "No such milestone.",
+        pk=milestone.pk,
     )
     require_editor(actor=actor, engagement=milestone.engagement)
     _check_phase(engagement=milestone.engagement, phase=milestone.phase)
@@ -274,3 +333,85 @@ def delete_milestone(*, actor: User, milestone: Milestone) -> None:
         )
     audit.record_deleted(actor=actor, instance=milestone)
     milestone.delete()
+
+
+# --- Builders (called by transition.services inside its transaction) ---------------------------
+
+
+def build_milestones_from_playbook(
+    *,
+    engagement: Engagement,
+    phases: list[Phase],
+    playbook: PlaybookDefinition,
+    owners: Mapping[str, User],
+) -> list[Milestone]:
+    """Every milestone of the plan and its dependencies, in two inserts (no events)."""
+    phase_by_kind = {phase.kind: phase for phase in phases}
+    milestones = Milestone.objects.bulk_create(
+        [
+            Milestone(
+                tenant_id=engagement.tenant_id,
+                engagement=engagement,
+                phase=phase_by_kind[phase.kind],
+                title=item.title,
+                description=item.description,
+                owner=owners[item.owner_role],
+                side=item.side,
+                due_date=day(engagement.contract_signed_on, item.due_day),
+                evidence_required=item.evidence_required,
+                playbook_key=item.key,
+            )
+            for phase in playbook.phases
+            for item in phase.milestones
+        ]
+    )
+    by_key = {milestone.playbook_key: milestone for milestone in milestones}
+    dependencies = []
+    for phase in playbook.phases:
+        for item in phase.milestones:
+            milestone = by_key[item.key]
+            _remember_dependencies(
+                milestone=milestone, depends_on=[by_key[key] for key in item.depends_on]
+            )
+            dependencies += [
+                MilestoneDependency(
+                    tenant_id=engagement.tenant_id, milestone=milestone, depends_on=by_key[key]
+                )
+                for key in item.depends_on
+            ]
+    MilestoneDependency.objects.bulk_create(dependencies)
+    return milestones
+
+
+def shift_open_milestones(
+    *, actor: User, phases: list[Phase], days: datetime.timedelta, note: str
+) -> int:
+    """Open milestones of ``phases`` move by ``days``, each a new version: one update, one
+    insert of events, whatever the number of milestones."""
+    moving = list(
+        Milestone.objects.filter(phase__in=phases)
+        .exclude(status__in=Milestone.CLOSED)
+        .select_related("engagement")
+    )
+    if not moving:
+        return 0
+    # Dependencies do not move; the snapshot reads them from memory.
+    dependencies: dict[int, list[str]] = {}
+    for milestone_id, public_id in MilestoneDependency.objects.filter(
+        milestone__in=moving
+    ).values_list("milestone_id", "depends_on__public_id"):
+        dependencies.setdefault(milestone_id, []).append(str(public_id))
+    befores = []
+    for milestone in moving:
+        milestone._audit_values = {"depends_on": sorted(dependencies.get(milestone.pk, []))}
+        befores.append(audit.snapshot(milestone))
+    now = timezone.now()
+    for milestone in moving:
+        milestone.due_date += days
+        milestone.version += 1
+        milestone.updated_at = now
+    # One UPDATE ... CASE statement (per batch on SQLite's parameter limit).
+    Milestone.objects.bulk_update(moving, ["due_date", "version", "updated_at"], batch_size=500)
+    return audit.record_many_updated(
+        actor=actor, changed=zip(moving, befores, strict=True), note=note
+    )

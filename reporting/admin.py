@@ -1,19 +1,7 @@
 from django.contrib import admin
 
 from bpo_transition.admin_base import ReadOnlyDomainAdmin
-from reporting.models import (
-    ForwardTarget,
-    Kpi,
-    KpiMeasurement,
-    Review,
-    ReviewKpiResult,
-    WorkerHeartbeat,
-)
-
-
-@admin.register(WorkerHeartbeat)
-class WorkerHeartbeatAdmin(admin.ModelAdmin):
-    list_display = ("name", "last_run_at", "runs")
+from reporting.models import ForwardTarget, Kpi, KpiMeasurement, Review, ReviewKpiResult
 
 
 @admin.register(Kpi)

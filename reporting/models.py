@@ -7,17 +7,6 @@ from bpo_transition.tenancy import TenantOwned
 from engagements.models import Engagement, EngagementScopedManager, engagement_scoped_manager
 
 
-class WorkerHeartbeat(models.Model):
-    """When a periodic task last ran on a worker: proof that beat, broker and worker work."""
-
-    name = models.CharField(max_length=80, unique=True)
-    last_run_at = models.DateTimeField()
-    runs = models.PositiveBigIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.name} at {self.last_run_at:%Y-%m-%d %H:%M:%S}"
-
-
 class Kpi(TenantOwned):
     class Direction(models.TextChoices):
         HIGHER = "higher", "Higher is better"
@@ -48,8 +37,8 @@ class Kpi(TenantOwned):
         return self.name
 
     @property
-    def audit_engagement_id(self) -> int:
-        return self.engagement_id
+    def audit_engagement(self) -> "Engagement":
+        return self.engagement
 
     def is_met_by(self, value) -> bool:
         if self.direction == self.Direction.HIGHER:
@@ -82,8 +71,8 @@ class KpiMeasurement(TenantOwned):
         return f"{self.measured_on}: {self.value}"
 
     @property
-    def audit_engagement_id(self) -> int:
-        return self.kpi.engagement_id
+    def audit_engagement(self) -> "Engagement":
+        return self.kpi.engagement
 
 
 class Review(TenantOwned):
@@ -147,8 +136,8 @@ class Review(TenantOwned):
         return f"Day-{self.day} review"
 
     @property
-    def audit_engagement_id(self) -> int:
-        return self.engagement_id
+    def audit_engagement(self) -> "Engagement":
+        return self.engagement
 
 
 class ReviewKpiResult(TenantOwned):
@@ -192,8 +181,8 @@ class ReviewKpiResult(TenantOwned):
         return f"{self.kpi} in {self.review}"
 
     @property
-    def audit_engagement_id(self) -> int:
-        return self.review.engagement_id
+    def audit_engagement(self) -> "Engagement":
+        return self.review.engagement
 
     @property
     def explained(self) -> bool:
@@ -224,5 +213,5 @@ class ForwardTarget(TenantOwned):
         return f"{self.kpi}: {self.target}"
 
     @property
-    def audit_engagement_id(self) -> int:
-        return self.review.engagement_id
+    def audit_engagement(self) -> "Engagement":
+        return self.review.engagement

@@ -6,42 +6,24 @@ import datetime
 from collections.abc import Mapping
 from decimal import Decimal
 
-from django.db import transaction
-from django.db.models import Avg, F
+from django.db.models import Avg
 from django.utils import timezone
 
 from accounts.models import User
 from audit import services as audit
-from bpo_transition.errors import InvalidInput, ItemsOpen, RuleBroken, check_fields
-from engagements import selectors as engagement_selectors
+from audit.services import operation
+from bpo_transition.errors import InvalidInput, ItemsOpen, RuleBroken, check_fields, found
+from bpo_transition.text import required_text
 from engagements.models import Engagement
-from engagements.services import require_editor, require_pmo
-from reporting.models import (
-    ForwardTarget,
-    Kpi,
-    KpiMeasurement,
-    Review,
-    ReviewKpiResult,
-    WorkerHeartbeat,
-)
-
-
-@transaction.atomic
-def record_heartbeat(*, name: str = "worker") -> WorkerHeartbeat:
-    now = timezone.now()
-    heartbeat, created = WorkerHeartbeat.objects.get_or_create(
-        name=name, defaults={"last_run_at": now, "runs": 1}
-    )
-    if not created:
-        WorkerHeartbeat.objects.filter(pk=heartbeat.pk).update(last_run_at=now, runs=F("runs") + 1)
-        heartbeat.refresh_from_db()
-    return heartbeat
-
+from engagements.permissions import is_seated, require_editor, require_pmo
+from engagements.playbooks import PlaybookDefinition
+from engagements.services import day
+from reporting.models import ForwardTarget, Kpi, KpiMeasurement, Review, ReviewKpiResult
 
 # --- KPIs and measurements ---------------------------------------------------------------
 
 
-@transaction.atomic
+@operation("kpi.defined", tenant_of="engagement")
 def define_kpi(
     *,
     actor: User,
@@ -54,6 +36,7 @@ def define_kpi(
     contractual_from: datetime.date | None = None,
 ) -> Kpi:
     require_pmo(actor=actor, engagement=engagement, doing="define KPIs")
+    key, name = required_text(key=key, name=name).values()
     if Kpi.objects.filter(engagement=engagement, key=key).exists():
         raise InvalidInput(
             f"This engagement already has a KPI “{key}”.",
@@ -75,7 +58,7 @@ def define_kpi(
     return kpi
 
 
-@transaction.atomic
+@operation("kpi.updated", tenant_of="kpi")
 def update_kpi(*, actor: User, kpi: Kpi, **changes) -> Kpi:
     allowed = {"name", "unit", "target", "direction", "contractual_from"}
     unknown = set(changes) - allowed
@@ -85,6 +68,8 @@ def update_kpi(*, actor: User, kpi: Kpi, **changes) -> Kpi:
             errors={field: ["Cannot be changed."] for field in sorted(unknown)},
         )
     require_pmo(actor=actor, engagement=kpi.engagement, doing="change KPI targets")
+    if "name" in changes:
+        changes["name"] = required_text(name=changes["name"])["name"]
     before = audit.snapshot(kpi)
     for field, value in changes.items():
         setattr(kpi, field, value)
@@ -94,7 +79,7 @@ def update_kpi(*, actor: User, kpi: Kpi, **changes) -> Kpi:
     return kpi
 
 
-@transaction.atomic
+@operation("kpi.measured", tenant_of="kpi")
 def record_measurement(
     *, actor: User, kpi: Kpi, measured_on: datetime.date, value: Decimal
 ) -> KpiMeasurement:
@@ -131,15 +116,59 @@ def review_anchor(*, engagement: Engagement) -> datetime.date:
     return engagement.contract_signed_on
 
 
+def build_reviews_and_kpis_from_playbook(
+    *, engagement: Engagement, playbook: PlaybookDefinition
+) -> tuple[list[Review], list[Kpi]]:
+    """The plan's reviews, dated from their anchor, and its KPIs, in two inserts (no events)."""
+    anchor = review_anchor(engagement=engagement)
+    reviews = Review.objects.bulk_create(
+        [
+            Review(
+                tenant_id=engagement.tenant_id,
+                engagement=engagement,
+                day=review.day,
+                title=review.title,
+                focus=review.focus,
+                window_days=review.window_days,
+                scheduled_on=day(anchor, review.day),
+            )
+            for review in playbook.reviews
+        ]
+    )
+    kpis = Kpi.objects.bulk_create(
+        [
+            Kpi(
+                tenant_id=engagement.tenant_id,
+                engagement=engagement,
+                key=kpi.key,
+                name=kpi.name,
+                unit=kpi.unit,
+                target=kpi.target,
+                direction=kpi.direction,
+                contractual_from=None
+                if kpi.contractual_from_day is None
+                else day(engagement.contract_signed_on, kpi.contractual_from_day),
+            )
+            for kpi in playbook.kpis
+        ]
+    )
+    return reviews, kpis
+
+
 def redate_reviews(*, actor: User, engagement: Engagement, note: str = "") -> list[Review]:
     """The anchor moved: every unpublished review moves with it, each move in the log."""
     anchor = review_anchor(engagement=engagement)
-    moved = []
+    moved, befores = [], []
     for review in Review.objects.filter(engagement=engagement, status=Review.Status.SCHEDULED):
         new_date = anchor + datetime.timedelta(days=review.day)
         if review.scheduled_on != new_date:
-            audit.change(actor=actor, instance=review, note=note, scheduled_on=new_date)
+            review.engagement = engagement
+            befores.append(audit.snapshot(review))
+            review.scheduled_on = new_date
             moved.append(review)
+    if moved:
+        Review.objects.bulk_update(moved, ["scheduled_on"])
+        audit.record_many_updated(actor=actor, changed=zip(moved, befores, strict=True), note=note)
     return moved
 
 
@@ -153,14 +182,18 @@ def _require_unpublished(review: Review) -> None:
         raise RuleBroken(f"The {review} was published; it can no longer change.")
 
 
-@transaction.atomic
+@operation("review.refreshed", tenant_of="review")
 def refresh_review(*, actor: User, review: Review) -> list[ReviewKpiResult]:
     """Hold every KPI against its target: the mean of its daily values over the window.
 
     A KPI with no measurement in the window counts as missed. Explanations already written
     for a KPI are kept.
     """
-    review = Review.objects.select_for_update().select_related("engagement").get(pk=review.pk)
+    review = found(
+        Review.objects.select_for_update(of=("self",)).select_related("engagement"),
+        "No such review.",
+        pk=review.pk,
+    )
     require_editor(actor=actor, engagement=review.engagement)
     _require_unpublished(review)
     start, end = review_window(review=review)
@@ -199,7 +232,7 @@ def refresh_review(*, actor: User, review: Review) -> list[ReviewKpiResult]:
     return results
 
 
-@transaction.atomic
+@operation("review.miss_explained", tenant_of="result")
 def explain_miss(
     *,
     actor: User,
@@ -210,10 +243,12 @@ def explain_miss(
     action_due: datetime.date | None,
 ) -> ReviewKpiResult:
     """A missed KPI's root cause and the fix, with a named owner and a due date."""
-    result = (
-        ReviewKpiResult.objects.select_for_update()
-        .select_related("review__engagement", "kpi")
-        .get(pk=result.pk)
+    result = found(
+        ReviewKpiResult.objects.select_for_update(of=("self",)).select_related(
+            "review__engagement", "kpi"
+        ),
+        "No such KPI result.",
+        pk=result.pk,
     )
     review = result.review
     require_editor(actor=actor, engagement=review.engagement)
@@ -225,7 +260,7 @@ def explain_miss(
         errors["corrective_action"] = ["Say what is being done about it."]
     if action_owner is None:
         errors["action_owner"] = ["Name the person who owns the fix."]
-    elif not engagement_selectors.is_seated(user=action_owner, engagement=review.engagement):
+    elif not is_seated(user=action_owner, engagement=review.engagement):
         errors["action_owner"] = ["The owner must be a member of the engagement."]
     if action_due is None:
         errors["action_due"] = ["Give the date the fix is due."]
@@ -250,7 +285,7 @@ DAY_90_QUESTIONS = {
 }
 
 
-@transaction.atomic
+@operation("review.answered", tenant_of="review")
 def answer_day_90(
     *,
     actor: User,
@@ -259,7 +294,11 @@ def answer_day_90(
     forward_targets: Mapping[Kpi, Decimal],
 ) -> Review:
     """The day-90 review's four answers and the KPI targets for days 91-180."""
-    review = Review.objects.select_for_update().select_related("engagement").get(pk=review.pk)
+    review = found(
+        Review.objects.select_for_update(of=("self",)).select_related("engagement"),
+        "No such review.",
+        pk=review.pk,
+    )
     require_editor(actor=actor, engagement=review.engagement)
     _require_unpublished(review)
     if review.day != 90:
@@ -324,10 +363,14 @@ def unexplained_items(*, review: Review) -> list[str]:
     return items
 
 
-@transaction.atomic
+@operation("review.published", tenant_of="review")
 def publish_review(*, actor: User, review: Review) -> Review:
     """Refused while any missed KPI lacks its explanation (and, at day 90, any answer)."""
-    review = Review.objects.select_for_update().select_related("engagement").get(pk=review.pk)
+    review = found(
+        Review.objects.select_for_update(of=("self",)).select_related("engagement"),
+        "No such review.",
+        pk=review.pk,
+    )
     require_pmo(actor=actor, engagement=review.engagement, doing="publish a review")
     _require_unpublished(review)
     if not ReviewKpiResult.objects.filter(review=review).exists():

@@ -23,7 +23,7 @@ GLOBAL_ADMIN_MODELS = {
     "accounts.tenant",
     "accounts.membership",
     "auth.group",
-    "reporting.workerheartbeat",
+    "health.workerheartbeat",
 }
 
 
@@ -61,7 +61,7 @@ def populate_every_model(world):
             answers={},
             forward_targets={kpi: Decimal("2")},
         )
-        copy_playbook(actor=world.pmo, key="contact-centre-90-day")
+        copy_playbook(actor=world.pmo, tenant=world.tenant, key="contact-centre-90-day")
     return world
 
 
@@ -136,8 +136,8 @@ def test_every_object_route_answers_404_for_another_tenants_object(client, world
 def test_engagement_routes_answer_404_outside_the_users_engagement(client, worlds, label):
     home, _foreign = worlds
     from engagements.playbooks import get_builtin
-    from engagements.services import create_engagement_from_playbook
     from tests.world import DAY0, owners_for
+    from transition.services import create_engagement_from_playbook
 
     people = dict(home.__dict__)
     with tenant_context(home.tenant):
@@ -150,6 +150,7 @@ def test_engagement_routes_answer_404_outside_the_users_engagement(client, world
         people["provider_lead"] = people["provider_staff"] = rival
         other = create_engagement_from_playbook(
             actor=home.pmo,
+            tenant=home.tenant,
             playbook=get_builtin("seven-step-onboarding"),
             name="Rival desk",
             client_name="Alpha client",

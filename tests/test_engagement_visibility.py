@@ -56,14 +56,15 @@ def test_home_and_engagement_pages_take_a_fixed_number_of_queries(
 ):
     from bpo_transition.tenancy import tenant_context
     from engagements.playbooks import get_builtin
-    from engagements.services import create_engagement_from_playbook
     from tests.world import DAY0, build_world, owners_for
+    from transition.services import create_engagement_from_playbook
 
     world = build_world("Alpha")
     with tenant_context(world.tenant):
         for number in range(5):
             create_engagement_from_playbook(
                 actor=world.pmo,
+                tenant=world.tenant,
                 playbook=get_builtin("seven-step-onboarding"),
                 name=f"Desk {number}",
                 client_name="A",

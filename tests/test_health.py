@@ -13,7 +13,7 @@ def test_healthz_is_ok_with_database_and_broker_up(client, db):
 
 def test_healthz_names_a_stopped_broker(client, db):
     stopped = celery_app.connection_for_write("redis://127.0.0.1:1/0")
-    with mock.patch("bpo_transition.health.broker_connection", return_value=stopped):
+    with mock.patch("health.views.broker_connection", return_value=stopped):
         response = client.get("/healthz")
     assert response.status_code == 503
     body = response.json()
@@ -23,7 +23,7 @@ def test_healthz_names_a_stopped_broker(client, db):
 
 def test_healthz_names_an_unreachable_database(client, db):
     with mock.patch(
-        "bpo_transition.health.connection.cursor",
+        "health.views.connection.cursor",
         side_effect=OperationalError("connection refused"),
     ):
         response = client.get("/healthz")

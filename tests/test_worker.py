@@ -7,8 +7,8 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 
 from bpo_transition.celery import app as celery_app
-from reporting.models import WorkerHeartbeat
-from reporting.tasks import record_heartbeat
+from health.models import WorkerHeartbeat
+from health.tasks import record_heartbeat
 
 
 @pytest.mark.worker

@@ -9,8 +9,8 @@ from accounts.models import Membership, Tenant, User
 from bpo_transition.tenancy import tenant_context
 from engagements.models import Engagement
 from engagements.playbooks import get_builtin
-from engagements.services import create_engagement_from_playbook
 from tests import factories
+from transition.services import create_engagement_from_playbook
 
 DAY0 = datetime.date(2026, 1, 5)
 
@@ -61,6 +61,7 @@ def build_world(
     with tenant_context(tenant):
         engagement = create_engagement_from_playbook(
             actor=people["pmo"],
+            tenant=tenant,
             playbook=get_builtin(playbook_key),
             name=f"{name} care desk",
             client_name=f"{name} client",
@@ -82,6 +83,7 @@ def add_engagement(
     """Another engagement in the world's (active) tenant."""
     return create_engagement_from_playbook(
         actor=actor or world.pmo,
+        tenant=world.tenant,
         playbook=get_builtin(key),
         name=name,
         client_name="Acme",

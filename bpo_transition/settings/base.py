@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "milestones",
     "governance",
     "reporting",
+    "transition",
+    "health",
 ]
 
 MIDDLEWARE = [
@@ -46,6 +48,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "bpo_transition.tenancy.ActiveTenantMiddleware",
+    "bpo_transition.web.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "bpo_transition.urls"
@@ -95,7 +98,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:home"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Failed logins per username and per client address before a cool-off.
@@ -146,7 +149,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "heartbeat": {"task": "reporting.tasks.record_heartbeat", "schedule": 60.0},
+    "heartbeat": {"task": "health.tasks.record_heartbeat", "schedule": 60.0},
 }
 
 if REDIS_URL:

@@ -2,19 +2,19 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import Membership, Tenant
-from accounts.services import add_membership, change_membership_role, remove_membership
 from audit.models import Event
 from bpo_transition.errors import NotAllowed, RuleBroken
 from bpo_transition.tenancy import tenant_context
 from engagements.models import EngagementMember
 from tests import factories
+from transition.services import add_membership, change_membership_role, remove_membership
 
 
 def events_of(membership):
     with tenant_context(membership.tenant):
         return list(
             Event.objects.filter(
-                object_type="membership", object_id=str(membership.pk)
+                object_type="membership", object_id=str(membership.public_id)
             ).values_list("action", "changes")
         )
 

@@ -4,8 +4,9 @@ from django.db import transaction
 from audit.models import Event
 from audit.services import record_created
 from engagements.models import EngagementMember
-from engagements.services import add_member, remove_member, update_engagement
+from engagements.services import add_member
 from tests import factories
+from transition.services import remove_member, update_engagement
 
 
 @pytest.mark.django_db(transaction=True)

@@ -10,12 +10,13 @@ from bpo_transition.errors import InvalidInput, NotAllowed
 from bpo_transition.tenancy import tenant_context
 from engagements.models import Engagement, EngagementMember, Phase
 from engagements.playbooks import builtin_document, builtin_playbooks, parse_definition
-from engagements.services import copy_playbook, create_engagement_from_playbook, update_playbook
+from engagements.services import copy_playbook, update_playbook
 from governance.models import Gate, GateCriterion
 from milestones.models import Milestone
 from reporting.models import Kpi, Review
 from tests import factories
 from tests.world import DAY0, add_engagement, build_world, owners_for
+from transition.services import create_engagement_from_playbook
 
 SHIPPED = sorted(builtin_playbooks())
 PHASES = ["kickoff", "transition", "access", "tooling", "controlled_go_live", "stabilisation"]
@@ -141,6 +142,7 @@ def test_instantiation_takes_the_same_number_of_queries_for_every_playbook(world
         with CaptureQueriesContext(connection) as queries:
             create_engagement_from_playbook(
                 actor=world.pmo,
+                tenant=world.tenant,
                 playbook=builtin_playbooks()[key],
                 name=key,
                 client_name="A",
@@ -156,6 +158,7 @@ def test_instantiation_takes_the_same_number_of_queries_for_every_playbook(world
 def test_a_tenant_copies_and_edits_a_playbook(world):
     playbook = copy_playbook(
         actor=world.pmo,
+        tenant=world.tenant,
         key="contact-centre-90-day",
         new_key="our-contact-centre",
         name="Our contact centre",
@@ -173,6 +176,7 @@ def test_a_tenant_copies_and_edits_a_playbook(world):
 
     engagement = create_engagement_from_playbook(
         actor=world.pmo,
+        tenant=world.tenant,
         playbook=parse_definition(playbook.definition),
         name="Own plan",
         client_name="A",
@@ -184,7 +188,7 @@ def test_a_tenant_copies_and_edits_a_playbook(world):
 
 
 def test_an_invalid_playbook_edit_is_refused_whole(world):
-    playbook = copy_playbook(actor=world.pmo, key="contact-centre-90-day")
+    playbook = copy_playbook(actor=world.pmo, tenant=world.tenant, key="contact-centre-90-day")
     document = dict(playbook.definition)
     document["phases"] = list(reversed(document["phases"]))
     with pytest.raises(InvalidInput) as refused:
@@ -208,13 +212,14 @@ def test_a_non_member_cannot_copy_playbooks(world):
     outsider = factories.UserFactory()
     Membership.objects.create(user=outsider, tenant=factories.TenantFactory(), role="pmo")
     with pytest.raises(NotAllowed):
-        copy_playbook(actor=outsider, key="contact-centre-90-day")
+        copy_playbook(actor=outsider, tenant=world.tenant, key="contact-centre-90-day")
 
 
 def test_an_unknown_time_zone_is_named_and_nothing_is_created(world):
     with pytest.raises(InvalidInput) as refused:
         create_engagement_from_playbook(
             actor=world.pmo,
+            tenant=world.tenant,
             playbook=builtin_playbooks()["contact-centre-90-day"],
             name="Mars desk",
             client_name="A",

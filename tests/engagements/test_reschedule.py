@@ -5,11 +5,11 @@ import pytest
 from audit.models import Event
 from bpo_transition.errors import InvalidInput, NotAllowed
 from engagements.models import Engagement, Phase
-from engagements.services import reschedule_phase
 from milestones.models import Milestone
 from milestones.services import update_milestone
 from reporting.models import Review
 from tests.world import build_world
+from transition.services import reschedule_phase
 
 WEEK = datetime.timedelta(days=7)
 ZERO = datetime.timedelta(0)

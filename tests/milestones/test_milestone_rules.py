@@ -84,12 +84,27 @@ def test_not_done_without_evidence_when_evidence_is_required(world):
 
 
 def test_dependencies_cannot_form_a_cycle(world):
-    session, rules = milestone("kickoff-session"), milestone("campaign-rules-defined")
-    assert session in rules.depends_on.all()
+    session, intro = milestone("kickoff-session"), milestone("team-introductions")
+    assert session in intro.depends_on.all()
     with pytest.raises(InvalidInput) as refused:
-        update_milestone(actor=world.pmo, milestone=session, depends_on=[rules])
+        update_milestone(actor=world.pmo, milestone=session, depends_on=[intro])
     assert refused.value.message == "These dependencies would form a cycle."
     assert list(session.depends_on.all()) == []
+
+
+def test_a_milestone_depends_only_on_its_own_or_an_earlier_phase(world):
+    session, crm = milestone("kickoff-session"), milestone("crm-access-granted")
+    version = session.version
+    with pytest.raises(InvalidInput) as refused:
+        update_milestone(actor=world.pmo, milestone=session, depends_on=[crm])
+    assert refused.value.errors["depends_on"] == [
+        f"“{crm.title}” is in a later phase than Kickoff."
+    ]
+    session.refresh_from_db()
+    assert list(session.depends_on.all()) == [] and session.version == version
+    # The same dependency the other way round is allowed: access comes after kickoff.
+    update_milestone(actor=world.pmo, milestone=crm, depends_on=[session])
+    assert list(crm.depends_on.all()) == [session]
 
 
 def test_dependencies_cannot_cross_engagements(world):

@@ -6,7 +6,6 @@ from django.utils import timezone
 
 from audit.models import Event
 from bpo_transition.errors import InvalidInput, ItemsOpen, NotAllowed, RuleBroken
-from engagements.services import update_engagement
 from reporting.models import Kpi, KpiMeasurement, Review, ReviewKpiResult
 from reporting.services import (
     answer_day_90,
@@ -17,6 +16,7 @@ from reporting.services import (
     refresh_review,
     review_window,
 )
+from transition.services import update_engagement
 
 
 @pytest.fixture

@@ -3,16 +3,15 @@
 import json
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from accounts.models import Tenant, User
-from bpo_transition.errors import DomainError
-from bpo_transition.tenancy import tenant_context
+from bpo_transition.commands import DomainCommand
 from engagements.playbooks import builtin_playbooks, parse_definition
 from engagements.services import copy_playbook
 
 
-class Command(BaseCommand):
+class Command(DomainCommand):
     help = "List the shipped playbooks, check a playbook file, or copy one into a tenant."
 
     def add_arguments(self, parser):
@@ -27,10 +26,7 @@ class Command(BaseCommand):
         copy.add_argument("--as", dest="new_key", help="Key of the copy (default: the same).")
 
     def handle(self, *args, action, **options):
-        try:
-            getattr(self, f"_{action}")(**options)
-        except DomainError as refused:
-            raise CommandError(refused.message) from refused
+        getattr(self, f"_{action}")(**options)
 
     def _list(self, **options):
         for key, playbook in builtin_playbooks().items():
@@ -57,6 +53,5 @@ class Command(BaseCommand):
         user = User.objects.filter(username=actor).first()
         if found is None or user is None:
             raise CommandError(f"No tenant “{tenant}”." if found is None else f"No user “{actor}”.")
-        with tenant_context(found):
-            playbook = copy_playbook(actor=user, key=key, new_key=new_key)
+        playbook = copy_playbook(actor=user, tenant=found, key=key, new_key=new_key)
         self.stdout.write(f"Copied {key} into {found.name} as {playbook.key}.")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from engagements import views
+from transition import views
 
 app_name = "engagements"
 

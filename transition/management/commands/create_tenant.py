@@ -2,15 +2,16 @@
 
 import secrets
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils.text import slugify
 
 from accounts.models import Tenant, User
-from accounts.services import create_tenant
+from bpo_transition.commands import DomainCommand
+from transition.services import create_tenant
 
 
-class Command(BaseCommand):
+class Command(DomainCommand):
     help = "Create a tenant and make a user its admin (the user is created if missing)."
 
     def add_arguments(self, parser):

@@ -14,9 +14,10 @@ from bpo_transition.errors import DomainError
 from bpo_transition.tenancy import tenant_context
 from engagements.models import Engagement
 from engagements.playbooks import get_builtin
-from engagements.services import create_engagement_from_playbook, start_transition
+from engagements.services import start_transition
 from milestones.models import Milestone
 from milestones.services import update_milestone
+from transition.services import create_engagement_from_playbook
 
 DEMO_USERS = [
     # username, first, last, tenant role, superuser
@@ -79,10 +80,10 @@ class Command(BaseCommand):
             user=users["admin"], tenant=other, defaults={"role": Membership.Role.ADMIN}
         )
         with tenant_context(tenant):
-            self._engagements(users)
+            self._engagements(tenant, users)
         return created
 
-    def _engagements(self, users) -> None:
+    def _engagements(self, tenant, users) -> None:
         """Two providers for one client: provider B must never see provider A's plan."""
         plans = [
             (
@@ -110,6 +111,7 @@ class Command(BaseCommand):
             }
             engagement = create_engagement_from_playbook(
                 actor=users["pmo"],
+                tenant=tenant,
                 playbook=playbook,
                 name=name,
                 client_name="Acme",

@@ -1,9 +1,9 @@
 from celery import shared_task
 
-from reporting import services
+from health import services
 
 
-@shared_task(name="reporting.tasks.record_heartbeat")
+@shared_task(name="health.tasks.record_heartbeat")
 def record_heartbeat() -> str:
     """Runs every minute from beat; proves broker, worker and database work together."""
     heartbeat = services.record_heartbeat(name="worker")

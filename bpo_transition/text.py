@@ -1,0 +1,35 @@
+"""Required text: whitespace is not a value."""
+
+from __future__ import annotations
+
+from bpo_transition.errors import InvalidInput
+
+
+def required_text(**fields: str | None) -> dict[str, str]:
+    """Each named value stripped; any that is empty or only whitespace is refused, naming it.
+
+    ``name, client = required_text(name=name, client_name=client).values()``
+    """
+    cleaned = {field: (value or "").strip() for field, value in fields.items()}
+    missing = [field for field, value in cleaned.items() if not value]
+    if missing:
+        raise InvalidInput(
+            f"Required: {', '.join(missing)}.",
+            errors={field: ["This field is required."] for field in missing},
+        )
+    return cleaned
+
+
+def required(
+    value: str | None,
+    *,
+    field: str,
+    message: str = "This field is required.",
+    field_message: str | None = None,
+) -> str:
+    """One required text value, stripped; empty or blank is refused with ``message`` (and
+    ``field_message`` beside the field, when it says more)."""
+    cleaned = (value or "").strip()
+    if not cleaned:
+        raise InvalidInput(message, errors={field: [field_message or message]})
+    return cleaned

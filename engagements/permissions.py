@@ -1,0 +1,171 @@
+"""Who may do what: the one set of predicates that services, views and templates all ask.
+
+A service refuses with ``require(...)`` when a predicate says no; a view or template asks the
+same predicate to decide whether to show the action, so a button and the rule behind it
+cannot disagree. Objects from other apps (milestones, gates, reviews) are taken as they come:
+only their engagement (and a gate's side) matter here, so this module imports no app above
+``engagements``.
+
+Predicates answer for the tenant of the object asked about, never the merely active one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from accounts.models import Membership, User
+from accounts.selectors import membership_in
+from bpo_transition.errors import NotAllowed
+from bpo_transition.tenancy import get_active_tenant_id
+from engagements.models import Engagement, EngagementMember
+
+PLANNER_ROLES = {Membership.Role.ADMIN, Membership.Role.PMO}
+
+
+def require(allowed: bool, message: str) -> None:
+    """Refuse with ``message`` unless ``allowed``."""
+    if not allowed:
+        raise NotAllowed(message)
+
+
+# --- Tenant-wide roles ---------------------------------------------------------------------
+
+
+def tenant_role(*, user: User, tenant_id: int | None) -> str | None:
+    if tenant_id is None or user is None or not user.is_authenticated:
+        return None
+    membership = membership_in(user=user, tenant_id=tenant_id)
+    return membership.role if membership is not None else None
+
+
+def sees_every_engagement(*, user: User, tenant_id: int | None = None) -> bool:
+    """Tenant admins and PMO see every engagement of their tenant (the active one by default)."""
+    tenant_id = tenant_id if tenant_id is not None else get_active_tenant_id()
+    return tenant_role(user=user, tenant_id=tenant_id) in PLANNER_ROLES
+
+
+def is_tenant_admin(*, user: User, tenant_id: int) -> bool:
+    if user is not None and user.is_authenticated and user.is_superuser:
+        return True
+    return tenant_role(user=user, tenant_id=tenant_id) == Membership.Role.ADMIN
+
+
+def can_plan(*, user: User, tenant_id: int) -> bool:
+    """Tenant admins and PMO build engagements and playbooks."""
+    return tenant_role(user=user, tenant_id=tenant_id) in PLANNER_ROLES
+
+
+# --- Seats on an engagement ------------------------------------------------------------------
+
+
+def seat_of(*, user: User, engagement: Engagement) -> EngagementMember | None:
+    """The user's seat on the engagement, cached on the engagement for the request."""
+    if user is None or not user.is_authenticated:
+        return None
+    cache = engagement.__dict__.setdefault("_seat_cache", {})
+    if user.pk not in cache:
+        cache[user.pk] = (
+            EngagementMember.objects.filter(engagement=engagement, user=user)
+            .only("id", "side", "role", "user_id", "engagement_id")
+            .first()
+        )
+    return cache[user.pk]
+
+
+def is_seated(*, user: User, engagement: Engagement) -> bool:
+    return seat_of(user=user, engagement=engagement) is not None
+
+
+def is_pmo(*, user: User, engagement: Engagement) -> bool:
+    """PMO of the tenant, or seated on the engagement's PMO side (not as a viewer)."""
+    if tenant_role(user=user, tenant_id=engagement.tenant_id) == Membership.Role.PMO:
+        return True
+    seat = seat_of(user=user, engagement=engagement)
+    return (
+        seat is not None
+        and seat.side == EngagementMember.Side.PMO
+        and seat.role != EngagementMember.Role.VIEWER
+    )
+
+
+def can_edit(*, user: User, engagement: Engagement) -> bool:
+    """Tenant admins and PMO, and every seated member who is not a viewer."""
+    if tenant_role(user=user, tenant_id=engagement.tenant_id) in PLANNER_ROLES:
+        return True
+    seat = seat_of(user=user, engagement=engagement)
+    return seat is not None and seat.role != EngagementMember.Role.VIEWER
+
+
+def can_manage_engagement(*, user: User, engagement: Engagement) -> bool:
+    """Members and their seats, hold/resume/close, rescheduling, KPI definitions: PMO."""
+    return is_pmo(user=user, engagement=engagement)
+
+
+# --- Objects of the apps above ----------------------------------------------------------------
+
+
+def can_edit_milestone(*, user: User, milestone: Any) -> bool:
+    return can_edit(user=user, engagement=milestone.engagement)
+
+
+def can_comment(*, user: User, engagement: Engagement) -> bool:
+    return can_edit(user=user, engagement=engagement)
+
+
+def can_mark_criterion(*, user: User, gate: Any) -> bool:
+    return can_edit(user=user, engagement=gate.engagement)
+
+
+def can_waive_criterion(*, user: User, gate: Any) -> bool:
+    return is_pmo(user=user, engagement=gate.engagement)
+
+
+def can_attest(*, user: User, gate: Any, side: str) -> bool:
+    """Only the lead of a side attests for that side."""
+    seat = seat_of(user=user, engagement=gate.engagement)
+    return seat is not None and seat.side == side and seat.role == EngagementMember.Role.LEAD
+
+
+def can_request_decision(*, user: User, gate: Any) -> bool:
+    return can_edit(user=user, engagement=gate.engagement)
+
+
+def can_decide_gate(*, user: User, gate: Any) -> bool:
+    """Approve or reject: PMO only."""
+    return is_pmo(user=user, engagement=gate.engagement)
+
+
+can_approve_gate = can_decide_gate
+
+
+def can_work_on_review(*, user: User, review: Any) -> bool:
+    """Enter measurements, explain misses, answer the day-90 questions."""
+    return can_edit(user=user, engagement=review.engagement)
+
+
+def can_publish_review(*, user: User, review: Any) -> bool:
+    return is_pmo(user=user, engagement=review.engagement)
+
+
+# --- Refusals the services share ------------------------------------------------------------
+
+
+def require_editor(*, actor: User, engagement: Engagement) -> None:
+    require(
+        can_edit(user=actor, engagement=engagement),
+        "Only members of this engagement who are not viewers can change it.",
+    )
+
+
+def require_pmo(*, actor: User, engagement: Engagement, doing: str) -> None:
+    require(is_pmo(user=actor, engagement=engagement), f"Only PMO can {doing}.")
+
+
+def require_planner(*, actor: User, tenant_id: int, doing: str) -> None:
+    require(can_plan(user=actor, tenant_id=tenant_id), f"Only tenant admins and PMO can {doing}.")
+
+
+def require_tenant_admin(*, actor: User, tenant_id: int, doing: str) -> None:
+    require(
+        is_tenant_admin(user=actor, tenant_id=tenant_id), f"Only the tenant's admins can {doing}."
+    )

@@ -1,0 +1,319 @@
+"""Work that spans apps: each app builds and changes its own rows; this layer puts them
+together in one transaction (an engagement from a playbook, a slipped phase, a person who
+leaves) and checks who may ask for it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+from accounts.models import Membership, Tenant, User
+from audit import services as audit
+from audit.services import operation
+from bpo_transition.errors import InvalidInput, RuleBroken, found
+from bpo_transition.text import required
+from engagements import services as engagements
+from engagements.models import Engagement, EngagementMember, Phase
+from engagements.permissions import require_planner, require_pmo, require_tenant_admin
+from engagements.playbooks import PlaybookDefinition
+from governance.services import build_gates_from_playbook
+from milestones import services as milestones
+from milestones.models import Milestone
+from reporting import services as reporting
+
+LEAD_ROLES = {"client_lead", "provider_lead", "pmo_lead"}
+
+
+def _seat_role(role_key: str) -> str:
+    """The side's lead roles take the lead seat (they attest gates); every other role is a
+    member."""
+    return EngagementMember.Role.LEAD if role_key in LEAD_ROLES else EngagementMember.Role.MEMBER
+
+
+def _seats_for(
+    *, tenant: Tenant, playbook: PlaybookDefinition, owners: Mapping[str, User]
+) -> dict[User, tuple[str, str]]:
+    """Every role mapped to a tenant member, one side per person; the seat of each person."""
+    missing = [key for key in playbook.role_keys if owners.get(key) is None]
+    if missing:
+        raise InvalidInput(
+            f"Every owner role needs a named person; unmapped: {', '.join(missing)}.",
+            errors={"owners": [f"Role “{key}” is not mapped to a person." for key in missing]},
+        )
+    unknown = sorted(set(owners) - set(playbook.role_keys))
+    if unknown:
+        raise InvalidInput(
+            f"The playbook has no role {', '.join(unknown)}.",
+            errors={"owners": [f"Role “{key}” is not in this playbook." for key in unknown]},
+        )
+    members_of_tenant = set(
+        Membership.objects.filter(tenant=tenant, user__in=list(owners.values())).values_list(
+            "user_id", flat=True
+        )
+    )
+    outsiders = [key for key, user in owners.items() if user.pk not in members_of_tenant]
+    if outsiders:
+        raise InvalidInput(
+            f"Owners must be members of this tenant; not a member: {', '.join(outsiders)}.",
+            errors={
+                "owners": [f"The person for “{key}” is not in this tenant." for key in outsiders]
+            },
+        )
+    seats: dict[User, tuple[str, str]] = {}
+    for role in playbook.roles:
+        user = owners[role.key]
+        side, seat_role = role.side, _seat_role(role.key)
+        if user in seats and seats[user][0] != side:
+            raise InvalidInput(
+                f"{user} cannot sit on both the {seats[user][0]} and the {side} side.",
+                errors={"owners": [f"“{role.key}” puts {user} on a second side."]},
+            )
+        if user not in seats or seat_role == EngagementMember.Role.LEAD:
+            seats[user] = (side, seat_role)
+    return seats
+
+
+@operation("engagement.created", tenant_of="tenant")
+def create_engagement_from_playbook(
+    *,
+    actor: User,
+    tenant: Tenant,
+    playbook: PlaybookDefinition,
+    name: str,
+    client_name: str,
+    provider_name: str,
+    contract_signed_on: datetime.date,
+    owners: Mapping[str, User],
+    scope: str = "",
+    time_zone: str = "UTC",
+    target_go_live: datetime.date | None = None,
+) -> Engagement:
+    """Phases, milestones, gates, criteria, reviews and KPIs in a fixed number of inserts.
+
+    Day 0 is the contract signature; every owner role must map to a named tenant member.
+    Nothing is created when anything is wrong.
+    """
+    require_planner(actor=actor, tenant_id=tenant.pk, doing="create engagements")
+    seats = _seats_for(tenant=tenant, playbook=playbook, owners=owners)
+    engagement, members, phases = engagements.build_engagement(
+        tenant=tenant,
+        playbook=playbook,
+        name=name,
+        client_name=client_name,
+        provider_name=provider_name,
+        contract_signed_on=contract_signed_on,
+        seats=seats,
+        scope=scope,
+        time_zone=time_zone,
+        target_go_live=target_go_live,
+    )
+    created_milestones = milestones.build_milestones_from_playbook(
+        engagement=engagement, phases=phases, playbook=playbook, owners=owners
+    )
+    gates, criteria = build_gates_from_playbook(
+        engagement=engagement, phases=phases, playbook=playbook
+    )
+    reviews, kpis = reporting.build_reviews_and_kpis_from_playbook(
+        engagement=engagement, playbook=playbook
+    )
+    audit.record_many_created(
+        actor=actor,
+        instances=[
+            engagement,
+            *members,
+            *phases,
+            *created_milestones,
+            *gates,
+            *criteria,
+            *reviews,
+            *kpis,
+        ],
+    )
+    return engagement
+
+
+@operation("phase.rescheduled", tenant_of="phase")
+def reschedule_phase(
+    *, actor: User, phase: Phase, planned_end: datetime.date, reason: str
+) -> list[Phase]:
+    """A gate slips (or comes forward): the dates behind it move visibly, never silently.
+
+    The phase's end moves; every later phase and the open milestones in them move by the
+    same number of days, and so does the target go-live (with the reviews anchored on it)
+    when it lay after the old end. Each moved row is in the audit trail with the reason. A
+    fixed number of statements, whatever the number of milestones that move.
+    """
+    phase = found(
+        Phase.objects.select_for_update(of=("self",)).select_related("engagement"),
+        "No such phase.",
+        pk=phase.pk,
+    )
+    engagement = phase.engagement
+    require_pmo(actor=actor, engagement=engagement, doing="reschedule a phase")
+    if phase.status == Phase.Status.COMPLETE:
+        raise RuleBroken(f"The {phase.get_kind_display()} phase is complete; its dates stay.")
+    reason = required(reason, field="reason", message="Say why the dates move.")
+    if planned_end < phase.planned_start:
+        raise InvalidInput(
+            "A phase cannot end before it starts.",
+            errors={"planned_end": [f"Use {phase.planned_start:%d %b %Y} or later."]},
+        )
+    shift = planned_end - phase.planned_end
+    if not shift:
+        return []
+    old_end, note = phase.planned_end, f"Rescheduled: {reason}"
+    audit.change(actor=actor, instance=phase, note=note, planned_end=planned_end)
+    later = list(Phase.objects.filter(engagement=engagement, position__gt=phase.position))
+    for later_phase in later:
+        later_phase.engagement = engagement
+    engagements.shift_phases(actor=actor, phases=later, days=shift, note=note)
+    milestones.shift_open_milestones(actor=actor, phases=later, days=shift, note=note)
+    if engagement.target_go_live > old_end:
+        audit.change(
+            actor=actor,
+            instance=engagement,
+            note=note,
+            target_go_live=engagement.target_go_live + shift,
+        )
+        if engagement.review_anchor == Engagement.ReviewAnchor.GO_LIVE:
+            reporting.redate_reviews(actor=actor, engagement=engagement, note=note)
+    return [phase, *later]
+
+
+@operation("engagement.updated", tenant_of="engagement")
+def update_engagement(*, actor: User, engagement: Engagement, **changes: Any) -> Engagement:
+    """Edit the engagement's facts; moving its review anchor re-dates the reviews visibly."""
+    engagement = engagements.locked_for_pmo(
+        actor=actor, engagement=engagement, doing="change the engagement's facts"
+    )
+    changed = engagements.edit_engagement_facts(actor=actor, engagement=engagement, **changes)
+    anchor_field = (
+        "contract_signed_on"
+        if engagement.review_anchor == Engagement.ReviewAnchor.CONTRACT_SIGNATURE
+        else "target_go_live"
+    )
+    if anchor_field in changed:
+        reporting.redate_reviews(actor=actor, engagement=engagement)
+    return engagement
+
+
+# --- People --------------------------------------------------------------------------------
+
+
+def _open_work_of(*, user: User, engagement: Engagement | None = None) -> list[str]:
+    owned = Milestone.objects.filter(owner=user).exclude(status__in=Milestone.CLOSED)
+    if engagement is not None:
+        owned = owned.filter(engagement=engagement)
+    return list(owned.order_by("due_date", "id").values_list("title", flat=True)[:5])
+
+
+@operation("member.removed", tenant_of="member")
+def remove_member(*, actor: User, member: EngagementMember) -> None:
+    """A person leaves an engagement; one who still owns open work stays: reassign it first."""
+    member = found(
+        EngagementMember.objects.select_related("engagement", "user"),
+        "No such member.",
+        pk=member.pk,
+    )
+    require_pmo(actor=actor, engagement=member.engagement, doing="change an engagement's team")
+    if owned := _open_work_of(user=member.user, engagement=member.engagement):
+        raise RuleBroken(
+            f"{member.user} still owns open milestones: {'; '.join(owned)}. Reassign them first."
+        )
+    engagements.delete_seats(actor=actor, seats=[member])
+
+
+@operation("tenant.created", tenant_of="tenant")
+def _open_tenant(*, tenant: Tenant, admin: User) -> Membership:
+    membership = Membership.objects.create(user=admin, tenant=tenant, role=Membership.Role.ADMIN)
+    audit.record_created(actor=admin, instance=membership)
+    return membership
+
+
+def create_tenant(*, name: str, slug: str, admin: User) -> Tenant:
+    """A tenant and its first admin (platform operators, from the command line)."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        tenant = Tenant.objects.create(
+            name=required(name, field="name", message="Name the tenant."),
+            slug=required(slug, field="slug", message="Give the tenant a slug."),
+        )
+        _open_tenant(tenant=tenant, admin=admin)
+    return tenant
+
+
+def _check_role(role: str) -> None:
+    if role not in Membership.Role.values:
+        raise InvalidInput(
+            f"“{role}” is not a role.", errors={"role": ["Choose admin, pmo or member."]}
+        )
+
+
+def _refuse_losing_the_last_admin(*, membership: Membership) -> None:
+    others = Membership.objects.filter(
+        tenant_id=membership.tenant_id, role=Membership.Role.ADMIN
+    ).exclude(pk=membership.pk)
+    if membership.role == Membership.Role.ADMIN and not others.exists():
+        raise RuleBroken(
+            f"{membership.user} is the last admin of {membership.tenant}; "
+            "make someone else admin first."
+        )
+
+
+@operation("membership.added", tenant_of="tenant")
+def add_membership(*, actor: User, tenant: Tenant, user: User, role: str) -> Membership:
+    """Someone joins the tenant; decided by its admins (and platform superusers)."""
+    require_tenant_admin(actor=actor, tenant_id=tenant.pk, doing="change who belongs to it")
+    _check_role(role)
+    if Membership.objects.filter(user=user, tenant=tenant).exists():
+        raise InvalidInput(
+            f"{user} is already a member of {tenant}.",
+            errors={"user": ["Already a member of this tenant."]},
+        )
+    membership = Membership.objects.create(user=user, tenant=tenant, role=role)
+    audit.record_created(actor=actor, instance=membership)
+    return membership
+
+
+def _locked_membership(membership: Membership) -> Membership:
+    return found(
+        Membership.objects.select_for_update(of=("self",)).select_related("tenant", "user"),
+        "No such member.",
+        pk=membership.pk,
+    )
+
+
+@operation("membership.changed", tenant_of="membership")
+def change_membership_role(*, actor: User, membership: Membership, role: str) -> Membership:
+    membership = _locked_membership(membership)
+    require_tenant_admin(
+        actor=actor, tenant_id=membership.tenant_id, doing="change who belongs to it"
+    )
+    _check_role(role)
+    if role != Membership.Role.ADMIN:
+        _refuse_losing_the_last_admin(membership=membership)
+    audit.change(actor=actor, instance=membership, role=role)
+    return membership
+
+
+@operation("membership.removed", tenant_of="membership")
+def remove_membership(*, actor: User, membership: Membership) -> None:
+    """The person leaves the tenant; their seats on its engagements go with them, each with
+    its tombstone. One who still owns open milestones stays until they are reassigned."""
+    membership = _locked_membership(membership)
+    require_tenant_admin(
+        actor=actor, tenant_id=membership.tenant_id, doing="change who belongs to it"
+    )
+    _refuse_losing_the_last_admin(membership=membership)
+    if owned := _open_work_of(user=membership.user):
+        raise RuleBroken(
+            f"{membership.user} still owns open milestones: "
+            f"{'; '.join(owned)}. Reassign them first."
+        )
+    seats = EngagementMember.objects.filter(user=membership.user).select_related("engagement")
+    engagements.delete_seats(actor=actor, seats=seats)
+    audit.record_deleted(actor=actor, instance=membership)
+    membership.delete()
