@@ -284,3 +284,35 @@ class ActiveTenantMiddleware:
                 response.streaming_content, request.tenant.pk if request.tenant else None
             )
         return response
+
+
+class TenantScopedAPIMixin:
+    """For Django REST framework views: enter the tenant of the authenticated caller.
+
+    DRF authenticates inside the view, after the middleware ran with no user for a token
+    request. Here the caller's tenant is resolved by the same ``resolve_tenant``: a token is
+    pinned to its tenant (``request.auth.tenant_id``), a session keeps its choice.
+    """
+
+    def dispatch(self, request, *args, **kwargs):
+        # A scope of our own, so that what perform_authentication enters ends with the view.
+        with tenant_context(get_active_tenant_id()):
+            return super().dispatch(request, *args, **kwargs)
+
+    def perform_authentication(self, request) -> None:
+        super().perform_authentication(request)
+        pinned = getattr(request.auth, "tenant_id", None)
+        chosen = (
+            pinned
+            if pinned is not None
+            else request._request.session.get(ActiveTenantMiddleware.SESSION_KEY)
+            if hasattr(request._request, "session")
+            else None
+        )
+        membership = resolve_tenant(
+            user=request.user, chosen_tenant_id=chosen, pinned=pinned is not None
+        )
+        tenant = membership.tenant if membership is not None else None
+        request._request.tenant = tenant
+        request._request.membership = membership
+        _active.set(_Scope(tenant_id=tenant.pk, tenant=tenant) if tenant is not None else None)

@@ -1,0 +1,42 @@
+"""Celery tasks that work inside one tenant, and sending them only once the change commits.
+
+A task that touches tenant data is declared ``@shared_task(base=TenantTask)`` and sent with the
+tenant's id: ``enqueue_on_commit(notify_owner, tenant_id=m.tenant_id, milestone_id=m.pk)``. The
+worker enters that tenant before the task body runs, so the task reaches that tenant's rows
+and no other's, exactly as a request would.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from celery import Task
+from django.db import transaction
+
+from bpo_transition.tenancy import tenant_context
+
+
+class TenantTask(Task):
+    """Runs its body inside the tenant named by the ``tenant_id`` keyword it was sent with."""
+
+    abstract = True
+
+    def __call__(self, *args: Any, tenant_id: int, **kwargs: Any) -> Any:
+        if not isinstance(tenant_id, int) or tenant_id <= 0:
+            raise ValueError(f"{self.name} was sent without a tenant id.")
+        with tenant_context(tenant_id):
+            return super().__call__(*args, **kwargs)
+
+
+def enqueue_on_commit(task: Task, /, *, tenant_id: int | None = None, **kwargs: Any) -> None:
+    """Send ``task`` when the surrounding transaction commits (at once outside of one).
+
+    A rolled-back change sends nothing, and the worker never reads rows that are not yet
+    committed. A TenantTask needs ``tenant_id``.
+    """
+    if tenant_id is not None:
+        kwargs["tenant_id"] = tenant_id
+    elif isinstance(task, TenantTask):
+        raise ValueError(f"{task.name} needs a tenant_id.")
+    transaction.on_commit(functools.partial(task.apply_async, kwargs=kwargs))
