@@ -220,6 +220,8 @@ def parse_definition(document: Any) -> PlaybookDefinition:
                 read.problems.append(
                     f"milestone “{milestone.key}” depends on unknown “{dependency}”"
                 )
+    if kinds == PHASE_ORDER:
+        read.problems.extend(_backward_dependencies(phases))
     if not read.problems and _has_cycle({m.key: m.depends_on for m in all_milestones}):
         read.problems.append("milestone dependencies form a cycle")
 
@@ -281,6 +283,27 @@ def parse_definition(document: Any) -> PlaybookDefinition:
             f"The playbook is not valid: {read.problems[0]}", errors={"definition": read.problems}
         )
     return definition
+
+
+def _backward_dependencies(phases: list[PhaseDef]) -> list[str]:
+    """Each dependency that sits in a later phase than the milestone waiting on it.
+
+    Phases open one at a time, each after the previous gate is approved, and a gate needs
+    every milestone of its phase done: a milestone waiting on a later phase could never close.
+    """
+    phase_of = {m.key: phase.kind for phase in phases for m in phase.milestones}
+    position = {kind: index for index, kind in enumerate(PHASE_ORDER)}
+    problems = []
+    for phase in phases:
+        for milestone in phase.milestones:
+            for dependency in milestone.depends_on:
+                later = phase_of.get(dependency)
+                if later is not None and position[later] > position[phase.kind]:
+                    problems.append(
+                        f"milestone “{milestone.key}” ({phase.kind}) depends on "
+                        f"“{dependency}” ({later}), a later phase"
+                    )
+    return problems
 
 
 def _has_cycle(graph: dict[str, tuple[str, ...]]) -> bool:

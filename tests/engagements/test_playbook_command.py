@@ -1,7 +1,7 @@
 import json
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError, call_command, execute_from_command_line
 
 from bpo_transition.tenancy import tenant_context
 from engagements.models import Playbook
@@ -37,6 +37,29 @@ def test_check_accepts_a_valid_file_and_names_the_problem_in_a_bad_one(tmp_path,
     broken.write_text("{")
     with pytest.raises(CommandError, match="is not JSON"):
         call_command("playbooks", "check", str(broken))
+
+
+def test_check_of_a_backward_dependency_exits_1_with_one_line_naming_it(tmp_path, capsys):
+    document = builtin_document("contact-centre-90-day")
+    for phase in document["phases"]:
+        if phase["kind"] == "kickoff":
+            rules = next(m for m in phase["milestones"] if m["key"] == "campaign-rules-defined")
+            phase["milestones"].remove(rules)
+        elif phase["kind"] == "transition":
+            phase["milestones"].insert(0, rules)
+    bad = tmp_path / "backward.json"
+    bad.write_text(json.dumps(document))
+
+    with pytest.raises(SystemExit) as exited:
+        execute_from_command_line(["manage.py", "playbooks", "check", str(bad)])
+
+    assert exited.value.code == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        "CommandError: The playbook is not valid: milestone “campaign-brief-signed” (kickoff) "
+        "depends on “campaign-rules-defined” (transition), a later phase"
+    ]
 
 
 def test_copy_into_a_tenant_as_its_pmo(world, capsys):

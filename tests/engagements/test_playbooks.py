@@ -208,6 +208,102 @@ def test_a_playbook_with_a_dependency_cycle_is_refused():
         parse_definition(document)
 
 
+def _milestone(document: dict, key: str) -> dict:
+    return next(m for phase in document["phases"] for m in phase["milestones"] if m["key"] == key)
+
+
+def _move(document: dict, key: str, *, to: str) -> None:
+    """Move a milestone, as it is, into another phase of the document."""
+    for phase in document["phases"]:
+        phase["milestones"] = [m for m in phase["milestones"] if m["key"] != key]
+    moved = _milestone(builtin_document(document["key"]), key)
+    next(p for p in document["phases"] if p["kind"] == to)["milestones"].append(moved)
+
+
+BACKWARD = (
+    "milestone “campaign-brief-signed” (kickoff) depends on “campaign-rules-defined” "
+    "(transition), a later phase"
+)
+
+
+def test_a_dependency_on_a_later_phase_is_refused_naming_both_ends():
+    document = builtin_document("contact-centre-90-day")
+    _move(document, "campaign-rules-defined", to="transition")
+
+    with pytest.raises(InvalidInput) as refused:
+        parse_definition(document)
+
+    assert refused.value.message == f"The playbook is not valid: {BACKWARD}"
+    assert refused.value.errors == {"definition": [BACKWARD]}
+
+
+def test_every_backward_dependency_is_listed():
+    document = builtin_document("seven-step-onboarding")
+    _milestone(document, "objectives-outline")["depends_on"] = ["pilot-start"]
+    _milestone(document, "kickoff-meeting")["depends_on"].append("process-mapping")
+
+    with pytest.raises(InvalidInput) as refused:
+        parse_definition(document)
+
+    assert refused.value.errors["definition"] == [
+        "milestone “objectives-outline” (kickoff) depends on “pilot-start” "
+        "(controlled_go_live), a later phase",
+        "milestone “kickoff-meeting” (kickoff) depends on “process-mapping” "
+        "(transition), a later phase",
+    ]
+
+
+def test_dependencies_within_a_phase_or_on_an_earlier_phase_are_accepted():
+    document = builtin_document("contact-centre-90-day")
+    # Same phase (kickoff), and an earlier phase reached from the last one.
+    _milestone(document, "timeline-locked")["depends_on"].append("tech-needs-confirmed")
+    _milestone(document, "ninety-day-summary")["depends_on"].append("campaign-brief-signed")
+
+    playbook = parse_definition(document)
+
+    kickoff, stabilisation = playbook.phases[0], playbook.phases[-1]
+    locked = next(m for m in kickoff.milestones if m.key == "timeline-locked")
+    summary = next(m for m in stabilisation.milestones if m.key == "ninety-day-summary")
+    assert "tech-needs-confirmed" in locked.depends_on
+    assert "campaign-brief-signed" in summary.depends_on
+
+
+@pytest.mark.parametrize("key", SHIPPED)
+def test_no_shipped_milestone_waits_on_a_later_phase(key):
+    playbook = builtin_playbooks()[key]
+    phase_of = {m.key: index for index, p in enumerate(playbook.phases) for m in p.milestones}
+    backward = [
+        (m.key, d)
+        for index, phase in enumerate(playbook.phases)
+        for m in phase.milestones
+        for d in m.depends_on
+        if phase_of[d] > index
+    ]
+    assert backward == []
+
+
+def test_campaign_rules_are_set_in_the_kickoff_before_the_brief_is_signed():
+    kickoff = builtin_playbooks()["contact-centre-90-day"].phases[0]
+    by_key = {m.key: m for m in kickoff.milestones}
+    assert kickoff.start_day <= by_key["campaign-rules-defined"].due_day <= kickoff.end_day
+    assert "campaign-rules-defined" in by_key["campaign-brief-signed"].depends_on
+
+
+def test_a_tenant_edit_with_a_backward_dependency_is_refused_whole(world):
+    playbook = copy_playbook(actor=world.pmo, key="contact-centre-90-day")
+    document = builtin_document("contact-centre-90-day")
+    _move(document, "campaign-rules-defined", to="transition")
+    document["name"] = "Renamed"
+
+    with pytest.raises(InvalidInput) as refused:
+        update_playbook(actor=world.pmo, playbook=playbook, definition=document)
+
+    assert refused.value.errors == {"definition": [BACKWARD]}
+    playbook.refresh_from_db()
+    assert playbook.definition == builtin_document("contact-centre-90-day")
+    assert playbook.name == "90-day contact-centre launch"
+
+
 def test_a_non_member_cannot_copy_playbooks(world):
     outsider = factories.UserFactory()
     Membership.objects.create(user=outsider, tenant=factories.TenantFactory(), role="pmo")
