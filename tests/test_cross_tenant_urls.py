@@ -4,6 +4,7 @@ Every URL that names an object must have an object builder here; the walk fails 
 without one. A foreign object, or one of an engagement the user is not in, answers 404.
 """
 
+import dataclasses
 import datetime
 from decimal import Decimal
 
@@ -15,7 +16,10 @@ from bpo_transition.tenancy import TenantOwned, tenant_context
 from engagements.services import copy_playbook, start_transition
 from reporting.models import Kpi, Review
 from reporting.services import answer_day_90, record_measurement, refresh_review
+from tests.routes import BUILDERS, POPULATORS, load_all
 from tests.world import build_world, pass_gate
+
+load_all()
 
 # Global on purpose: platform data only Django superusers reach in /admin/.
 GLOBAL_ADMIN_MODELS = {
@@ -62,6 +66,8 @@ def populate_every_model(world):
             forward_targets={kpi: Decimal("2")},
         )
         copy_playbook(actor=world.pmo, tenant=world.tenant, key="contact-centre-90-day")
+        for populate in POPULATORS:
+            populate(world)
     return world
 
 
@@ -83,8 +89,9 @@ def one_of(world, model):
 
 def build_url(name, pattern, world):
     """The URL of ``world``'s object for this route, or None for routes without an object."""
-    if name == "engagements:detail":
-        return f"/engagements/{world.engagement.public_id}/"
+    if name in BUILDERS:
+        with tenant_context(world.tenant):
+            return BUILDERS[name].build(world)
     if name.startswith("admin:"):
         for model, _model_admin in admin.site._registry.items():
             label = f"{model._meta.app_label}_{model._meta.model_name}"
@@ -122,9 +129,16 @@ def test_every_object_route_answers_404_for_another_tenants_object(client, world
         own_url, foreign_url = build_url(name, pattern, home), build_url(name, pattern, foreign)
         if foreign_url is None:
             continue
+        builder = BUILDERS.get(name)
+        if builder is not None and builder.method == "post":
+            response = client.post(foreign_url, {})
+            assert response.status_code == 404, f"{name}: {foreign_url} -> {response.status_code}"
+            checked += 1
+            continue
         # The builder is right: the same route finds the home object (deleting is refused,
         # as the admin is read-only for business data).
-        assert client.get(own_url).status_code == (403 if name.endswith("_delete") else 200)
+        expected = builder.status if builder else (403 if name.endswith("_delete") else 200)
+        assert client.get(own_url).status_code == expected, name
         response = client.get(foreign_url)
         assert response.status_code == 404, f"{name}: {foreign_url} -> {response.status_code}"
         assert foreign.engagement.name.encode() not in response.content
@@ -159,11 +173,17 @@ def test_engagement_routes_answer_404_outside_the_users_engagement(client, world
             owners=owners_for("seven-step-onboarding", people),
         )
     client.force_login(getattr(home, label))
-    for name, _pattern in object_routes():
-        if name.startswith("engagements:"):
-            response = client.get(f"/engagements/{other.public_id}/")
-            assert response.status_code == 404
-            assert b"Rival desk" not in client.get("/").content
+    elsewhere = dataclasses.replace(home, engagement=other)
+    scoped = [BUILDERS[name] for name, _pattern in object_routes() if name in BUILDERS]
+    scoped = [builder for builder in scoped if builder.engagement_scoped]
+    assert scoped, "no engagement-scoped route was walked"
+    for builder in scoped:
+        with tenant_context(home.tenant):
+            url = builder.build(elsewhere)
+        response = client.post(url, {}) if builder.method == "post" else client.get(url)
+        assert response.status_code == 404, f"{builder.name}: {url} -> {response.status_code}"
+        assert b"Rival desk" not in response.content
+    assert b"Rival desk" not in client.get("/").content
 
 
 def test_admin_lists_show_only_the_active_tenants_rows(

@@ -29,7 +29,7 @@ def two_tenants(db):
 
 @pytest.mark.urls("tests.tenancy_probe")
 def test_a_token_request_enters_the_tenant_of_its_token(client, two_tenants):
-    alpha, bravo = two_tenants
+    alpha, _bravo = two_tenants
     response = client.get(
         "/probe/api/", HTTP_AUTHORIZATION=f"Probe {alpha.pmo.username} {alpha.tenant.pk}"
     )

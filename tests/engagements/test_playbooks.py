@@ -290,7 +290,7 @@ def test_campaign_rules_are_set_in_the_kickoff_before_the_brief_is_signed():
 
 
 def test_a_tenant_edit_with_a_backward_dependency_is_refused_whole(world):
-    playbook = copy_playbook(actor=world.pmo, key="contact-centre-90-day")
+    playbook = copy_playbook(actor=world.pmo, tenant=world.tenant, key="contact-centre-90-day")
     document = builtin_document("contact-centre-90-day")
     _move(document, "campaign-rules-defined", to="transition")
     document["name"] = "Renamed"
