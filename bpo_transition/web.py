@@ -39,3 +39,20 @@ class DomainErrorMiddleware:
             {"message": exception.message, "items": getattr(exception, "items", [])},
             status=status,
         )
+
+
+def add_domain_error(form, error: DomainError) -> None:
+    """Show a refused service call on the form that asked for it, keeping what was typed.
+
+    Each field named by ``InvalidInput.errors`` gets its messages beside it (a field the form
+    does not have goes to the top); any other refusal is one message at the top, with the
+    open items a rule listed.
+    """
+    errors = getattr(error, "errors", None) or {}
+    if not errors:
+        form.add_error(None, error.message)
+        return
+    for field, messages in errors.items():
+        target = field if field in form.fields else None
+        for message in messages:
+            form.add_error(target, message if target else f"{field}: {message}")
