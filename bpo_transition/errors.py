@@ -47,12 +47,16 @@ class StaleVersion(DomainError):
     """The caller edited an older version than the one stored (a lost update is refused)."""
 
 
-def check_fields(instance, *, validate_unique: bool = True) -> None:
-    """Run the model's field validation, answering with InvalidInput naming each bad field."""
+def check_fields(instance, *, validate_unique: bool = True, checked: tuple[str, ...] = ()) -> None:
+    """Run the model's field validation, answering with InvalidInput naming each bad field.
+
+    ``checked`` names fields the service has already vouched for (related rows it loaded
+    itself), which need no query to prove they exist.
+    """
     from django.core.exceptions import ValidationError
 
     try:
-        instance.full_clean(exclude=["tenant"], validate_unique=validate_unique)
+        instance.full_clean(exclude=["tenant", *checked], validate_unique=validate_unique)
     except ValidationError as invalid:
         errors = {
             field: [str(message) for message in messages]

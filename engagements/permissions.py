@@ -15,7 +15,7 @@ from typing import Any
 
 from accounts.models import Membership, User
 from accounts.selectors import membership_in
-from bpo_transition.errors import NotAllowed
+from bpo_transition.errors import NotAllowed, NotFound
 from bpo_transition.tenancy import get_active_tenant_id
 from engagements.models import Engagement, EngagementMember
 
@@ -96,6 +96,13 @@ def can_edit(*, user: User, engagement: Engagement) -> bool:
     return seat is not None and seat.role != EngagementMember.Role.VIEWER
 
 
+def can_see(*, user: User, engagement: Engagement) -> bool:
+    """Admins and PMO see every engagement of their tenant; everybody else their own."""
+    return sees_every_engagement(user=user, tenant_id=engagement.tenant_id) or is_seated(
+        user=user, engagement=engagement
+    )
+
+
 def can_manage_engagement(*, user: User, engagement: Engagement) -> bool:
     """Members and their seats, hold/resume/close, rescheduling, KPI definitions: PMO."""
     return is_pmo(user=user, engagement=engagement)
@@ -150,7 +157,21 @@ def can_publish_review(*, user: User, review: Any) -> bool:
 # --- Refusals the services share ------------------------------------------------------------
 
 
+def require_visible(*, actor: User, engagement: Engagement) -> None:
+    """An engagement the actor cannot see does not exist for them: 404, never 403."""
+    if not can_see(user=actor, engagement=engagement):
+        raise NotFound("No such engagement.")
+
+
+def require_member_of_tenant(*, actor: User, tenant_id: int) -> None:
+    if tenant_role(user=actor, tenant_id=tenant_id) is None and not (
+        actor is not None and actor.is_authenticated and actor.is_superuser
+    ):
+        raise NotFound("No such tenant.")
+
+
 def require_editor(*, actor: User, engagement: Engagement) -> None:
+    require_visible(actor=actor, engagement=engagement)
     require(
         can_edit(user=actor, engagement=engagement),
         "Only members of this engagement who are not viewers can change it.",
@@ -158,14 +179,17 @@ def require_editor(*, actor: User, engagement: Engagement) -> None:
 
 
 def require_pmo(*, actor: User, engagement: Engagement, doing: str) -> None:
+    require_visible(actor=actor, engagement=engagement)
     require(is_pmo(user=actor, engagement=engagement), f"Only PMO can {doing}.")
 
 
 def require_planner(*, actor: User, tenant_id: int, doing: str) -> None:
+    require_member_of_tenant(actor=actor, tenant_id=tenant_id)
     require(can_plan(user=actor, tenant_id=tenant_id), f"Only tenant admins and PMO can {doing}.")
 
 
 def require_tenant_admin(*, actor: User, tenant_id: int, doing: str) -> None:
+    require_member_of_tenant(actor=actor, tenant_id=tenant_id)
     require(
         is_tenant_admin(user=actor, tenant_id=tenant_id), f"Only the tenant's admins can {doing}."
     )

@@ -113,6 +113,8 @@ class MilestoneDependency(TenantOwned):
     depends_on = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
+        verbose_name = "milestone dependency"
+        verbose_name_plural = "milestone dependencies"
         constraints = [
             models.UniqueConstraint(fields=["milestone", "depends_on"], name="one_dependency"),
             models.CheckConstraint(

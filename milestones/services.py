@@ -245,7 +245,9 @@ def update_milestone(
             changes["title"], field="title", message="Give the milestone a title."
         )
     milestone = found(
-        Milestone.objects.select_for_update(of=("self",)).select_related("engagement", "phase"),
+        Milestone.objects.select_for_update(of=("self",)).select_related(
+            "engagement", "phase", "owner", "completed_by"
+        ),
         "No such milestone.",
         pk=milestone.pk,
     )
@@ -300,7 +302,13 @@ def update_milestone(
             )
         milestone.completed_at, milestone.completed_by = None, None
 
-    check_fields(milestone)
+    # The engagement, phase and people were loaded or checked above; external_id's
+    # uniqueness is checked above and guarded by the constraint below.
+    check_fields(
+        milestone,
+        validate_unique=False,
+        checked=("engagement", "phase", "owner", "completed_by"),
+    )
     if audit.snapshot(milestone) == before:
         return milestone  # nothing changed: same version, no event (an idempotent PUT)
     milestone.version += 1
@@ -391,7 +399,7 @@ def shift_open_milestones(
     moving = list(
         Milestone.objects.filter(phase__in=phases)
         .exclude(status__in=Milestone.CLOSED)
-        .select_related("engagement")
+        .select_related("engagement", "phase", "owner", "completed_by")
     )
     if not moving:
         return 0

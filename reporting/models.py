@@ -62,6 +62,8 @@ class KpiMeasurement(TenantOwned):
     AUDIT_FIELDS = ("kpi", "measured_on", "value")
 
     class Meta:
+        verbose_name = "KPI measurement"
+        verbose_name_plural = "KPI measurements"
         ordering = ["kpi_id", "measured_on"]
         constraints = [
             models.UniqueConstraint(fields=["kpi", "measured_on"], name="one_value_per_day"),
@@ -172,6 +174,8 @@ class ReviewKpiResult(TenantOwned):
     )
 
     class Meta:
+        verbose_name = "review KPI result"
+        verbose_name_plural = "review KPI results"
         ordering = ["review_id", "kpi__name"]
         constraints = [
             models.UniqueConstraint(fields=["review", "kpi"], name="one_result_per_kpi"),
