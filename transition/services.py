@@ -19,7 +19,7 @@ from engagements.models import Engagement, EngagementMember, Phase
 from engagements.permissions import require_planner, require_pmo, require_tenant_admin
 from engagements.playbooks import PlaybookDefinition
 from governance.services import build_gates_from_playbook
-from milestones import services as milestones
+from milestones import builders as milestones
 from milestones.models import Milestone
 from reporting import services as reporting
 
