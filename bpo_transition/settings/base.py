@@ -102,8 +102,9 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 
-# Where load_demo keeps the demo passwords it generated, for the run script to show again.
-DEMO_CREDENTIALS_FILE = BASE_DIR / "var" / "demo-logins.txt"
+# Where load_demo keeps the demo passwords it generated, for the run script to show again
+# (a relative path is relative to the folder of manage.py).
+DEMO_CREDENTIALS_FILE = BASE_DIR / env("DEMO_CREDENTIALS_FILE", default="var/demo-logins.txt")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
