@@ -1,5 +1,6 @@
 """Settings shared by every mode; what differs per deployment comes from the environment."""
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -104,9 +105,17 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 # Failed logins per username and per client address before a cool-off.
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+# Reverse proxies (addresses or networks) whose X-Forwarded-For names the client: behind one,
+# every request comes from the proxy's address. Empty: the header is ignored.
+TRUSTED_PROXIES = [
+    str(ipaddress.ip_network(entry.strip(), strict=False))
+    for entry in env.list("TRUSTED_PROXIES", default=[])
+    if entry.strip()
+]
 
-# Where load_demo keeps the demo passwords it generated, for the run script to show again.
-DEMO_CREDENTIALS_FILE = BASE_DIR / "var" / "demo-logins.txt"
+# Where load_demo keeps the demo passwords it generated, for the run script to show again
+# (a relative path is relative to the folder of manage.py).
+DEMO_CREDENTIALS_FILE = BASE_DIR / env("DEMO_CREDENTIALS_FILE", default="var/demo-logins.txt")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

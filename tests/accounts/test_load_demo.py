@@ -3,11 +3,25 @@ from django.core.management import call_command
 from accounts.models import Membership, User
 
 
+def _logins(output: str) -> dict[str, tuple[str, str]]:
+    """username -> (tenant role, password), from the lines load_demo prints."""
+    rows = [line.split() for line in output.splitlines() if line.startswith("  ")]
+    return {username: (role, password) for username, role, password in rows}
+
+
 def test_demo_data_has_a_login_for_every_role_and_is_idempotent(db, capsys, tmp_path, settings):
+    settings.DEMO_CREDENTIALS_FILE = tmp_path / "demo-logins.txt"
     call_command("load_demo")
     first = capsys.readouterr().out
-    for username in ("admin", "pmo", "client.lead", "provider.lead", "provider.b"):
-        assert username in first
+    assert {username: role for username, (role, _password) in _logins(first).items()} == {
+        "admin": "Admin",
+        "pmo": "PMO",
+        "client.lead": "Member",
+        "provider.lead": "Member",
+        "provider.b": "Member",
+    }
+    # The file the run script shows again keeps the role column.
+    assert _logins((tmp_path / "demo-logins.txt").read_text()) == _logins(first)
     roles = set(Membership.objects.filter(tenant__slug="demo").values_list("role", flat=True))
     assert roles == {"admin", "pmo", "member"}
     password_hash = User.objects.get(username="pmo").password
@@ -15,23 +29,24 @@ def test_demo_data_has_a_login_for_every_role_and_is_idempotent(db, capsys, tmp_
     call_command("load_demo")
     second = capsys.readouterr().out
     assert "already loaded" in second
+    assert _logins(second) == {}
     assert User.objects.filter(username="pmo").count() == 1
     assert User.objects.get(username="pmo").password == password_hash
 
 
 def test_printed_demo_password_logs_in(client, db, capsys):
     call_command("load_demo")
-    lines = [line.split() for line in capsys.readouterr().out.splitlines()]
-    password = next(parts[1] for parts in lines if parts and parts[0] == "client.lead")
+    _role, password = _logins(capsys.readouterr().out)["client.lead"]
     response = client.post("/accounts/login/", {"username": "client.lead", "password": password})
     assert response.status_code == 302
 
 
 def test_second_provider_does_not_see_the_first_providers_engagement(client, db, capsys):
     call_command("load_demo")
-    logins = dict(
-        line.split() for line in capsys.readouterr().out.splitlines() if len(line.split()) == 2
-    )
+    logins = {
+        username: password
+        for username, (_role, password) in _logins(capsys.readouterr().out).items()
+    }
     client.post("/accounts/login/", {"username": "provider.b", "password": logins["provider.b"]})
     home = client.get("/").content.decode()
     assert "Back-office transition" in home

@@ -38,18 +38,26 @@ class Command(BaseCommand):
         except DomainError as refused:
             raise CommandError(refused.message) from refused
         if created:
-            lines = [f"  {username:<15} {password}" for username, password in created]
+            lines = [
+                f"  {username:<15} {role.label:<8} {password}"
+                for username, role, password in created
+            ]
             credentials_file = Path(settings.DEMO_CREDENTIALS_FILE)
             credentials_file.parent.mkdir(parents=True, exist_ok=True)
             credentials_file.write_text("\n".join(lines) + "\n")
             credentials_file.chmod(0o600)
-            self.stdout.write("Demo logins (shown once; also kept in var/demo-logins.txt):")
+            shown = (
+                credentials_file.relative_to(settings.BASE_DIR)
+                if credentials_file.is_relative_to(settings.BASE_DIR)
+                else credentials_file
+            )
+            self.stdout.write(f"Demo logins (shown once; also kept in {shown}):")
             self.stdout.write("\n".join(lines))
         else:
             self.stdout.write("Demo data already loaded; passwords unchanged.")
 
     @transaction.atomic
-    def _load(self) -> list[tuple[str, str]]:
+    def _load(self) -> list[tuple[str, Membership.Role, str]]:
         tenant, _ = Tenant.objects.get_or_create(
             slug="demo", defaults={"name": "Acme Customer Care"}
         )
@@ -68,7 +76,7 @@ class Command(BaseCommand):
                     is_staff=superuser,
                     is_superuser=superuser,
                 )
-                created.append((username, password))
+                created.append((username, role, password))
             Membership.objects.get_or_create(user=user, tenant=tenant, defaults={"role": role})
             users[username] = user
         # A provider lead who also works for a second client: the tenant switcher has a use.
