@@ -59,3 +59,20 @@ class Event(TenantOwned):
         if self.pk is not None:
             raise ValueError("Audit events are immutable.")
         super().save(*args, **kwargs)
+
+
+class FeedCounter(models.Model):
+    """The last change-feed position handed out in a tenant.
+
+    Taking the next positions updates this row, which locks it until the writing transaction
+    ends: two transactions of one tenant that write events are serialised from their first
+    event on, so positions are handed out in commit order. Tenants never wait for each other.
+    """
+
+    tenant = models.OneToOneField(
+        "accounts.Tenant", on_delete=models.PROTECT, related_name="+", primary_key=True
+    )
+    last_position = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.tenant_id} at {self.last_position}"

@@ -16,3 +16,17 @@ def history_of(*, instance: models.Model) -> QuerySet[Event]:
         .select_related("actor")
         .order_by("id")
     )
+
+
+def changes_after(*, position: int, limit: int) -> list[Event]:
+    """The active tenant's events after a feed position, in commit order.
+
+    Positions are handed out in commit order per tenant (see ``audit.models.FeedCounter``),
+    so a consumer that remembers the last position it read never skips an event that
+    commits later, and never reads one twice.
+    """
+    return list(
+        Event.objects.filter(position__gt=position)
+        .select_related("actor")
+        .order_by("position")[:limit]
+    )

@@ -19,7 +19,7 @@ from typing import Any
 from django.db import connection, models, transaction
 
 from accounts.models import User
-from audit.models import Event
+from audit.models import Event, FeedCounter
 from bpo_transition.tenancy import tenant_of as _tenant_of
 
 
@@ -110,6 +110,42 @@ def _event(*, actor: User | None, instance: models.Model, action: str, **fields:
     )
 
 
+def _take_positions(*, tenant_id: int, count: int) -> int:
+    """Reserve ``count`` feed positions in the tenant; the first one.
+
+    The UPDATE locks the tenant's counter row until this transaction ends, so a transaction
+    that writes events later waits, and positions follow commit order (see FeedCounter).
+    """
+    table = connection.ops.quote_name(FeedCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        for _attempt in range(2):
+            cursor.execute(
+                f"UPDATE {table} SET last_position = last_position + %s "  # noqa: S608
+                "WHERE tenant_id = %s RETURNING last_position",
+                [count, tenant_id],
+            )
+            row = cursor.fetchone()
+            if row is not None:
+                return row[0] - count + 1
+            # The tenant's first event: create its counter (a concurrent first event may win).
+            FeedCounter.objects.bulk_create(
+                [FeedCounter(tenant_id=tenant_id)], ignore_conflicts=True
+            )
+    raise RuntimeError("The change feed counter could not be taken.")
+
+
+def _save(events: list[Event]) -> None:
+    """Insert events with their feed positions, one counter update per tenant."""
+    by_tenant: dict[int, list[Event]] = {}
+    for event in events:
+        by_tenant.setdefault(event.tenant_id, []).append(event)
+    for tenant_id, batch in sorted(by_tenant.items()):
+        first = _take_positions(tenant_id=tenant_id, count=len(batch))
+        for offset, event in enumerate(batch):
+            event.position = first + offset
+    Event.objects.bulk_create(events)
+
+
 def _require_transaction() -> None:
     if not connection.in_atomic_block:
         raise RuntimeError("Events must be recorded inside the transaction of the change.")
@@ -121,14 +157,14 @@ def record_created(*, actor: User | None, instance: models.Model) -> Event:
     event = _event(
         actor=actor, instance=instance, action=Event.Action.CREATED, snapshot=snapshot(instance)
     )
-    event.save()
+    _save([event])
     return event
 
 
 def record_many_created(*, actor: User | None, instances: Iterable[models.Model]) -> None:
     """Creation events for rows inserted in bulk, themselves inserted in one statement."""
     _require_transaction()
-    Event.objects.bulk_create(
+    _save(
         [
             _event(
                 actor=actor,
@@ -166,7 +202,7 @@ def record_updated(
         changes=changes,
         note=note,
     )
-    event.save()
+    _save([event])
     return event
 
 
@@ -194,7 +230,8 @@ def record_many_updated(
                     note=note,
                 )
             )
-    Event.objects.bulk_create(events)
+    if events:
+        _save(events)
     return len(events)
 
 
@@ -223,5 +260,5 @@ def record_deleted(*, actor: User | None, instance: models.Model) -> Event:
         snapshot=None,
         changes={name: [value, None] for name, value in last.items()},
     )
-    event.save()
+    _save([event])
     return event
