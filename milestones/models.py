@@ -101,7 +101,14 @@ class Milestone(TenantOwned):
             ),
         ]
         indexes = [
-            models.Index(fields=["tenant", "engagement", "due_date"], name="milestone_due"),
+            # Covers status, so the portfolio's per-engagement counts (transition.portfolio)
+            # read only this tenant's index entries, never the table (PostgreSQL; SQLite
+            # ignores INCLUDE).
+            models.Index(
+                fields=["tenant", "engagement", "due_date"],
+                include=["status"],
+                name="milestone_due",
+            ),
             models.Index(fields=["tenant", "owner", "status"], name="milestone_owner"),
             models.Index(fields=["tenant", "updated_at"], name="milestone_updated"),
             # Reminders across tenants, and a tenant's "due soon" and "overdue" lists.

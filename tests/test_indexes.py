@@ -59,3 +59,8 @@ def test_open_milestones_have_partial_due_date_indexes():
         "milestone_open_due": (["due_date"], open_only),
         "milestone_open_due_in_tenant": (["tenant", "due_date"], open_only),
     }
+
+
+def test_the_engagement_due_date_index_covers_status_for_the_portfolio_counts():
+    [index] = [index for index in Milestone._meta.indexes if index.name == "milestone_due"]
+    assert (index.fields, list(index.include)) == (["tenant", "engagement", "due_date"], ["status"])
