@@ -53,6 +53,14 @@ class Engagement(TenantOwned):
         CONTRACT_SIGNATURE = "contract_signature", "Contract signature"
         GO_LIVE = "go_live", "Go-live"
 
+    # The (tenant, status) index also serves lookups by tenant: no index of its own.
+    tenant = models.ForeignKey(
+        "accounts.Tenant",
+        on_delete=models.CASCADE,
+        related_name="+",
+        editable=False,
+        db_index=False,
+    )
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200)
     client_name = models.CharField(max_length=200)
@@ -205,6 +213,14 @@ class Phase(TenantOwned):
 class Playbook(TenantOwned):
     """A tenant's own copy of a plan, editable; the shipped ones live in playbooks/*.json."""
 
+    # The unique (tenant, key) constraint also serves lookups by tenant: no index of its own.
+    tenant = models.ForeignKey(
+        "accounts.Tenant",
+        on_delete=models.CASCADE,
+        related_name="+",
+        editable=False,
+        db_index=False,
+    )
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     key = models.SlugField(max_length=80)
     name = models.CharField(max_length=200)

@@ -7,6 +7,11 @@ from django.db.models import Q
 from bpo_transition.tenancy import TenantOwned
 from engagements.models import Engagement, EngagementScopedManager, Phase
 
+# A milestone still needs work in these statuses (the complement of Milestone.CLOSED). Filter
+# with ``status__in=Milestone.OPEN`` (not ``exclude(status__in=CLOSED)``) to use the partial
+# due-date indexes.
+OPEN_STATUSES = ("not_started", "in_progress", "blocked")
+
 
 class Milestone(TenantOwned):
     class Side(models.TextChoices):
@@ -22,7 +27,16 @@ class Milestone(TenantOwned):
         CANCELLED = "cancelled", "Cancelled"
 
     CLOSED = (Status.DONE, Status.CANCELLED)
+    OPEN = OPEN_STATUSES
 
+    # The composite indexes below lead with tenant_id, so the tenant needs no index of its own.
+    tenant = models.ForeignKey(
+        "accounts.Tenant",
+        on_delete=models.CASCADE,
+        related_name="+",
+        editable=False,
+        db_index=False,
+    )
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="milestones")
     phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="milestones")
@@ -87,9 +101,27 @@ class Milestone(TenantOwned):
             ),
         ]
         indexes = [
-            models.Index(fields=["tenant", "engagement", "due_date"], name="milestone_due"),
+            # Covers status, so the portfolio's per-engagement counts (transition.portfolio)
+            # read only this tenant's index entries, never the table (PostgreSQL; SQLite
+            # ignores INCLUDE).
+            models.Index(
+                fields=["tenant", "engagement", "due_date"],
+                include=["status"],
+                name="milestone_due",
+            ),
             models.Index(fields=["tenant", "owner", "status"], name="milestone_owner"),
             models.Index(fields=["tenant", "updated_at"], name="milestone_updated"),
+            # Reminders across tenants, and a tenant's "due soon" and "overdue" lists.
+            models.Index(
+                fields=["due_date"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="milestone_open_due",
+            ),
+            models.Index(
+                fields=["tenant", "due_date"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="milestone_open_due_in_tenant",
+            ),
         ]
 
     def __str__(self) -> str:
