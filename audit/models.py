@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from bpo_transition.tenancy import TenantOwned
+from bpo_transition.tenancy import TenantOwned, tenant_key
 
 
 class Event(TenantOwned):
@@ -17,13 +17,7 @@ class Event(TenantOwned):
         DELETED = "deleted", "Deleted"
 
     # Both indexes below lead with tenant_id, so the tenant needs no index of its own.
-    tenant = models.ForeignKey(
-        "accounts.Tenant",
-        on_delete=models.CASCADE,
-        related_name="+",
-        editable=False,
-        db_index=False,
-    )
+    tenant = tenant_key(db_index=False)
     occurred_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # What the consumer asked for (``gate.approved``), shared by every row one service call
     # wrote (``correlation_id``): a feed shows one approval, not five row changes.

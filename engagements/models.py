@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import validate_time_zone
-from bpo_transition.tenancy import TenantManager, TenantOwned, TenantQuerySet
+from bpo_transition.tenancy import TenantManager, TenantOwned, TenantQuerySet, tenant_key
 
 
 class EngagementScopedQuerySet(TenantQuerySet):
@@ -54,13 +54,7 @@ class Engagement(TenantOwned):
         GO_LIVE = "go_live", "Go-live"
 
     # The (tenant, status) index also serves lookups by tenant: no index of its own.
-    tenant = models.ForeignKey(
-        "accounts.Tenant",
-        on_delete=models.CASCADE,
-        related_name="+",
-        editable=False,
-        db_index=False,
-    )
+    tenant = tenant_key(db_index=False)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200)
     client_name = models.CharField(max_length=200)
@@ -214,13 +208,7 @@ class Playbook(TenantOwned):
     """A tenant's own copy of a plan, editable; the shipped ones live in playbooks/*.json."""
 
     # The unique (tenant, key) constraint also serves lookups by tenant: no index of its own.
-    tenant = models.ForeignKey(
-        "accounts.Tenant",
-        on_delete=models.CASCADE,
-        related_name="+",
-        editable=False,
-        db_index=False,
-    )
+    tenant = tenant_key(db_index=False)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     key = models.SlugField(max_length=80)
     name = models.CharField(max_length=200)

@@ -37,7 +37,7 @@ def open_items_for_gate(*, gate: Gate) -> list[str]:
     items += [
         f"Open milestone: {title} ({Milestone.Status(status).label.lower()})"
         for title, status in Milestone.objects.filter(phase_id=gate.phase_id)
-        .exclude(status__in=Milestone.CLOSED)
+        .filter(status__in=Milestone.OPEN)
         .order_by("due_date", "id")
         .values_list("title", "status")
     ]

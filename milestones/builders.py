@@ -70,7 +70,7 @@ def shift_open_milestones(
     insert of events, whatever the number of milestones."""
     moving = list(
         Milestone.objects.filter(phase__in=phases)
-        .exclude(status__in=Milestone.CLOSED)
+        .filter(status__in=Milestone.OPEN)
         .select_related("engagement", "phase", "owner", "completed_by")
     )
     if not moving:

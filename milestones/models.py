@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from bpo_transition.tenancy import TenantOwned
+from bpo_transition.tenancy import TenantOwned, tenant_key
 from engagements.models import Engagement, EngagementScopedManager, Phase
 
 # A milestone still needs work in these statuses (the complement of Milestone.CLOSED). Filter
@@ -30,13 +30,7 @@ class Milestone(TenantOwned):
     OPEN = OPEN_STATUSES
 
     # The composite indexes below lead with tenant_id, so the tenant needs no index of its own.
-    tenant = models.ForeignKey(
-        "accounts.Tenant",
-        on_delete=models.CASCADE,
-        related_name="+",
-        editable=False,
-        db_index=False,
-    )
+    tenant = tenant_key(db_index=False)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="milestones")
     phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="milestones")

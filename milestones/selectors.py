@@ -21,4 +21,4 @@ def get_milestone(*, actor: User, public_id: uuid.UUID | str) -> Milestone:
 
 
 def open_dependencies(*, milestone: Milestone) -> list[Milestone]:
-    return list(milestone.depends_on.exclude(status__in=Milestone.CLOSED).order_by("due_date"))
+    return list(milestone.depends_on.filter(status__in=Milestone.OPEN).order_by("due_date"))

@@ -203,7 +203,7 @@ def update_engagement(*, actor: User, engagement: Engagement, **changes: Any) ->
 
 
 def _open_work_of(*, user: User, engagement: Engagement | None = None) -> list[str]:
-    owned = Milestone.objects.filter(owner=user).exclude(status__in=Milestone.CLOSED)
+    owned = Milestone.objects.filter(owner=user).filter(status__in=Milestone.OPEN)
     if engagement is not None:
         owned = owned.filter(engagement=engagement)
     return list(owned.order_by("due_date", "id").values_list("title", flat=True)[:5])

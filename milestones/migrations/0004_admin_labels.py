@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('milestones', '0001_initial'),
+        ('milestones', '0003_due_index_covers_status'),
     ]
 
     operations = [

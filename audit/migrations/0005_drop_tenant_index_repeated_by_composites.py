@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0001_initial'),
-        ('audit', '0002_event_note'),
+        ('audit', '0004_feed_counter'),
     ]
 
     operations = [
