@@ -113,25 +113,19 @@ def _event(*, actor: User | None, instance: models.Model, action: str, **fields:
 def _take_positions(*, tenant_id: int, count: int) -> int:
     """Reserve ``count`` feed positions in the tenant; the first one.
 
-    The UPDATE locks the tenant's counter row until this transaction ends, so a transaction
-    that writes events later waits, and positions follow commit order (see FeedCounter).
+    One upsert that also locks the tenant's counter row until this transaction ends, so a
+    transaction that writes events later waits, and positions follow commit order (see
+    FeedCounter). PostgreSQL and SQLite (3.35+) both speak this statement.
     """
     table = connection.ops.quote_name(FeedCounter._meta.db_table)
     with connection.cursor() as cursor:
-        for _attempt in range(2):
-            cursor.execute(
-                f"UPDATE {table} SET last_position = last_position + %s "  # noqa: S608
-                "WHERE tenant_id = %s RETURNING last_position",
-                [count, tenant_id],
-            )
-            row = cursor.fetchone()
-            if row is not None:
-                return row[0] - count + 1
-            # The tenant's first event: create its counter (a concurrent first event may win).
-            FeedCounter.objects.bulk_create(
-                [FeedCounter(tenant_id=tenant_id)], ignore_conflicts=True
-            )
-    raise RuntimeError("The change feed counter could not be taken.")
+        cursor.execute(
+            f"INSERT INTO {table} (tenant_id, last_position) VALUES (%s, %s) "  # noqa: S608
+            f"ON CONFLICT (tenant_id) DO UPDATE SET last_position = "
+            f"{table}.last_position + EXCLUDED.last_position RETURNING last_position",
+            [tenant_id, count],
+        )
+        return cursor.fetchone()[0] - count + 1
 
 
 def _save(events: list[Event]) -> None:

@@ -176,11 +176,13 @@ def fresh_actor(user):
 
 
 def instantiate(*, pmo, definition, by_side, number: int):
-    from engagements.services import create_engagement_from_playbook
+    from bpo_transition.tenancy import get_active_tenant
+    from transition.services import create_engagement_from_playbook
 
     owners = {role.key: by_side[role.side] for role in definition.roles}
     return create_engagement_from_playbook(
         actor=pmo,
+        tenant=get_active_tenant(),
         playbook=definition,
         name=f"Bench {number:05d} {definition.key}",
         client_name=f"Client {number % 17}",
