@@ -9,5 +9,15 @@ if [ ! -x .venv-tools/bin/uv ] || [ "$(.venv-tools/bin/uv --version | cut -d' ' 
   .venv-tools/bin/pip install --quiet --disable-pip-version-check "uv==$UV_VERSION"
 fi
 export UV_PYTHON_DOWNLOADS=never
-.venv-tools/bin/uv sync --frozen --quiet --python "$(command -v "$PYTHON")"
+# The first sync picks the interpreter; later ones keep the one .venv has (a python3 found on
+# PATH may be .venv's own, and asking for it would make uv rebuild the environment).
+python_choice=()
+if [ ! -x .venv/bin/python ]; then
+  python_choice=(--python "$(command -v "$PYTHON")")
+fi
+# One sync at a time: tests and run.sh may call this while another sync runs.
+mkdir -p var
+exec 9>var/.bootstrap.lock
+flock 9
+.venv-tools/bin/uv sync --frozen --quiet "${python_choice[@]}"
 mkdir -p var/broker/queue var/broker/processed

@@ -9,7 +9,14 @@ if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/
     || echo "Could not install chromium; browser tests will be skipped (outside CI)."
 fi
 status=0
-.venv/bin/python -m pytest "$@" || status=$?
+# Two processes by default (TEST_WORKERS=0 runs in one); tests that share the broker run in
+# one of them (see tests/conftest.py).
+workers=${TEST_WORKERS:-2}
+parallel=()
+if [ "$workers" != "0" ]; then
+  parallel=(-n "$workers" --dist loadgroup)
+fi
+.venv/bin/python -m pytest "${parallel[@]}" "$@" || status=$?
 if [ "$status" -eq 5 ]; then
   echo "pytest collected no tests: that is a failure." >&2
   exit 1

@@ -30,6 +30,17 @@ def pytest_sessionstart(session):
         pytest.exit("CI needs its services: " + "; ".join(problems), returncode=3)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests that start a real Celery worker share one broker queue: under pytest-xdist they
+    run in one process, one after the other, so no worker takes another test's task."""
+    for item in items:
+        if item.get_closest_marker("worker"):
+            item.add_marker(pytest.mark.xdist_group("broker"))
+        elif item.get_closest_marker("runscript"):
+            # Each starts a whole run.sh (web, worker, beat): one at a time is enough load.
+            item.add_marker(pytest.mark.xdist_group("runscript"))
+
+
 @pytest.fixture
 def tenant_a(db):
     return factories.TenantFactory(name="Tenant A", slug="tenant-a")
