@@ -69,7 +69,7 @@ class MilestoneForm(StyledForm):
     title = forms.CharField(max_length=200)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
     side = forms.ChoiceField(choices=Milestone.Side.choices)
-    due_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    due_date = forms.DateField(widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     evidence_required = forms.BooleanField(
         required=False,
         label="Evidence required",

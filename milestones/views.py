@@ -371,7 +371,8 @@ def edit(request: HttpRequest, engagement_id, milestone_id) -> HttpResponse:
                 evidence_required=data["evidence_required"],
                 external_id=data["external_id"],
             )
-        except StaleVersion as refused:
+        except StaleVersion:
+            data_version = data["expected_version"]
             # Keep what was typed, show what is stored now, and carry the current version:
             # saving again, having seen both, replaces the newer values knowingly.
             current = selectors.get_milestone_of_engagement(
@@ -385,7 +386,13 @@ def edit(request: HttpRequest, engagement_id, milestone_id) -> HttpResponse:
             data["expected_version"] = current.version
             form = MilestoneForm(data, **form_options)
             form.is_valid()
-            add_domain_error(form, refused)
+            form.add_error(
+                None,
+                f"“{current.title}” was changed by someone else while you were editing "
+                f"(version {current.version}, you edited {data_version}). Your values are kept "
+                "here and what is saved now is shown beside them: save again to replace it "
+                "with yours.",
+            )
             status = REFUSED_STATUS
         except SHOWN_REFUSALS as refused:
             add_domain_error(form, refused)
