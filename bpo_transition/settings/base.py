@@ -141,7 +141,8 @@ if EVIDENCE_S3_BUCKET:
             "endpoint_url": env("EVIDENCE_S3_ENDPOINT_URL", default="") or None,
             "region_name": env("EVIDENCE_S3_REGION", default="") or None,
             # Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the instance role.
-            "location": env("EVIDENCE_S3_PREFIX", default="evidence"),
+            # A folder of the bucket to keep them under; names already start "evidence/".
+            "location": env("EVIDENCE_S3_PREFIX", default=""),
             "default_acl": "private",
             "querystring_auth": True,
             "file_overwrite": False,
