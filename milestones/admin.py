@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from bpo_transition.admin_base import ReadOnlyDomainAdmin
-from milestones.models import Milestone, MilestoneDependency
+from milestones.models import EvidenceFile, Milestone, MilestoneComment, MilestoneDependency
 
 
 @admin.register(Milestone)
@@ -26,3 +26,19 @@ class MilestoneAdmin(ReadOnlyDomainAdmin):
 class MilestoneDependencyAdmin(ReadOnlyDomainAdmin):
     list_display = ("milestone", "depends_on")
     list_select_related = ("milestone", "depends_on")
+
+
+@admin.register(MilestoneComment)
+class MilestoneCommentAdmin(ReadOnlyDomainAdmin):
+    list_display = ("milestone", "author", "created_at")
+    list_select_related = ("milestone", "author")
+    search_fields = ("body", "milestone__title")
+
+
+@admin.register(EvidenceFile)
+class EvidenceFileAdmin(ReadOnlyDomainAdmin):
+    list_display = ("original_name", "milestone", "content_type", "size", "uploaded_by")
+    list_select_related = ("milestone", "uploaded_by")
+    search_fields = ("original_name", "milestone__title")
+    # The stored name is an internal path; the file is downloaded from the milestone page.
+    exclude = ("file",)

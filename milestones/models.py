@@ -5,7 +5,12 @@ from django.db import models
 from django.db.models import Q
 
 from bpo_transition.tenancy import TenantOwned, tenant_key
-from engagements.models import Engagement, EngagementScopedManager, Phase
+from engagements.models import (
+    Engagement,
+    EngagementScopedManager,
+    Phase,
+    engagement_scoped_manager,
+)
 
 # A milestone still needs work in these statuses (the complement of Milestone.CLOSED). Filter
 # with ``status__in=Milestone.OPEN`` (not ``exclude(status__in=CLOSED)``) to use the partial
@@ -150,3 +155,79 @@ class MilestoneDependency(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.milestone_id} after {self.depends_on_id}"
+
+
+class MilestoneComment(TenantOwned):
+    """One message in a milestone's thread; never edited (a correction is another comment)."""
+
+    # The (tenant, milestone, id) index also serves lookups by tenant.
+    tenant = tenant_key(db_index=False)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="milestone_comments"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = engagement_scoped_manager("milestone__engagement")
+
+    AUDIT_TYPE = "milestone_comment"
+    AUDIT_FIELDS = ("milestone", "author", "body")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["tenant", "milestone", "id"], name="comment_thread")]
+
+    def __str__(self) -> str:
+        return f"Comment on {self.milestone_id} by {self.author_id}"
+
+    @property
+    def audit_engagement(self) -> "Engagement":
+        return self.milestone.engagement
+
+
+def evidence_file_name(instance: "EvidenceFile", filename: str) -> str:
+    """Where the bytes are stored: ids only, never the uploader's file name (which is kept
+    for display and download in ``original_name``)."""
+    return f"evidence/{instance.tenant_id}/{instance.milestone.public_id}/{instance.public_id}"
+
+
+class EvidenceFile(TenantOwned):
+    """A file that supports a milestone's proof (a signed brief, a test report).
+
+    It does not by itself count as the milestone's evidence: the rule stays "evidence text or
+    link" (``Milestone.has_evidence``), so the proof that closes a milestone is always a
+    sentence or a link a reader understands, and a file is attached beside it.
+    """
+
+    # The (tenant, milestone, id) index also serves lookups by tenant.
+    tenant = tenant_key(db_index=False)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    milestone = models.ForeignKey(Milestone, on_delete=models.CASCADE, related_name="files")
+    original_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=120)
+    file = models.FileField(upload_to=evidence_file_name, max_length=300)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="uploaded_evidence"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = engagement_scoped_manager("milestone__engagement")
+
+    AUDIT_TYPE = "evidence_file"
+    AUDIT_FIELDS = ("milestone", "original_name", "size", "content_type", "uploaded_by")
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        indexes = [models.Index(fields=["tenant", "milestone", "id"], name="evidence_files")]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def audit_engagement(self) -> "Engagement":
+        return self.milestone.engagement

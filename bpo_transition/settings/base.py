@@ -130,6 +130,35 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# --- Evidence files (uploaded proof of a milestone) -----------------------------------------
+# Stored through Django's default storage and served only by milestones.views, which checks
+# that the viewer may see the milestone: MEDIA_URL is deliberately never routed, so no file
+# is reachable by a public URL. Local disk under var/media by default; an S3-compatible
+# bucket (django-storages) when EVIDENCE_S3_BUCKET names one.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
+EVIDENCE_ALLOWED_TYPES = env.list(
+    "EVIDENCE_ALLOWED_TYPES", default=["pdf", "png", "jpeg", "docx", "xlsx", "csv", "txt"]
+)
+EVIDENCE_S3_BUCKET = env("EVIDENCE_S3_BUCKET", default="")
+if EVIDENCE_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": EVIDENCE_S3_BUCKET,
+            # Any S3-compatible service (MinIO, Ceph, R2...): its URL, or AWS when empty.
+            "endpoint_url": env("EVIDENCE_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("EVIDENCE_S3_REGION", default="") or None,
+            # Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the instance role.
+            # A folder of the bucket to keep them under; names already start "evidence/".
+            "location": env("EVIDENCE_S3_PREFIX", default=""),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+# --- end of evidence files --------------------------------------------------------------------
+
 # Redis when REDIS_URL is set; otherwise an embedded broker (a folder) so that the worker
 # and beat run with no server at all.
 REDIS_URL = env("REDIS_URL", default="")

@@ -12,4 +12,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Evidence files uploaded by tests land in a scratch folder, never the project's var/media.
+MEDIA_ROOT = Path(tempfile.gettempdir()) / "bpo-transition-test-media"
 DEMO_CREDENTIALS_FILE = Path(tempfile.gettempdir()) / "bpo-transition-test-demo-logins.txt"

@@ -136,3 +136,30 @@ class Command(BaseCommand):
                     status="done",
                     evidence="Minutes shared with both sides",
                 )
+            _milestone_conversation(engagement=engagement, users=users, provider_lead=provider_lead)
+
+
+def _milestone_conversation(*, engagement, users, provider_lead) -> None:
+    """The milestone page shows a comment thread and an evidence file from the start."""
+    from django.core.files.base import ContentFile
+
+    from milestones.services import add_comment, attach_evidence_file
+
+    milestone = Milestone.objects.filter(engagement=engagement).order_by("due_date", "id").first()
+    add_comment(
+        actor=provider_lead,
+        milestone=milestone,
+        body="Minutes attached; our team leads confirmed the hiring plan in the session.",
+    )
+    add_comment(
+        actor=users["client.lead"], milestone=milestone, body="Thanks, we agree with the minutes."
+    )
+    attach_evidence_file(
+        actor=users["pmo"],
+        milestone=milestone,
+        upload=ContentFile(
+            b"Kickoff minutes\n\nAttendees: client lead, provider lead, PMO.\n"
+            b"Decisions: launch scope, escalation contacts, weekly status call.\n",
+            name="kickoff-minutes.txt",
+        ),
+    )

@@ -1,0 +1,408 @@
+"""The milestone page: details, dependencies, history in words, comments and evidence files;
+adding a milestone to a phase, editing it, reassigning its owner.
+
+Views parse, call a service and show the outcome; every rule (who may, what is valid) is a
+service's. A refusal is shown beside the field it names, with what was typed kept: 400 for
+bad input, 409 for a rule or a stale edit.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from audit.selectors import history_of
+from bpo_transition.errors import DomainError, InvalidInput, RuleBroken, StaleVersion
+from bpo_transition.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error
+from engagements.models import Engagement, Phase
+from engagements.permissions import can_comment, can_edit, can_edit_milestone, require
+from milestones import selectors, services
+from milestones.forms import CommentForm, EvidenceUploadForm, MilestoneForm, ReassignOwnerForm
+from milestones.models import Milestone
+
+SHOWN_REFUSALS = (InvalidInput, RuleBroken, StaleVersion)
+
+
+def _status_of(refused: DomainError) -> int:
+    return INVALID_STATUS if isinstance(refused, InvalidInput) else REFUSED_STATUS
+
+
+def _detail_url(milestone: Milestone, anchor: str = "") -> str:
+    url = reverse(
+        "milestones:detail",
+        kwargs={
+            "engagement_id": milestone.engagement.public_id,
+            "milestone_id": milestone.public_id,
+        },
+    )
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _engagement_url(engagement: Engagement) -> str:
+    return reverse("engagements:detail", kwargs={"public_id": engagement.public_id})
+
+
+def _breadcrumbs(engagement: Engagement, *trail: tuple[str, str | None]) -> list:
+    return [
+        ("Portfolio", reverse("home")),
+        (
+            engagement.name,
+            reverse("engagements:detail", kwargs={"public_id": engagement.public_id}),
+        ),
+        *trail,
+    ]
+
+
+def _require_editor_of(user, milestone: Milestone) -> None:
+    require(
+        can_edit_milestone(user=user, milestone=milestone),
+        "Only members of this engagement who are not viewers can change it.",
+    )
+
+
+# --- The page --------------------------------------------------------------------------------
+
+
+def _render_page(
+    request: HttpRequest,
+    page: selectors.MilestonePage,
+    *,
+    status: int = 200,
+    comment_form: CommentForm | None = None,
+    upload_form: EvidenceUploadForm | None = None,
+    owner_form: ReassignOwnerForm | None = None,
+) -> HttpResponse:
+    milestone = page.milestone
+    if owner_form is None and can_edit_milestone(user=request.user, milestone=milestone):
+        owner_form = ReassignOwnerForm(
+            members=selectors.engagement_members(engagement=milestone.engagement),
+            initial={
+                "owner": str(milestone.owner.public_id),
+                "expected_version": milestone.version,
+            },
+        )
+    allowed = services.allowed_evidence_types()
+    context = {
+        "page": page,
+        "milestone": milestone,
+        "engagement": milestone.engagement,
+        "comment_form": comment_form or CommentForm(),
+        "upload_form": upload_form or EvidenceUploadForm(),
+        "owner_form": owner_form,
+        "accepted_types": ", ".join(kind.label for kind in allowed),
+        "accept_extensions": ",".join(ext for kind in allowed for ext in kind.extensions),
+        "max_upload_bytes": settings.EVIDENCE_MAX_BYTES,
+        "nav_section": "portfolio",
+        "breadcrumbs": _breadcrumbs(milestone.engagement, (milestone.title, None)),
+    }
+    return render(request, "milestones/detail.html", context, status=status)
+
+
+@login_required
+@require_GET
+def milestone_detail(request: HttpRequest, engagement_id, milestone_id) -> HttpResponse:
+    page = selectors.milestone_page(
+        actor=request.user, engagement_id=engagement_id, milestone_id=milestone_id
+    )
+    return _render_page(request, page)
+
+
+def _refused_on_page(request, engagement_id, milestone_id, status: int, **forms) -> HttpResponse:
+    page = selectors.milestone_page(
+        actor=request.user, engagement_id=engagement_id, milestone_id=milestone_id
+    )
+    return _render_page(request, page, status=status, **forms)
+
+
+# --- Comments --------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def comment(request: HttpRequest, engagement_id, milestone_id) -> HttpResponse:
+    milestone = selectors.get_milestone_of_engagement(
+        actor=request.user, engagement_id=engagement_id, milestone_id=milestone_id
+    )
+    require(
+        can_comment(user=request.user, engagement=milestone.engagement),
+        "Only members of this engagement who are not viewers can comment.",
+    )
+    form = CommentForm(request.POST)
+    status = INVALID_STATUS
+    if form.is_valid():
+        try:
+            services.add_comment(
+                actor=request.user, milestone=milestone, body=form.cleaned_data["body"]
+            )
+        except SHOWN_REFUSALS as refused:
+            add_domain_error(form, refused)
+            status = _status_of(refused)
+        else:
+            messages.success(request, "Comment added.")
+            return redirect(_detail_url(milestone, "comments"))
+    return _refused_on_page(request, engagement_id, milestone_id, status, comment_form=form)
+
+
+# --- Evidence files --------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def upload_file(request: HttpRequest, engagement_id, milestone_id) -> HttpResponse:
+    milestone = selectors.get_milestone_of_engagement(
+        actor=request.user, engagement_id=engagement_id, milestone_id=milestone_id
+    )
+    _require_editor_of(request.user, milestone)
+    form = EvidenceUploadForm(request.POST, request.FILES)
+    status = INVALID_STATUS
+    if form.is_valid():
+        try:
+            evidence = services.attach_evidence_file(
+                actor=request.user, milestone=milestone, upload=form.cleaned_data["file"]
+            )
+        except SHOWN_REFUSALS as refused:
+            add_domain_error(form, refused)
+            status = _status_of(refused)
+        else:
+            messages.success(request, f"“{evidence.original_name}” attached.")
+            return redirect(_detail_url(milestone, "files"))
+    return _refused_on_page(request, engagement_id, milestone_id, status, upload_form=form)
+
+
+@login_required
+@require_GET
+def download_file(request: HttpRequest, engagement_id, milestone_id, file_id) -> FileResponse:
+    """The only way to a stored file: the viewer must see the milestone (else 404)."""
+    evidence = selectors.get_evidence_file(
+        actor=request.user, engagement_id=engagement_id, milestone_id=milestone_id, file_id=file_id
+    )
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@login_required
+@require_POST
+def delete_file(request: HttpRequest, engagement_id, milestone_id, file_id) -> HttpResponse:
+    evidence = selectors.get_evidence_file(
+        actor=request.user, engagement_id=engagement_id, milestone_id=milestone_id, file_id=file_id
+    )
+    milestone = evidence.milestone
+    try:
+        services.delete_evidence_file(actor=request.user, evidence_file=evidence)
+    except SHOWN_REFUSALS as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, f"“{evidence.original_name}” deleted.")
+    return redirect(_detail_url(milestone, "files"))
+
+
+# --- Owner -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def reassign_owner(request: HttpRequest, engagement_id, milestone_id) -> HttpResponse:
+    milestone = selectors.get_milestone_of_engagement(
+        actor=request.user, engagement_id=engagement_id, milestone_id=milestone_id
+    )
+    _require_editor_of(request.user, milestone)
+    form = ReassignOwnerForm(
+        request.POST, members=selectors.engagement_members(engagement=milestone.engagement)
+    )
+    status = INVALID_STATUS
+    if form.is_valid():
+        before = milestone.owner
+        try:
+            changed = services.update_milestone(
+                actor=request.user,
+                milestone=milestone,
+                expected_version=form.cleaned_data["expected_version"],
+                owner=form.cleaned_data["owner"],
+            )
+        except SHOWN_REFUSALS as refused:
+            add_domain_error(form, refused)
+            status = _status_of(refused)
+        else:
+            if changed.owner == before:
+                messages.info(request, f"{before} already owns this milestone.")
+            else:
+                messages.success(request, f"{changed.owner} now owns this milestone.")
+            return redirect(_detail_url(milestone))
+    return _refused_on_page(request, engagement_id, milestone_id, status, owner_form=form)
+
+
+# --- Add and edit ----------------------------------------------------------------------------
+
+
+def _render_form(
+    request: HttpRequest,
+    *,
+    form: MilestoneForm,
+    phase: Phase,
+    milestone: Milestone | None = None,
+    status: int = 200,
+    stale: dict | None = None,
+) -> HttpResponse:
+    engagement = phase.engagement
+    if milestone is None:
+        heading = f"Add a milestone to {phase.get_kind_display()}"
+        trail = [(heading, None)]
+    else:
+        heading = f"Edit “{milestone.title}”"
+        trail = [(milestone.title, _detail_url(milestone)), ("Edit", None)]
+    context = {
+        "form": form,
+        "phase": phase,
+        "engagement": engagement,
+        "milestone": milestone,
+        "heading": heading,
+        "stale": stale,
+        "nav_section": "portfolio",
+        "breadcrumbs": _breadcrumbs(engagement, *trail),
+        "cancel_url": _detail_url(milestone) if milestone else _engagement_url(engagement),
+    }
+    return render(request, "milestones/form.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest, engagement_id, phase_id) -> HttpResponse:
+    phase = selectors.get_phase_of_engagement(
+        actor=request.user, engagement_id=engagement_id, phase_id=phase_id
+    )
+    engagement = phase.engagement
+    require(
+        can_edit(user=request.user, engagement=engagement),
+        "Only members of this engagement who are not viewers can add milestones.",
+    )
+    form = MilestoneForm(
+        request.POST if request.method == "POST" else None,
+        members=selectors.engagement_members(engagement=engagement),
+        dependency_choices=selectors.dependency_candidates(phase=phase),
+        initial={"due_date": phase.planned_end},
+    )
+    if request.method == "GET":
+        return _render_form(request, form=form, phase=phase)
+    status = INVALID_STATUS
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            milestone = services.create_milestone(
+                actor=request.user,
+                engagement=engagement,
+                phase=phase,
+                title=data["title"],
+                description=data["description"],
+                owner=data["owner"],
+                side=data["side"],
+                due_date=data["due_date"],
+                evidence_required=data["evidence_required"],
+                external_id=data["external_id"],
+                depends_on=data["depends_on"],
+            )
+        except SHOWN_REFUSALS as refused:
+            add_domain_error(form, refused)
+            status = _status_of(refused)
+        else:
+            messages.success(request, f"“{milestone.title}” added to {phase.get_kind_display()}.")
+            return redirect(_detail_url(milestone))
+    return _render_form(request, form=form, phase=phase, status=status)
+
+
+def _current_values(milestone: Milestone, dependencies: list[Milestone]) -> dict:
+    """What the stored milestone says now, and who changed it last, for a stale edit."""
+    last = history_of(instance=milestone).last()
+    return {
+        "milestone": milestone,
+        "dependencies": dependencies,
+        "changed_by": last.actor if last else None,
+        "changed_at": last.occurred_at if last else None,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, engagement_id, milestone_id) -> HttpResponse:
+    milestone = selectors.get_milestone_of_engagement(
+        actor=request.user, engagement_id=engagement_id, milestone_id=milestone_id
+    )
+    _require_editor_of(request.user, milestone)
+    dependencies = list(milestone.depends_on.select_related("phase").order_by("due_date", "id"))
+    form_options = {
+        "members": selectors.engagement_members(engagement=milestone.engagement),
+        "dependency_choices": selectors.dependency_candidates(
+            phase=milestone.phase, milestone=milestone
+        ),
+        "editing": True,
+    }
+    if request.method == "GET":
+        form = MilestoneForm(
+            initial=MilestoneForm.initial_for(milestone, dependencies), **form_options
+        )
+        return _render_form(request, form=form, phase=milestone.phase, milestone=milestone)
+    form = MilestoneForm(request.POST, **form_options)
+    status, stale = INVALID_STATUS, None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            changed = services.update_milestone(
+                actor=request.user,
+                milestone=milestone,
+                expected_version=data["expected_version"],
+                depends_on=data["depends_on"],
+                title=data["title"],
+                description=data["description"],
+                owner=data["owner"],
+                side=data["side"],
+                due_date=data["due_date"],
+                evidence_required=data["evidence_required"],
+                external_id=data["external_id"],
+            )
+        except StaleVersion:
+            data_version = data["expected_version"]
+            # Keep what was typed, show what is stored now, and carry the current version:
+            # saving again, having seen both, replaces the newer values knowingly.
+            current = selectors.get_milestone_of_engagement(
+                actor=request.user, engagement_id=engagement_id, milestone_id=milestone_id
+            )
+            current_dependencies = list(
+                current.depends_on.select_related("phase").order_by("due_date", "id")
+            )
+            stale = _current_values(current, current_dependencies)
+            data = request.POST.copy()
+            data["expected_version"] = current.version
+            form = MilestoneForm(data, **form_options)
+            form.is_valid()
+            form.add_error(
+                None,
+                f"“{current.title}” was changed by someone else while you were editing "
+                f"(version {current.version}, you edited {data_version}). Your values are kept "
+                "here and what is saved now is shown beside them: save again to replace it "
+                "with yours.",
+            )
+            status = REFUSED_STATUS
+        except SHOWN_REFUSALS as refused:
+            add_domain_error(form, refused)
+            status = _status_of(refused)
+        else:
+            if changed.version == data["expected_version"]:
+                messages.info(request, "Nothing to save: no field was changed.")
+            else:
+                messages.success(request, f"“{changed.title}” saved.")
+            return redirect(_detail_url(changed))
+    return _render_form(
+        request, form=form, phase=milestone.phase, milestone=milestone, status=status, stale=stale
+    )
