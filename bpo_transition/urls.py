@@ -9,5 +9,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("engagements/", include("transition.urls")),
+    path("", include("governance.urls")),
+    path("engagements/<uuid:engagement_id>/reviews/", include("reporting.urls")),
     path("", include("accounts.urls")),
 ]
