@@ -79,10 +79,20 @@ def _day_90_form(review: Review, kpis, data=None) -> Day90Form:
     return Day90Form(data, kpis=kpis, initial=initial, auto_id="day90-%s")
 
 
+EARLIEST_GRID_DAY = datetime.date(1900, 1, 1)
+
+
 def _grid_until(request: HttpRequest, review: Review) -> datetime.date:
-    asked = parse_date(request.GET.get("until") or "") if request.method == "GET" else None
+    """The last day the grid shows: ``?until=`` when it is a real date, else the window's end
+    (or today, while the window is still running)."""
+    try:
+        asked = parse_date(request.GET.get("until") or "") if request.method == "GET" else None
+    except ValueError:  # well formed but not a day, like 2026-02-30
+        asked = None
+    if asked is not None and asked >= EARLIEST_GRID_DAY:
+        return asked
     _start, end = services.review_window(review=review)
-    return asked or min(end, review.engagement.today())
+    return min(end, review.engagement.today())
 
 
 def _review_context(request: HttpRequest, review: Review, **extra) -> dict:

@@ -532,3 +532,31 @@ def test_the_gate_page_query_count_does_not_grow_with_its_milestones(
 
     assert response.content.decode().count("Open milestone: Extra step") == 20
     assert len(many) == len(few)
+
+
+def test_the_decision_panel_reloads_alone_after_a_checklist_change(client, world, kickoff):
+    client.force_login(world.pmo)
+
+    response = client.get(page_url(kickoff), HTTP_HX_TARGET="decision-panel", **HTMX)
+
+    html = response.content.decode()
+    assert html.strip().startswith('<section id="decision-panel"')
+    assert f"Still open ({len(open_items_for_gate(gate=kickoff))})" in html
+    assert {"HX-Request", "HX-Target"} <= {h.strip() for h in response["Vary"].split(",")}
+
+
+def test_open_gate_items_say_what_each_is_about(world, kickoff):
+    from governance.selectors import open_gate_items
+
+    items = open_gate_items(gate=kickoff)
+
+    assert [item.label for item in items] == open_items_for_gate(gate=kickoff)
+    kinds = [item.kind for item in items]
+    assert kinds == sorted(kinds, key=["criterion", "attestation", "milestone"].index)
+    assert {item.target for item in items if item.kind == "attestation"} == {"client", "provider"}
+    criteria = [item.target for item in items if item.kind == "criterion"]
+    assert all(isinstance(c, GateCriterion) and c.required for c in criteria)
+    milestones = [item.target for item in items if item.kind == "milestone"]
+    assert {m.pk for m in milestones} == set(
+        Milestone.objects.filter(phase__kind="kickoff").values_list("pk", flat=True)
+    )

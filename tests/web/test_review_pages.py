@@ -490,3 +490,28 @@ def test_another_tenants_review_is_not_found(client, world, other_world, review_
     assert client.get(page_url(review_14)).status_code == 404
     assert client.post(page_url(review_14, "refresh/")).status_code == 404
     assert state_of(review_14) == before
+
+
+@pytest.mark.parametrize("until", ["2026-02-30", "0001-01-01", "soon"])
+def test_a_nonsense_grid_date_shows_the_last_days_of_the_window(client, world, review_14, until):
+    client.force_login(world.provider_lead)
+
+    response = client.get(page_url(review_14) + f"?until={until}")
+
+    assert response.status_code == 200
+    assert "Mon 19 Jan" in response.content.decode().split('id="measurements"')[1]
+
+
+def test_without_htmx_a_refused_measurement_is_shown_on_the_page(client, world, review_14):
+    kpi = Kpi.objects.get(key="contact-rate")
+    before = state_of(review_14)
+    client.force_login(world.provider_lead)
+
+    response = client.post(
+        page_url(review_14, "measurements/"),
+        {"kpi": kpi.public_id, "measured_on": "2026-01-18", "value": "a lot"},
+    )
+
+    assert response.status_code == 400
+    assert "Contact rate on 18 Jan: Enter a number." in response.content.decode()
+    assert state_of(review_14) == before
