@@ -10,5 +10,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("engagements/", include("transition.urls")),
     path("engagements/<uuid:engagement_id>/milestones/", include("milestones.urls")),
+    path("", include("governance.urls")),
+    path("engagements/<uuid:engagement_id>/reviews/", include("reporting.urls")),
     path("", include("accounts.urls")),
 ]

@@ -138,6 +138,42 @@ class Command(BaseCommand):
                 )
             _milestone_conversation(engagement=engagement, users=users, provider_lead=provider_lead)
 
+            if key == "contact-centre-90-day":
+                self._gate_and_review_to_show(engagement, users)
+
+    def _gate_and_review_to_show(self, engagement, users) -> None:
+        """A gate waiting in the PMO queue with items still open, and a day-14 review with
+        its first measurements, one KPI missed (web-gates)."""
+        from decimal import Decimal
+
+        from governance.models import Gate
+        from governance.services import attest_gate, request_gate_decision, set_criterion_state
+        from reporting.models import Kpi, Review
+        from reporting.services import record_measurement, refresh_review
+
+        gate = Gate.objects.get(engagement=engagement, phase__kind="kickoff")
+        for criterion in gate.criteria.filter(required=True).order_by("position")[:2]:
+            set_criterion_state(
+                actor=users["provider.lead"],
+                criterion=criterion,
+                state="met",
+                justification="Signed copy in the shared drive",
+            )
+        attest_gate(actor=users["client.lead"], gate=gate, side="client", comment="Agreed")
+        request_gate_decision(actor=users["provider.lead"], gate=gate)
+        today = engagement.today()
+        for kpi in Kpi.objects.filter(engagement=engagement):
+            # Speed to lead (lower is better) misses its target; the others meet theirs.
+            value = kpi.target * Decimal("1.4" if kpi.key == "speed-to-lead" else "1.1")
+            for days_ago in (1, 0):
+                record_measurement(
+                    actor=users["provider.lead"],
+                    kpi=kpi,
+                    measured_on=today - datetime.timedelta(days=days_ago),
+                    value=value,
+                )
+        refresh_review(actor=users["pmo"], review=Review.objects.get(engagement=engagement, day=14))
+
 
 def _milestone_conversation(*, engagement, users, provider_lead) -> None:
     """The milestone page shows a comment thread and an evidence file from the start."""
