@@ -8,6 +8,9 @@ urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("engagements/", include("transition.manage_urls")),
     path("engagements/", include("transition.urls")),
+    path("my-work/", include("transition.work_urls")),
+    path("", include("transition.people_urls")),
     path("", include("accounts.urls")),
 ]

@@ -87,9 +87,15 @@ def new_engagement(request: HttpRequest) -> HttpResponse:
             )
             return redirect("engagements:detail", public_id=engagement.public_id)
     except (InvalidInput, RuleBroken) as refused:
-        add_domain_error(form, refused)
+        if "owners" in getattr(refused, "errors", {}):
+            # The service names roles by key; its summary names the people and sides.
+            form.add_error(None, refused.message)
+        else:
+            add_domain_error(form, refused)
         status = INVALID_STATUS if isinstance(refused, InvalidInput) else REFUSED_STATUS
-        return render(request, "transition/new_engagement.html", {**context, "form": form}, status)
+        return render(
+            request, "transition/new_engagement.html", {**context, "form": form}, status=status
+        )
     if request.POST.get("action") == "create":
         messages.warning(
             request, "The details changed since the preview: check the plan below, then create it."
