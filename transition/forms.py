@@ -3,6 +3,7 @@ the services, whose refusals the views put back on these forms."""
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from collections.abc import Iterable
@@ -41,6 +42,10 @@ class BootstrapForm(forms.Form):
                 classes = widget.attrs.get("class", "").split()
                 if "is-invalid" not in classes:
                     widget.attrs["class"] = " ".join([*classes, "is-invalid"])
+
+
+def written_date(day: datetime.date) -> str:
+    return f"{day.day} {day:%b %Y}"
 
 
 def person_label(user: User) -> str:
@@ -164,7 +169,10 @@ class RescheduleForm(BootstrapForm):
         super().__init__(*args, **kwargs)
         self._phases = {str(phase.public_id): phase for phase in phases}
         self.fields["phase"].choices = [
-            (key, f"{phase.get_kind_display()} (ends {phase.planned_end:%d %b %Y})")
+            (
+                key,
+                f"{phase.get_kind_display()} (ends {written_date(phase.planned_end)})",
+            )
             for key, phase in self._phases.items()
         ]
 
@@ -174,8 +182,8 @@ class RescheduleForm(BootstrapForm):
         if phase is not None and planned_end is not None and planned_end < phase.planned_start:
             self.add_error(
                 "planned_end",
-                f"A phase cannot end before it starts: use {phase.planned_start:%d %b %Y} or "
-                "later.",
+                f"A phase cannot end before it starts: use {written_date(phase.planned_start)} "
+                "or later.",
             )
         return cleaned
 
@@ -191,7 +199,11 @@ class InviteForm(BootstrapForm):
 class AcceptInvitationForm(BootstrapForm):
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
-    username = forms.CharField(max_length=150, help_text="You sign in with it.")
+    username = forms.CharField(
+        max_length=150,
+        help_text="You sign in with it.",
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
     password = forms.CharField(
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validators_help_text_html(),
