@@ -128,8 +128,12 @@ def test_sorts_by_the_chosen_column_and_pages_keep_the_filters(client, world, to
     by_name = [row["Engagement"][:8] for row in table_rows(client.get("/?sort=-name"))]
     assert by_name[:2] == ["Bulk 029", "Bulk 028"]
     # Alpha care desk, months late, has the most overdue milestones.
-    most_overdue = table_rows(client.get("/?sort=-overdue"))[0]
-    assert most_overdue["Engagement"].startswith("Alpha care desk")
+    by_overdue = client.get("/?sort=-overdue&phase=kickoff")
+    assert table_rows(by_overdue)[0]["Engagement"].startswith("Alpha care desk")
+    # The choices stay chosen.
+    html = by_overdue.content.decode()
+    assert '<option value="-overdue" selected>Overdue milestones (descending)' in html
+    assert '<option value="kickoff" selected>Kickoff' in html
 
     first = client.get("/?q=bulk&sort=name")
     assert len(table_rows(first)) == 25
