@@ -11,10 +11,9 @@ from collections.abc import Iterable
 from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html
 
-from accounts.models import User, known_time_zones
+from accounts.models import Membership, User, known_time_zones
 from engagements.models import EngagementMember, Phase
 from engagements.playbooks import PlaybookDefinition
-from transition.models import Invitation
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -193,7 +192,7 @@ class RescheduleForm(BootstrapForm):
 
 class InviteForm(BootstrapForm):
     email = forms.EmailField(label="E-mail address")
-    role = forms.ChoiceField(choices=Invitation.Role.choices, initial=Invitation.Role.MEMBER)
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
 
 
 class AcceptInvitationForm(BootstrapForm):

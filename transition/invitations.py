@@ -46,7 +46,7 @@ class InvitationSent:
 
 
 def _check_role(role: str) -> None:
-    if role not in Invitation.Role.values:
+    if role not in Membership.Role.values:
         raise InvalidInput(
             f"“{role}” is not a role.", errors={"role": ["Choose admin, pmo or member."]}
         )
@@ -149,7 +149,7 @@ def cancel_invitation(*, actor: User, invitation: Invitation) -> Invitation:
     return invitation
 
 
-def invitation_for_token(token: str) -> Invitation:
+def invitation_for_token(*, token: str) -> Invitation:
     """The invitation a link names, whatever tenant is active: the token is the credential.
 
     A link that names nothing is NotFound; one used, cancelled or expired is RuleBroken.
@@ -164,7 +164,7 @@ def invitation_for_token(token: str) -> Invitation:
     return invitation
 
 
-def refuse_unless_usable(invitation: Invitation) -> None:
+def refuse_unless_usable(*, invitation: Invitation) -> None:
     if invitation.accepted_at is not None:
         raise RuleBroken("This invitation has already been used. Sign in instead.")
     if invitation.revoked_at is not None:
@@ -189,7 +189,7 @@ def accept_invitation(
         "This invitation link is not valid.",
         pk=invitation.pk,
     )
-    refuse_unless_usable(invitation)
+    refuse_unless_usable(invitation=invitation)
     username = required_text(username=username)["username"]
     if User.objects.filter(username__iexact=username).exists():
         raise InvalidInput(

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import Membership
 from bpo_transition.tenancy import TenantOwned
 
 
@@ -15,15 +16,12 @@ class Invitation(TenantOwned):
     exists. An invitation expires after ``settings.INVITATION_DAYS`` and works once.
     """
 
-    class Role(models.TextChoices):
-        # The tenant roles (accounts.Membership.Role), repeated so that this row stands alone.
-        ADMIN = "admin", "Admin"
-        PMO = "pmo", "PMO"
-        MEMBER = "member", "Member"
-
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     email = models.EmailField()
-    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    # The tenant role the person gets on joining.
+    role = models.CharField(
+        max_length=16, choices=Membership.Role.choices, default=Membership.Role.MEMBER
+    )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

@@ -174,10 +174,10 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             "transition/accept_invitation.html",
             {"invitation": invitation, "signed_in": True},
         )
-    invitation = invitations.invitation_for_token(token)
+    invitation = invitations.invitation_for_token(token=token)
     context = {"invitation": invitation, "tenant": invitation.tenant}
     try:
-        invitations.refuse_unless_usable(invitation)
+        invitations.refuse_unless_usable(invitation=invitation)
     except RuleBroken as gone:
         return render(
             request,
