@@ -8,9 +8,12 @@ urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("engagements/", include("transition.manage_urls")),
     path("engagements/", include("transition.urls")),
     path("engagements/<uuid:engagement_id>/milestones/", include("milestones.urls")),
     path("", include("governance.urls")),
     path("engagements/<uuid:engagement_id>/reviews/", include("reporting.urls")),
+    path("my-work/", include("transition.work_urls")),
+    path("", include("transition.people_urls")),
     path("", include("accounts.urls")),
 ]

@@ -253,12 +253,12 @@ def test_a_command_answers_a_refusal_with_one_line(db, capsys):
 
 
 def test_a_view_that_lets_a_rule_escape_answers_409_not_500(world, client, monkeypatch):
-    from transition import views
+    from transition.views import engagement as engagement_views
 
     def refuse(**kwargs):
         raise RuleBroken("Nothing may happen today.")
 
-    monkeypatch.setattr(views.selectors, "engagement_overview", refuse)
+    monkeypatch.setattr(engagement_views.selectors, "engagement_overview", refuse)
     client.force_login(world.pmo)
     response = client.get(f"/engagements/{world.engagement.public_id}/")
     assert response.status_code == 409

@@ -317,3 +317,12 @@ def remove_membership(*, actor: User, membership: Membership) -> None:
     engagements.delete_seats(actor=actor, seats=seats)
     audit.record_deleted(actor=actor, instance=membership)
     membership.delete()
+
+
+def check_owners(
+    *, tenant: Tenant, playbook: PlaybookDefinition, owners: Mapping[str, User]
+) -> None:
+    """The checks ``create_engagement_from_playbook`` makes on the role mapping (every role
+    named, each person a tenant member, one side per person), without writing anything: the
+    plan preview asks them before the PMO confirms."""
+    _seats_for(tenant=tenant, playbook=playbook, owners=owners)

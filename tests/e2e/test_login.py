@@ -24,7 +24,7 @@ def test_member_signs_in_and_sees_their_engagements(page, live_server, screensho
     sign_in(page, live_server, "priya", "correct horse battery")
 
     page.get_by_role("heading", name="Acme Customer Care").wait_for()
-    assert page.get_by_role("link", name="Care desk transition").is_visible()
+    assert page.get_by_role("link", name="Care desk transition", exact=True).is_visible()
     assert str(user) in page.locator(".user-name").inner_text()
     screenshot(page, "home-desktop")
 

@@ -89,6 +89,7 @@ class Command(BaseCommand):
         )
         with tenant_context(tenant):
             self._engagements(tenant, users)
+            self._portfolio_examples(tenant, users)
         return created
 
     def _engagements(self, tenant, users) -> None:
@@ -173,6 +174,33 @@ class Command(BaseCommand):
                     value=value,
                 )
         refresh_review(actor=users["pmo"], review=Review.objects.get(engagement=engagement, day=14))
+
+    def _portfolio_examples(self, tenant, users) -> None:
+        """Portfolio (issue 7): a pilot that slipped and was put on hold, so that the health
+        column shows its reasons (a late gate, overdue milestones, on hold) beside the others."""
+        from engagements.services import put_on_hold
+
+        name = "Collections pilot"
+        if Engagement.objects.filter(name=name).exists():
+            return
+        playbook = get_builtin("seven-step-onboarding")
+        people = {
+            "client": users["client.lead"],
+            "provider": users["provider.lead"],
+            "pmo": users["pmo"],
+        }
+        engagement = create_engagement_from_playbook(
+            actor=users["pmo"],
+            tenant=tenant,
+            playbook=playbook,
+            name=name,
+            client_name="Acme",
+            provider_name="Northstar Contact",
+            contract_signed_on=timezone.localdate() - datetime.timedelta(days=24),
+            owners={role.key: people[role.side] for role in playbook.roles},
+        )
+        start_transition(actor=users["pmo"], engagement=engagement)
+        put_on_hold(actor=users["pmo"], engagement=engagement)
 
 
 def _milestone_conversation(*, engagement, users, provider_lead) -> None:

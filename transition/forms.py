@@ -1,0 +1,218 @@
+"""Forms of the pages that span apps. They check shapes (a date, a choice); the rules stay in
+the services, whose refusals the views put back on these forms."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from collections.abc import Iterable
+
+from django import forms
+from django.contrib.auth.password_validation import password_validators_help_text_html
+
+from accounts.models import Membership, User, known_time_zones
+from engagements.models import EngagementMember, Phase
+from engagements.playbooks import PlaybookDefinition
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class BootstrapForm(forms.Form):
+    """Bootstrap's classes on every widget, and ``is-invalid`` on a field with errors."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.style_widgets()
+
+    def style_widgets(self) -> None:
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.HiddenInput):
+                continue
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            widget.attrs["class"] = css
+
+    def add_error(self, field, error) -> None:
+        super().add_error(field, error)
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                classes = widget.attrs.get("class", "").split()
+                if "is-invalid" not in classes:
+                    widget.attrs["class"] = " ".join([*classes, "is-invalid"])
+
+
+def written_date(day: datetime.date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+def person_label(user: User) -> str:
+    full_name = user.get_full_name()
+    return f"{full_name} ({user.username})" if full_name else user.username
+
+
+def _people_choices(people: Iterable[User], blank: str) -> list[tuple[str, str]]:
+    return [("", blank), *((str(user.public_id), person_label(user)) for user in people)]
+
+
+class EngagementFromPlaybookForm(BootstrapForm):
+    """The facts of a new engagement and one named person per owner role of the playbook."""
+
+    name = forms.CharField(max_length=200, label="Engagement name")
+    client_name = forms.CharField(max_length=200, label="Client")
+    provider_name = forms.CharField(max_length=200, label="Provider")
+    contract_signed_on = forms.DateField(
+        label="Contract signed (day 0)", widget=DATE_INPUT, input_formats=["%Y-%m-%d"]
+    )
+    target_go_live = forms.DateField(
+        label="Target go-live", required=False, widget=DATE_INPUT, input_formats=["%Y-%m-%d"]
+    )
+    time_zone = forms.ChoiceField(label="Time zone", initial="UTC")
+    plan_checked = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    ROLE_PREFIX = "role_"
+
+    def __init__(
+        self,
+        *args,
+        playbook: PlaybookDefinition,
+        people: Iterable[User],
+        **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.playbook = playbook
+        people = list(people)
+        self._people = {str(user.public_id): user for user in people}
+        self.fields["time_zone"].choices = [(zone, zone) for zone in sorted(known_time_zones())]
+        self.fields[
+            "target_go_live"
+        ].help_text = f"Leave empty for the playbook's day {playbook.go_live_day}."
+        choices = _people_choices(people, "Choose a person…")
+        sides = dict(EngagementMember.Side.choices)
+        for role in playbook.roles:
+            label = role.label or role.key
+            self.fields[f"{self.ROLE_PREFIX}{role.key}"] = forms.ChoiceField(
+                label=label,
+                choices=choices,
+                help_text=f"{sides.get(role.side, role.side)} side",
+                error_messages={"required": f"Name the person who is the {label}."},
+            )
+        self.style_widgets()
+
+    @property
+    def role_fields(self) -> list[forms.BoundField]:
+        return [self[f"{self.ROLE_PREFIX}{role.key}"] for role in self.playbook.roles]
+
+    @property
+    def fact_fields(self) -> list[forms.BoundField]:
+        return [
+            self[name]
+            for name in (
+                "name",
+                "client_name",
+                "provider_name",
+                "contract_signed_on",
+                "target_go_live",
+                "time_zone",
+            )
+        ]
+
+    def owners(self) -> dict[str, User]:
+        """Role key → the person chosen (after validation)."""
+        return {
+            role.key: self._people[self.cleaned_data[f"{self.ROLE_PREFIX}{role.key}"]]
+            for role in self.playbook.roles
+        }
+
+    def fingerprint(self) -> str:
+        """A digest of what was entered: the plan may be created only as it was previewed."""
+        values = {name: str(value) for name, value in self.cleaned_data.items()}
+        values.pop("plan_checked", None)
+        values["playbook"] = self.playbook.key
+        return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:32]
+
+
+class AddMemberForm(BootstrapForm):
+    user = forms.ChoiceField(label="Person")
+    side = forms.ChoiceField(choices=EngagementMember.Side.choices)
+    role = forms.ChoiceField(
+        choices=EngagementMember.Role.choices, initial=EngagementMember.Role.MEMBER
+    )
+
+    def __init__(self, *args, people: Iterable[User], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        people = list(people)
+        self._people = {str(user.public_id): user for user in people}
+        self.fields["user"].choices = _people_choices(people, "Choose a tenant member…")
+
+    def person(self) -> User:
+        return self._people[self.cleaned_data["user"]]
+
+
+class ChangeMemberForm(BootstrapForm):
+    side = forms.ChoiceField(choices=EngagementMember.Side.choices)
+    role = forms.ChoiceField(choices=EngagementMember.Role.choices)
+
+
+class RescheduleForm(BootstrapForm):
+    phase = forms.ChoiceField(label="Phase")
+    planned_end = forms.DateField(
+        label="New planned end", widget=DATE_INPUT, input_formats=["%Y-%m-%d"]
+    )
+    reason = forms.CharField(
+        label="Reason", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, phases: Iterable[Phase], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._phases = {str(phase.public_id): phase for phase in phases}
+        self.fields["phase"].choices = [
+            (
+                key,
+                f"{phase.get_kind_display()} (ends {written_date(phase.planned_end)})",
+            )
+            for key, phase in self._phases.items()
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        phase, planned_end = self._phases.get(cleaned.get("phase")), cleaned.get("planned_end")
+        if phase is not None and planned_end is not None and planned_end < phase.planned_start:
+            self.add_error(
+                "planned_end",
+                f"A phase cannot end before it starts: use {written_date(phase.planned_start)} "
+                "or later.",
+            )
+        return cleaned
+
+    def chosen_phase(self) -> Phase:
+        return self._phases[self.cleaned_data["phase"]]
+
+
+class InviteForm(BootstrapForm):
+    email = forms.EmailField(label="E-mail address")
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.MEMBER)
+
+
+class AcceptInvitationForm(BootstrapForm):
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    username = forms.CharField(
+        max_length=150,
+        help_text="You sign in with it.",
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validators_help_text_html(),
+    )
+    password_again = forms.CharField(
+        label="Password again", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("password") and cleaned.get("password") != cleaned.get("password_again"):
+            self.add_error("password_again", "The two passwords differ.")
+        return cleaned

@@ -1,0 +1,20 @@
+"""Tenant members and invitations (tenant admins), and the invitation link itself."""
+
+from django.urls import path
+
+from transition.views import people
+
+app_name = "people"
+
+urlpatterns = [
+    path("members/", people.members, name="members"),
+    path("members/invite/", people.invite, name="invite"),
+    path("members/<uuid:public_id>/role/", people.change_role, name="membership-role"),
+    path("members/<uuid:public_id>/remove/", people.remove, name="membership-remove"),
+    path(
+        "members/invitations/<uuid:public_id>/cancel/",
+        people.cancel_invitation,
+        name="invitation-cancel",
+    ),
+    path("invitations/<str:token>/", people.accept_invitation, name="accept-invitation"),
+]

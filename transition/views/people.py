@@ -1,0 +1,217 @@
+"""Tenant members for tenant admins: roles, removal, invitations; and the invitation link."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.models import Membership
+from bpo_transition.errors import DomainError, InvalidInput, NotFound, RuleBroken
+from bpo_transition.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error
+from engagements.permissions import require_tenant_admin
+from transition import invitations, selectors, services
+from transition.forms import AcceptInvitationForm, InviteForm
+from transition.models import Invitation
+
+INVITATION_GONE = 410
+
+
+def _admin_only(request: HttpRequest) -> None:
+    if request.tenant is None:
+        raise NotFound("No tenant.")
+    require_tenant_admin(
+        actor=request.user, tenant_id=request.tenant.pk, doing="manage its members"
+    )
+
+
+def _members_page(
+    request: HttpRequest,
+    *,
+    invite_form: InviteForm | None = None,
+    refusal: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    memberships = list(selectors.tenant_people(tenant=request.tenant))
+    return render(
+        request,
+        "transition/members.html",
+        {
+            "nav_section": "members",
+            "breadcrumbs": [("Portfolio", reverse("home")), ("Members", None)],
+            "memberships": memberships,
+            "admins": sum(1 for m in memberships if m.role == Membership.Role.ADMIN),
+            "invitations": selectors.waiting_invitations(),
+            "invite_form": invite_form or InviteForm(),
+            "role_choices": Membership.Role.choices,
+            "refusal": refusal,
+            "invitation_days": settings.INVITATION_DAYS,
+        },
+        status=status,
+    )
+
+
+def _refused(request: HttpRequest, refused: DomainError) -> HttpResponse:
+    status = INVALID_STATUS if isinstance(refused, InvalidInput) else REFUSED_STATUS
+    return _members_page(request, refusal=refused.message, status=status)
+
+
+def _membership(request: HttpRequest, public_id) -> Membership:
+    membership = (
+        Membership.objects.filter(tenant=request.tenant, public_id=public_id)
+        .select_related("user", "tenant")
+        .first()
+    )
+    if membership is None:
+        raise NotFound("No such member.")
+    return membership
+
+
+@login_required
+def members(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    return _members_page(request)
+
+
+@login_required
+@require_POST
+def invite(request: HttpRequest) -> HttpResponse:
+    _admin_only(request)
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        return _members_page(request, invite_form=form, status=INVALID_STATUS)
+    try:
+        sent = invitations.invite_member(
+            actor=request.user,
+            tenant=request.tenant,
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+            site_url=f"{request.scheme}://{request.get_host()}",
+        )
+    except (InvalidInput, RuleBroken) as refused:
+        add_domain_error(form, refused)
+        status = INVALID_STATUS if isinstance(refused, InvalidInput) else REFUSED_STATUS
+        return _members_page(request, invite_form=form, status=status)
+    if sent.membership is not None:
+        messages.success(
+            request,
+            f"{sent.membership.user} already had an account and is now a member "
+            f"({sent.membership.get_role_display()}).",
+        )
+    else:
+        messages.success(
+            request,
+            f"Invitation sent to {sent.invitation.email}; the link works once, for "
+            f"{settings.INVITATION_DAYS} days.",
+        )
+    return redirect("people:members")
+
+
+@login_required
+@require_POST
+def change_role(request: HttpRequest, public_id) -> HttpResponse:
+    _admin_only(request)
+    membership = _membership(request, public_id)
+    role = request.POST.get("role", "")
+    try:
+        membership = services.change_membership_role(
+            actor=request.user, membership=membership, role=role
+        )
+    except (InvalidInput, RuleBroken) as refused:
+        return _refused(request, refused)
+    messages.success(request, f"{membership.user} is now {membership.get_role_display()}.")
+    return redirect("people:members")
+
+
+@login_required
+@require_POST
+def remove(request: HttpRequest, public_id) -> HttpResponse:
+    _admin_only(request)
+    membership = _membership(request, public_id)
+    try:
+        services.remove_membership(actor=request.user, membership=membership)
+    except (InvalidInput, RuleBroken) as refused:
+        return _refused(request, refused)
+    messages.success(request, f"{membership.user} no longer belongs to {request.tenant.name}.")
+    return redirect("people:members")
+
+
+@login_required
+@require_POST
+def cancel_invitation(request: HttpRequest, public_id) -> HttpResponse:
+    _admin_only(request)
+    invitation = Invitation.objects.filter(public_id=public_id).first()
+    if invitation is None:
+        raise NotFound("No such invitation.")
+    try:
+        invitations.cancel_invitation(actor=request.user, invitation=invitation)
+    except (InvalidInput, RuleBroken) as refused:
+        return _refused(request, refused)
+    messages.success(request, f"The invitation for {invitation.email} is cancelled.")
+    return redirect("people:members")
+
+
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the e-mail: choose a username and password, join the tenant, sign in.
+
+    Someone already signed in is not the invitee (invitations are for people without an
+    account): they are told to sign out, and see only invitations of their own tenant.
+    """
+    if request.user.is_authenticated:
+        invitation = (
+            Invitation.objects.filter(token_hash=invitations.hash_token(token)).first()
+            if request.tenant is not None
+            else None
+        )
+        if invitation is None:
+            raise NotFound("This invitation link is not valid.")
+        return render(
+            request,
+            "transition/accept_invitation.html",
+            {"invitation": invitation, "signed_in": True},
+        )
+    invitation = invitations.invitation_for_token(token=token)
+    context = {"invitation": invitation, "tenant": invitation.tenant}
+    try:
+        invitations.refuse_unless_usable(invitation=invitation)
+    except RuleBroken as gone:
+        return render(
+            request,
+            "transition/accept_invitation.html",
+            {**context, "gone": gone.message},
+            status=INVITATION_GONE,
+        )
+    form = AcceptInvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = invitations.accept_invitation(
+                invitation=invitation,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                first_name=form.cleaned_data["first_name"],
+                last_name=form.cleaned_data["last_name"],
+            )
+        except InvalidInput as invalid:
+            add_domain_error(form, invalid)
+        except RuleBroken as gone:
+            return render(
+                request,
+                "transition/accept_invitation.html",
+                {**context, "gone": gone.message},
+                status=INVITATION_GONE,
+            )
+        else:
+            messages.success(
+                request,
+                f"Welcome to {invitation.tenant.name}. Sign in as {user.username} with the "
+                "password you chose.",
+            )
+            return redirect("accounts:login")
+    status = INVALID_STATUS if request.method == "POST" else 200
+    return render(
+        request, "transition/accept_invitation.html", {**context, "form": form}, status=status
+    )

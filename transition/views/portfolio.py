@@ -1,0 +1,73 @@
+"""The portfolio (home) and the signed-in person's own work across engagements."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+
+from engagements.permissions import can_plan
+from transition import selectors
+from transition.filters import PortfolioFilter
+
+PER_PAGE = 25
+
+
+def _no_tenant(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/no_tenant.html", status=403)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The portfolio of the active tenant: every engagement the person may see, with its
+    phase, next gate, overdue work, progress and health; filtered, sorted and paged."""
+    if request.tenant is None:
+        return _no_tenant(request)
+    today = selectors.today_for(request.user)
+    filters = PortfolioFilter(
+        request.GET, queryset=selectors.portfolio_rows(actor=request.user, today=today)
+    )
+    page = Paginator(filters.qs, PER_PAGE).get_page(request.GET.get("page"))
+    rows = selectors.describe_portfolio_rows(actor=request.user, rows=page.object_list, today=today)
+    filtered = any(request.GET.get(name) for name in ("q", "status", "phase"))
+    context = {
+        "nav_section": "portfolio",
+        "breadcrumbs": [("Portfolio", None)],
+        "filters": filters,
+        "page": page,
+        "rows": rows,
+        "filtered": filtered,
+        # Tells a new tenant from a search that found nothing (asked only when nothing shows).
+        "has_engagements": bool(rows) or selectors.tenant_has_engagements(actor=request.user),
+        "may_plan": can_plan(user=request.user, tenant_id=request.tenant.pk),
+        "today": today,
+    }
+    template = "transition/portfolio.html"
+    if request.htmx:
+        template += "#results"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@login_required
+def my_work(request: HttpRequest) -> HttpResponse:
+    """Everything waiting on the signed-in person in the active tenant, overdue first."""
+    if request.tenant is None:
+        return _no_tenant(request)
+    today = selectors.today_for(request.user)
+    items = selectors.work_of(actor=request.user, today=today)
+    return render(
+        request,
+        "transition/my_work.html",
+        {
+            "nav_section": "my-work",
+            "breadcrumbs": [("Portfolio", reverse("home")), ("My work", None)],
+            "items": items,
+            "overdue": sum(1 for item in items if item.overdue),
+            "today": today,
+        },
+    )
