@@ -3,7 +3,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from engagements.selectors import engagements_for_home
-from transition import selectors
 
 
 @login_required
@@ -13,9 +12,3 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/no_tenant.html", status=403)
     engagements = engagements_for_home(actor=request.user)
     return render(request, "accounts/home.html", {"engagements": engagements})
-
-
-@login_required
-def engagement_detail(request: HttpRequest, public_id) -> HttpResponse:
-    engagement = selectors.engagement_overview(actor=request.user, public_id=public_id)
-    return render(request, "engagements/detail.html", {"engagement": engagement})
