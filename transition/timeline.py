@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from engagements.models import Engagement, Phase
 
 WIDTH = 1000
-LABEL_WIDTH = 210  # the phase names and their gate words
+LABEL_WIDTH = 230  # the phase names and their gate words
 RIGHT_PAD = 24
-TOP = 34  # the axis labels
+TOP = 40  # the axis labels and today's label above them
 ROW_HEIGHT = 52
 BOTTOM = 12
 MAX_TICKS = 9
@@ -169,7 +169,8 @@ def _gate_mark(
         if overdue > 0:
             parts.append(f"overdue {_days(overdue)}")
         if parts:
-            words = "Gate " + " and ".join(parts)
+            # Beside the row the most pressing fact; the tooltip and the list say both.
+            words = f"Gate {parts[-1]}"
         elif slipped < 0:
             words = f"Gate due {planned:%-d %b}, {_days(-slipped)} early"
         else:
@@ -177,16 +178,17 @@ def _gate_mark(
         late_by = max(slipped, overdue)
         title = f"{gate.name} ({gate.get_status_display().lower()}): due {planned:%-d %b %Y}{was}."
         if parts:
-            title += f" {words}."
+            title += f" Gate {' and '.join(parts)}."
+    end_of = datetime.timedelta(days=1)  # a gate closes its phase's last day
     return GateMark(
         name=gate.name,
-        x=x_of(at),
+        x=x_of(at + end_of),
         y=y,
         late=late_by > 0,
         approved=approved,
         words=words,
         title=title,
-        baseline_x=x_of(baseline) if baseline != at else None,
+        baseline_x=x_of(baseline + end_of) if baseline != at else None,
     )
 
 
