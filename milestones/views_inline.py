@@ -22,8 +22,10 @@ from django.views.decorators.http import require_POST
 from audit.selectors import history_of
 from bpo_transition.errors import DomainError, InvalidInput, NotFound, RuleBroken, StaleVersion
 from bpo_transition.web import INVALID_STATUS, REFUSED_STATUS
+from engagements.permissions import can_edit
 from milestones.forms_inline import MilestoneEvidenceForm, MilestoneStatusForm
 from milestones.models import Milestone
+from milestones.rows import actions_prefix, build_row
 from milestones.selectors import get_milestone
 from milestones.services import update_milestone
 
@@ -98,22 +100,27 @@ def _answer(
     saved: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    context = {
-        "milestone": milestone,
-        "engagement": milestone.engagement,
-        "today": milestone.engagement.today(),
-        "editor": editor if form is not None else "",
-        "typed": form.data if form is not None else None,
-        "form": form,
-        "stale": stale,
-        "saved": saved,
-    }
+    engagement = milestone.engagement
+    row = build_row(
+        milestone,
+        actor=request.user,
+        today=engagement.today(),
+        may_edit=can_edit(user=request.user, engagement=engagement),
+        prefix=actions_prefix(engagement),
+        editor=editor if form is not None else "",
+        typed=form.data if form is not None else None,
+    )
+    context = {"row": row, "engagement": engagement, "form": form, "stale": stale, "saved": saved}
     if request.htmx:
-        response = render(
-            request, "milestones/partials/milestone_row_answer.html", context, status=status
-        )
+        template = "milestones/partials/milestone_row_answer.html"
     else:
-        response = render(request, "milestones/milestone_row_page.html", context, status=status)
+        template = "milestones/milestone_row_page.html"
+        context["breadcrumbs"] = [
+            ("Portfolio", reverse("home")),
+            (engagement.name, reverse("engagements:detail", args=[engagement.public_id])),
+            (milestone.title, None),
+        ]
+    response = render(request, template, context, status=status)
     patch_vary_headers(response, ("HX-Request",))
     return response
 

@@ -15,6 +15,7 @@ from bpo_transition.errors import NotFound
 from engagements.models import Phase
 from milestones.filters import EngagementMilestoneFilter
 from milestones.models import Milestone
+from milestones.rows import MilestoneRow, build_rows
 from transition import selectors
 from transition.timeline import build_timeline
 
@@ -24,7 +25,7 @@ CURRENT = (Phase.Status.ACTIVE, Phase.Status.AWAITING_DECISION)
 @dataclass
 class PhaseGroup:
     phase: Phase
-    milestones: list[Milestone]
+    rows: list[MilestoneRow]
     current: bool
 
     @property
@@ -34,15 +35,15 @@ class PhaseGroup:
 
 
 def group_by_phase(
-    phases: list[Phase], milestones: list[Milestone], *, keep_empty: bool
+    phases: list[Phase], milestones: list[Milestone], rows: list[MilestoneRow], *, keep_empty: bool
 ) -> list[PhaseGroup]:
-    """The current phase first, then the others in order; each with its milestones."""
-    by_phase: dict[int, list[Milestone]] = {phase.pk: [] for phase in phases}
-    for milestone in milestones:
-        by_phase[milestone.phase_id].append(milestone)
+    """The current phase first, then the others in order; each with its milestones' rows."""
+    by_phase: dict[int, list[MilestoneRow]] = {phase.pk: [] for phase in phases}
+    for milestone, row in zip(milestones, rows, strict=True):
+        by_phase[milestone.phase_id].append(row)
     ordered = sorted(phases, key=lambda phase: (phase.status not in CURRENT, phase.position))
     return [
-        PhaseGroup(phase=phase, milestones=by_phase[phase.pk], current=phase.status in CURRENT)
+        PhaseGroup(phase=phase, rows=by_phase[phase.pk], current=phase.status in CURRENT)
         for phase in ordered
         if keep_empty or by_phase[phase.pk]
     ]
@@ -68,18 +69,19 @@ def engagement_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
         today=today,
     )
     milestones = list(filters.qs)
-    # The rows read their phase and engagement from these objects, not one query each.
+    # Rows read their phase and engagement from these objects, not one query each.
     phase_by_id = {phase.pk: phase for phase in phases}
     for milestone in milestones:
         milestone.engagement = engagement
         milestone.phase = phase_by_id[milestone.phase_id]
+    rows = build_rows(milestones, engagement=engagement, actor=request.user, today=today)
     filtering = filters.is_filtering
     context = {
         "engagement": engagement,
         "today": today,
         "filters": filters,
         "filtering": filtering,
-        "groups": group_by_phase(phases, milestones, keep_empty=not filtering),
+        "groups": group_by_phase(phases, milestones, rows, keep_empty=not filtering),
         "shown": len(milestones),
         "total": filters.queryset.count() if filtering else len(milestones),
         "page_url": reverse("engagements:detail", args=[engagement.public_id]),
