@@ -207,21 +207,28 @@ def floor_engagement(tenant, engagement) -> str:
     return Template(ENGAGEMENT_TEMPLATE).render(context)
 
 
-def timed_runs(function, requests: int) -> tuple[float, int, object]:
-    """Median ms over ``requests`` calls after a warm-up, and the queries of one call."""
+def timed_runs(page, floor, requests: int) -> tuple[list[float], list[float]]:
+    """Wall ms of each call of ``page`` and ``floor`` after a warm-up, taken in turns so
+    that a busy machine slows both alike."""
+    for _ in range(WARM_UP):
+        page()
+        floor()
+    page_times, floor_times = [], []
+    for _ in range(requests):
+        for function, times in ((page, page_times), (floor, floor_times)):
+            started = time.perf_counter()
+            function()
+            times.append((time.perf_counter() - started) * 1000)
+    return page_times, floor_times
+
+
+def queries_of(function) -> tuple[int, object]:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for _ in range(WARM_UP):
-        function()
-    times = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        result = function()
-        times.append((time.perf_counter() - started) * 1000)
     with CaptureQueriesContext(connection) as captured:
-        function()
-    return statistics.median(times), len(captured.captured_queries), result
+        result = function()
+    return len(captured.captured_queries), result
 
 
 def measure_page(*, label, client, url, floor, requests: int) -> Measure:
@@ -231,13 +238,14 @@ def measure_page(*, label, client, url, floor, requests: int) -> Measure:
             raise SystemExit(f"{url} answered {response.status_code}")
         return response
 
-    median_ms, queries, response = timed_runs(get, requests)
-    floor_ms, floor_queries, _ = timed_runs(floor, requests)
+    page_times, floor_times = timed_runs(get, floor, requests)
+    queries, response = queries_of(get)
+    floor_queries, _ = queries_of(floor)
     return Measure(
         label=label,
-        median_ms=median_ms,
+        median_ms=statistics.median(page_times),
         queries=queries,
-        floor_ms=floor_ms,
+        floor_ms=statistics.median(floor_times),
         floor_queries=floor_queries,
         size_kb=len(response.content) / 1024,
     )
@@ -280,7 +288,10 @@ def main(argv: list[str] | None = None) -> int:
             f"  {describe_database()}, python {platform.python_version()}, "
             f"{os.cpu_count()} cores; data built in {time.perf_counter() - started:.1f} s"
         )
-        print(f"  median of {args.requests} requests after {WARM_UP} warm-up ones, in process")
+        print(
+            f"  median of {args.requests} requests after {WARM_UP} warm-up ones, in process; "
+            "page and floor taken in turns"
+        )
         print()
 
         from bpo_transition.tenancy import tenant_context

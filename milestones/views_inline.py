@@ -110,7 +110,14 @@ def _answer(
         editor=editor if form is not None else "",
         typed=form.data if form is not None else None,
     )
-    context = {"row": row, "engagement": engagement, "form": form, "stale": stale, "saved": saved}
+    context = {
+        "row": row,
+        "rows": [row],
+        "engagement": engagement,
+        "form": form,
+        "stale": stale,
+        "saved": saved,
+    }
     if request.htmx:
         template = "milestones/partials/milestone_row_answer.html"
     else:

@@ -97,9 +97,7 @@ def test_provider_lead_completes_a_kickoff_milestone_inline_with_evidence(
     session = row(page, "Working kickoff session")
 
     session.get_by_text("Add evidence").click()
-    session.get_by_label("Evidence (what proves it is done)").fill(
-        "Kickoff minutes agreed by both sides"
-    )
+    session.get_by_label("Evidence", exact=True).fill("Kickoff minutes agreed by both sides")
     session.get_by_label("Link").fill("https://files.example.com/kickoff-minutes")
     screenshot(page, "engagement-evidence-editor")
     session.get_by_role("button", name="Save and mark done").click()
