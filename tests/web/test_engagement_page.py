@@ -522,7 +522,7 @@ def queries_for(client, url, django_assert_max_num_queries, limit, **headers):
     return len(captured.captured_queries), response
 
 
-MAX_PAGE_QUERIES = 11
+MAX_PAGE_QUERIES = 10
 
 
 def test_the_page_takes_the_same_queries_for_100_and_300_milestones(
