@@ -173,6 +173,10 @@ def test_filters_update_the_list_and_the_address(page, live_server, screenshot):
     page.get_by_label("Only mine").check()
     page.wait_for_url(re.compile(r"mine=on"))
     screenshot(page, "engagement-filtered")
+    page.get_by_role("link", name="Clear filters").click()
+    page.wait_for_url(re.compile(r"/engagements/[0-9a-f-]+/$"))
+    assert page.locator("tr.milestone-row").count() == total
+    assert page.get_by_label("Side", exact=True).input_value() == ""
 
 
 def test_pmo_sees_a_slipped_gate_in_colour_and_words(page, phone_page, live_server, screenshot):
