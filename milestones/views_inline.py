@@ -60,25 +60,30 @@ def _describe(field: str, value) -> str:
     return f"“{text[:60]}…”" if len(text) > 60 else f"“{text}”"
 
 
-def _last_change(milestone: Milestone) -> dict:
-    """Who changed the milestone last, when, and what: from its audit trail."""
-    event = history_of(instance=milestone).last()
-    if event is None:
-        return {}
-    changes = []
-    for field, label in SHOWN_CHANGES.items():
-        if field not in event.changes:
+def _changes_since(milestone: Milestone, seen_version: int) -> list[dict]:
+    """Who changed the milestone after the version the person saw, when, and what: from its
+    audit trail, oldest first."""
+    since = []
+    for event in history_of(instance=milestone):
+        if (event.snapshot or {}).get("version", 0) <= seen_version:
             continue
-        old, new = event.changes[field]
-        if field in {"owner", "phase"}:
-            changes.append(f"{label} changed")
-        else:
-            changes.append(f"{label} {_describe(field, old)} → {_describe(field, new)}")
-    return {
-        "actor": event.actor or "someone no longer in the tenant",
-        "at": event.occurred_at,
-        "changes": changes,
-    }
+        changes = []
+        for field, label in SHOWN_CHANGES.items():
+            if field not in event.changes:
+                continue
+            old, new = event.changes[field]
+            if field in {"owner", "phase"}:
+                changes.append(f"{label} changed")
+            else:
+                changes.append(f"{label} {_describe(field, old)} → {_describe(field, new)}")
+        since.append(
+            {
+                "actor": event.actor or "someone no longer in the tenant",
+                "at": event.occurred_at,
+                "changes": changes,
+            }
+        )
+    return since
 
 
 def _refuse(form: Form, refusal: DomainError) -> None:
@@ -96,7 +101,7 @@ def _answer(
     milestone: Milestone,
     editor: str,
     form: Form | None = None,
-    stale: dict | None = None,
+    stale: list[dict] | None = None,
     saved: str = "",
     status: int = 200,
 ) -> HttpResponse:
@@ -154,7 +159,7 @@ def _apply(
             milestone=current,
             editor=editor,
             form=form,
-            stale=_last_change(current),
+            stale=_changes_since(current, form.cleaned_data["version"]),
             status=REFUSED_STATUS,
         )
     except (InvalidInput, RuleBroken) as refused:

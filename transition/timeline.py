@@ -108,6 +108,7 @@ class Timeline:
     ticks: list[Tick]
     today_x: float | None
     today_label: str
+    today_after: bool  # today lies far beyond the plan: the chart says so instead of a line
     go_live_x: float | None
     go_live_label: str
     width: int = WIDTH
@@ -271,6 +272,7 @@ def build_timeline(
         ticks=ticks,
         today_x=x_of(today) if show_today else None,
         today_label=f"Today, day {day_number}",
+        today_after=not show_today and today > end,
         go_live_x=x_of(engagement.target_go_live),
         go_live_label=f"Target go-live {engagement.target_go_live:%-d %b}",
         height=TOP + len(rows) * ROW_HEIGHT + BOTTOM,

@@ -124,6 +124,16 @@ def test_an_overdue_gate_and_a_gate_approved_late_say_so(client, db):
     assert re.search(r"Gate overdue \d+ days", html)
 
 
+def test_a_plan_long_past_says_where_today_is(client, world):
+    client.force_login(world.pmo)
+
+    html = client.get(page_url(world)).content.decode()
+
+    day = (timezone.localdate() - world.engagement.contract_signed_on).days
+    assert f"Today, day {day}, after this plan →" in html
+    assert "Gate overdue" in html
+
+
 def test_the_active_phase_comes_first_then_the_others_in_order(client, live_world):
     pass_gate(live_world, "kickoff")
     client.force_login(live_world.provider_lead)
@@ -397,6 +407,7 @@ def test_a_stale_edit_is_refused_with_who_changed_it_and_the_current_values(clie
     session = milestone("Working kickoff session")
     seen_version = session.version
     update_milestone(actor=live_world.client_lead, milestone=session, status="in_progress")
+    update_milestone(actor=live_world.pmo, milestone=session, evidence="Agenda sent")
     client.force_login(live_world.provider_lead)
 
     response = post_status(client, live_world, session, "blocked", version=seen_version)
@@ -406,11 +417,13 @@ def test_a_stale_edit_is_refused_with_who_changed_it_and_the_current_values(clie
     assert "was changed by someone else" in row
     assert f"Changed by {live_world.client_lead}" in row
     assert "status Not started → In progress" in row
-    assert 'status-in_progress">In progress</span>' in row  # the current value
+    assert f"Changed by {live_world.pmo}" in row and "evidence empty → “Agenda sent”" in row
+    assert 'status-in_progress">In progress</span>' in row  # the current values
+    assert "Agenda sent" in row
     assert '<option value="blocked" selected>' in row  # what the person chose, kept
-    assert 'name="version" value="2"' in row
+    assert 'name="version" value="3"' in row
     session.refresh_from_db()
-    assert (session.status, session.version) == ("in_progress", 2)
+    assert (session.status, session.version) == ("in_progress", 3)
 
 
 def test_bad_input_is_a_field_error_with_the_typed_values_kept(client, live_world):
