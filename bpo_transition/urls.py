@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from health.views import healthz
-from transition.views import home
+from transition.views.portfolio import home
 
 urlpatterns = [
     path("", home, name="home"),
@@ -15,5 +15,6 @@ urlpatterns = [
     path("engagements/<uuid:engagement_id>/reviews/", include("reporting.urls")),
     path("my-work/", include("transition.work_urls")),
     path("", include("transition.people_urls")),
+    path("engagements/", include("milestones.urls_inline")),
     path("", include("accounts.urls")),
 ]

@@ -1,9 +1,9 @@
 from django.urls import path
 
-from transition import views
+from transition.views import engagement
 
 app_name = "engagements"
 
 urlpatterns = [
-    path("<uuid:public_id>/", views.engagement_detail, name="detail"),
+    path("<uuid:public_id>/", engagement.engagement_detail, name="detail"),
 ]

@@ -90,6 +90,7 @@ class Command(BaseCommand):
         with tenant_context(tenant):
             self._engagements(tenant, users)
             self._portfolio_examples(tenant, users)
+            self._slip_a_gate(users)
         return created
 
     def _engagements(self, tenant, users) -> None:
@@ -201,6 +202,25 @@ class Command(BaseCommand):
         )
         start_transition(actor=users["pmo"], engagement=engagement)
         put_on_hold(actor=users["pmo"], engagement=engagement)
+
+    def _slip_a_gate(self, users) -> None:
+        """The engagement page shows a slipped gate (late in colour and in words): the
+        back-office access phase runs five days over, once."""
+        from transition.selectors import planned_gate_dates
+        from transition.services import reschedule_phase
+
+        engagement = Engagement.objects.filter(name="Back-office transition").first()
+        if engagement is None:
+            return
+        access = engagement.phases.get(kind="access")
+        if planned_gate_dates(engagement=engagement).get(access.pk) != access.planned_end:
+            return  # already moved
+        reschedule_phase(
+            actor=users["pmo"],
+            phase=access,
+            planned_end=access.planned_end + datetime.timedelta(days=5),
+            reason="Badge provisioning waits for the client's security review",
+        )
 
 
 def _milestone_conversation(*, engagement, users, provider_lead) -> None:
