@@ -38,7 +38,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OPEN = ("not_started", "in_progress", "blocked")
-PAGE_SIZE = 50  # transition.portfolio.DEFAULT_PER_PAGE
+PAGE_SIZE = 25  # transition.portfolio.DEFAULT_PER_PAGE
 DUE_SOON_DAYS = 3
 
 # The floors. Times are for the reference machine (2 cores); the rest holds everywhere.
@@ -378,11 +378,11 @@ def portfolio_plans(
     from accounts.models import User
     from bpo_transition.tenancy import tenant_context
     from engagements.selectors import engagements_for_home
-    from transition.portfolio import portfolio_engagements
+    from transition.portfolio import portfolio_rows
 
     with tenant_context(load.tenant):
         actor = User.objects.get(pk=load.pmo.pk)
-        listed = portfolio_engagements(actor=actor, today=today)
+        listed = portfolio_rows(actor=actor, today=today)
         return {
             "list": explain(*sql_of(listed), repeats=repeats, indexes=indexes, text=text),
             "page": explain(

@@ -21,7 +21,7 @@ class StableOrderingFilter(django_filters.OrderingFilter):
 class PortfolioFilter(django_filters.FilterSet):
     """Status, current phase, a search over client, provider and name, and a sort order.
 
-    Works on ``transition.selectors.portfolio_rows``: the phase and the sort keys are its
+    Works on ``transition.portfolio.portfolio_rows``: the phase and the sort keys are its
     annotations, so everything runs in the one query of the page.
     """
 

@@ -1,35 +1,55 @@
-"""The portfolio: the engagements an actor may see, with the milestone counts PMO watches.
+"""The portfolio: the engagements an actor may see, with what PMO watches on each.
 
 Every count is a correlated subquery bounded by the engagement's tenant *and* id. On
 PostgreSQL each is an index-only scan of ``milestone_due`` (tenant, engagement, due_date)
 INCLUDE (status): it reads that engagement's index entries and never another tenant's rows,
-however large the table grows. A ``Count`` over a join, as the home page did, lets PostgreSQL
-scan every tenant's milestones once the table is large (``bench/hot_paths.py`` measures both).
+however large the table grows. A ``Count`` over a join, as the first home page did, lets
+PostgreSQL scan every tenant's milestones once the table is large (``bench/hot_paths.py``
+measures both). Filtering, sorting and paging run in the database, and a page costs the same
+queries whatever its size.
 """
 
 from __future__ import annotations
 
 import datetime
+import zoneinfo
+from collections.abc import Iterable
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db import models
+from django.db.models import Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
-from engagements.models import Engagement, Phase
+from engagements.models import Engagement, EngagementMember, Phase
+from engagements.selectors import visible_engagements
+from governance.models import Gate
 from milestones.models import Milestone
+from transition.health import engagement_health
 
-DEFAULT_PER_PAGE = 50
+DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 200
 
 
-def _milestones_counted(condition: Q) -> Subquery:
-    """``(SELECT COUNT(*) FROM milestone WHERE tenant = outer.tenant AND engagement = outer.id
-    AND condition)``: one number per engagement, 0 when none match, no GROUP BY."""
-    # The plain base manager, as for related-object access: the outer engagement rows are
-    # already scoped to the tenant and the actor, and the subquery is bound to each of them.
+def today_for(user: User) -> datetime.date:
+    """Today where the person reading is: 'overdue' means overdue on their calendar."""
+    zone = getattr(user, "time_zone", None) or "UTC"
+    try:
+        return timezone.localdate(timezone=zoneinfo.ZoneInfo(zone))
+    except zoneinfo.ZoneInfoNotFoundError:
+        return timezone.localdate()
+
+
+def _counted(model: type[models.Model], condition: Q) -> Subquery:
+    """``(SELECT COUNT(*) FROM model WHERE tenant = outer.tenant AND engagement = outer.id AND
+    condition)``: one number per engagement row, 0 when nothing matches, no GROUP BY.
+
+    Bounded by the outer row's tenant and id, so it reads one engagement's rows through the
+    (tenant, engagement, ...) indexes; the plain base manager because the outer rows are the
+    scoped ones.
+    """
     matching = (
-        Milestone._base_manager.filter(
+        model._base_manager.filter(
             condition, tenant_id=OuterRef("tenant_id"), engagement_id=OuterRef("pk")
         )
         .order_by()
@@ -39,39 +59,93 @@ def _milestones_counted(condition: Q) -> Subquery:
     return Subquery(matching, output_field=IntegerField())
 
 
-def portfolio_engagements(
-    *, actor: User, today: datetime.date | None = None
-) -> QuerySet[Engagement]:
-    """Every engagement the actor may see, by name, each annotated with
+def _next_open_phase(field: str, output_field: models.Field) -> Subquery:
+    """A field of the engagement's first phase that is not complete: the current phase (active
+    or awaiting its gate decision) or, before the transition starts, the first one."""
+    phases = (
+        Phase._base_manager.filter(tenant_id=OuterRef("tenant_id"), engagement_id=OuterRef("pk"))
+        .exclude(status=Phase.Status.COMPLETE)
+        .order_by("position")
+        .values(field)[:1]
+    )
+    return Subquery(phases, output_field=output_field)
 
-    - ``open_milestones``: not started, in progress or blocked;
-    - ``overdue_milestones``: open and due before ``today`` (default: the server's local date);
-    - ``total_milestones``: every milestone of the plan except the cancelled ones;
-    - ``done_milestones``: done;
 
-    and with ``current_phases``: the active or awaiting-decision phase (at most one), prefetched.
+def portfolio_rows(*, actor: User, today: datetime.date | None = None) -> QuerySet[Engagement]:
+    """Every engagement the actor may see, by name, each annotated in the same query with
+
+    - ``open_milestones`` (not started, in progress, blocked), ``total_milestones`` (not
+      cancelled), ``done_milestones``, ``overdue_milestones`` (open and due before ``today``);
+    - the next open phase: ``next_phase_kind``, ``next_phase_status``, and its gate:
+      ``next_gate_name``, ``next_gate_status``, ``next_gate_due`` (the phase's planned end).
+
+    Every annotation is a correlated subquery bound to the row's tenant and id, so filtering,
+    sorting and paging run in the database and a page costs the same queries whatever its size.
     """
-    today = today or timezone.localdate()
+    today = today or today_for(actor)
     is_open = Q(status__in=Milestone.OPEN)
     return (
-        Engagement.objects.visible_to(actor)
+        visible_engagements(actor=actor)
         .annotate(
-            open_milestones=_milestones_counted(is_open),
-            overdue_milestones=_milestones_counted(is_open & Q(due_date__lt=today)),
-            total_milestones=_milestones_counted(~Q(status=Milestone.Status.CANCELLED)),
-            done_milestones=_milestones_counted(Q(status=Milestone.Status.DONE)),
-        )
-        .prefetch_related(
-            Prefetch(
-                "phases",
-                queryset=Phase.objects.filter(
-                    status__in=[Phase.Status.ACTIVE, Phase.Status.AWAITING_DECISION]
-                ),
-                to_attr="current_phases",
-            )
+            open_milestones=_counted(Milestone, is_open),
+            total_milestones=_counted(Milestone, ~Q(status=Milestone.Status.CANCELLED)),
+            done_milestones=_counted(Milestone, Q(status=Milestone.Status.DONE)),
+            overdue_milestones=_counted(Milestone, is_open & Q(due_date__lt=today)),
+            next_phase_kind=_next_open_phase("kind", models.CharField()),
+            next_phase_status=_next_open_phase("status", models.CharField()),
+            next_gate_name=_next_open_phase("gate__name", models.CharField()),
+            next_gate_status=_next_open_phase("gate__status", models.CharField()),
+            next_gate_due=_next_open_phase("planned_end", models.DateField()),
         )
         .order_by("name", "id")
     )
+
+
+def describe_portfolio_rows(
+    *, actor: User, rows: Iterable[Engagement], today: datetime.date | None = None
+) -> list[Engagement]:
+    """Give each row of one page what the page shows beyond its annotations: ``health``,
+    ``progress`` (percent done, None without milestones), ``day_number`` since signature, the
+    labels of its next phase and gate. One query for the whole page: the actor's seats, so
+    that asking whether they may manage each engagement costs nothing more."""
+    today = today or today_for(actor)
+    rows = list(rows)
+    seats = {
+        seat.engagement_id: seat
+        for seat in EngagementMember.objects.filter(
+            user=actor, engagement_id__in=[row.pk for row in rows]
+        ).only("id", "side", "role", "user_id", "engagement_id")
+    }
+    for row in rows:
+        row.__dict__.setdefault("_seat_cache", {})[actor.pk] = seats.get(row.pk)
+        row.health = engagement_health(
+            status=row.status,
+            overdue_milestones=row.overdue_milestones,
+            next_gate_name=row.next_gate_name,
+            next_gate_due=row.next_gate_due,
+            today=today,
+        )
+        row.progress = (
+            round(100 * row.done_milestones / row.total_milestones)
+            if row.total_milestones
+            else None
+        )
+        row.day_number = (today - row.contract_signed_on).days
+        row.starts_in_days = max(0, -row.day_number)
+        row.next_phase_label = (
+            Phase.Kind(row.next_phase_kind).label if row.next_phase_kind else None
+        )
+        row.next_phase_status_label = (
+            Phase.Status(row.next_phase_status).label if row.next_phase_status else None
+        )
+        row.next_gate_status_label = (
+            Gate.Status(row.next_gate_status).label if row.next_gate_status else None
+        )
+    return rows
+
+
+def tenant_has_engagements(*, actor: User) -> bool:
+    return visible_engagements(actor=actor).exists()
 
 
 def portfolio(
@@ -81,21 +155,11 @@ def portfolio(
     per_page: int = DEFAULT_PER_PAGE,
     today: datetime.date | None = None,
 ) -> Page:
-    """One page of ``portfolio_engagements``; each engagement also gets ``progress``, the
-    percentage of its (not cancelled) milestones that are done, or None when it has none.
-
-    A page number out of range or not a number gives the last or the first page, as a page
-    link would. ``per_page`` is held between 1 and ``MAX_PER_PAGE``. Four queries whatever the
-    page size: the actor's membership (unless cached), the count, the page, its phases.
-    """
+    """One described page of ``portfolio_rows``. A page number out of range or not a number
+    gives the last or the first page, as a page link would; ``per_page`` is held between 1 and
+    ``MAX_PER_PAGE``."""
+    today = today or today_for(actor)
     per_page = max(1, min(per_page, MAX_PER_PAGE))
-    paginator = Paginator(portfolio_engagements(actor=actor, today=today), per_page)
-    shown = paginator.get_page(page)
-    shown.object_list = list(shown.object_list)
-    for engagement in shown.object_list:
-        engagement.progress = (
-            round(100 * engagement.done_milestones / engagement.total_milestones)
-            if engagement.total_milestones
-            else None
-        )
+    shown = Paginator(portfolio_rows(actor=actor, today=today), per_page).get_page(page)
+    shown.object_list = describe_portfolio_rows(actor=actor, rows=shown.object_list, today=today)
     return shown

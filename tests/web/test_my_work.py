@@ -13,7 +13,7 @@ from reporting.models import Review, ReviewKpiResult
 from reporting.services import explain_miss, refresh_review
 from tests.web.pages import table_rows, text_of
 from tests.world import add_engagement, build_world, complete_milestone
-from transition.selectors import today_for
+from transition.portfolio import today_for
 
 MY_WORK = "/my-work/"
 

@@ -10,7 +10,7 @@ from engagements.services import put_on_hold, start_transition
 from milestones.models import Milestone
 from tests.web.pages import bulk_engagements, table_rows, text_of
 from tests.world import add_engagement, build_world, complete_milestone
-from transition.selectors import portfolio_rows, today_for
+from transition.portfolio import portfolio_rows, today_for
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from django.urls import reverse
 from bpo_transition.errors import InvalidInput, RuleBroken
 from bpo_transition.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error
 from engagements.permissions import require_planner
-from transition import selectors, services
+from transition import planning, selectors, services
 from transition.forms import EngagementFromPlaybookForm
 
 
@@ -39,10 +39,10 @@ def new_engagement(request: HttpRequest) -> HttpResponse:
             {
                 "nav_section": "portfolio",
                 "breadcrumbs": _breadcrumbs("New engagement", chooser=False),
-                "choices": selectors.playbook_choices(),
+                "choices": planning.playbook_choices(),
             },
         )
-    playbook = selectors.playbook_for_choice(choice)
+    playbook = planning.playbook_for_choice(choice)
     people = [m.user for m in selectors.tenant_people(tenant=request.tenant)]
     context = {
         "nav_section": "portfolio",
@@ -100,7 +100,7 @@ def new_engagement(request: HttpRequest) -> HttpResponse:
         messages.warning(
             request, "The details changed since the preview: check the plan below, then create it."
         )
-    preview = selectors.plan_preview(
+    preview = planning.plan_preview(
         playbook=playbook,
         contract_signed_on=facts["contract_signed_on"],
         target_go_live=facts["target_go_live"],

@@ -10,10 +10,8 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
 from engagements.permissions import can_plan
-from transition import selectors
+from transition import portfolio, work
 from transition.filters import PortfolioFilter
-
-PER_PAGE = 25
 
 
 def _no_tenant(request: HttpRequest) -> HttpResponse:
@@ -26,12 +24,12 @@ def home(request: HttpRequest) -> HttpResponse:
     phase, next gate, overdue work, progress and health; filtered, sorted and paged."""
     if request.tenant is None:
         return _no_tenant(request)
-    today = selectors.today_for(request.user)
+    today = portfolio.today_for(request.user)
     filters = PortfolioFilter(
-        request.GET, queryset=selectors.portfolio_rows(actor=request.user, today=today)
+        request.GET, queryset=portfolio.portfolio_rows(actor=request.user, today=today)
     )
-    page = Paginator(filters.qs, PER_PAGE).get_page(request.GET.get("page"))
-    rows = selectors.describe_portfolio_rows(actor=request.user, rows=page.object_list, today=today)
+    page = Paginator(filters.qs, portfolio.DEFAULT_PER_PAGE).get_page(request.GET.get("page"))
+    rows = portfolio.describe_portfolio_rows(actor=request.user, rows=page.object_list, today=today)
     filtered = any(request.GET.get(name) for name in ("q", "status", "phase"))
     context = {
         "nav_section": "portfolio",
@@ -41,7 +39,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "filtered": filtered,
         # Tells a new tenant from a search that found nothing (asked only when nothing shows).
-        "has_engagements": bool(rows) or selectors.tenant_has_engagements(actor=request.user),
+        "has_engagements": bool(rows) or portfolio.tenant_has_engagements(actor=request.user),
         "may_plan": can_plan(user=request.user, tenant_id=request.tenant.pk),
         "today": today,
     }
@@ -58,8 +56,8 @@ def my_work(request: HttpRequest) -> HttpResponse:
     """Everything waiting on the signed-in person in the active tenant, overdue first."""
     if request.tenant is None:
         return _no_tenant(request)
-    today = selectors.today_for(request.user)
-    items = selectors.work_of(actor=request.user, today=today)
+    today = portfolio.today_for(request.user)
+    items = work.work_of(actor=request.user, today=today)
     return render(
         request,
         "transition/my_work.html",

@@ -1,0 +1,158 @@
+"""My work: everything waiting on one person across the engagements of a tenant."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import models
+from django.db.models import (
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+
+from accounts.models import User
+from engagements.models import Engagement, EngagementMember, Phase
+from governance.models import Gate, GateAttestation
+from milestones.models import Milestone
+from reporting.models import ReviewKpiResult
+from transition.portfolio import today_for
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One thing waiting on a person: a milestone, a corrective action or an attestation."""
+
+    kind: str
+    kind_label: str
+    title: str
+    detail: str
+    engagement: Engagement
+    due: datetime.date | None
+    overdue: bool
+    status: str
+    status_label: str
+
+    @property
+    def sort_key(self) -> tuple:
+        return (not self.overdue, self.due or datetime.date.max, self.engagement.name, self.title)
+
+
+def _attestations_waiting(*, actor: User) -> QuerySet[Gate]:
+    """Gates of current phases where the actor leads a side whose attestation is required and
+    missing; ``client_waiting`` and ``provider_waiting`` say which side."""
+
+    def leads(side: str) -> Exists:
+        return Exists(
+            EngagementMember._base_manager.filter(
+                tenant_id=OuterRef("tenant_id"),
+                engagement_id=OuterRef("engagement_id"),
+                user=actor,
+                side=side,
+                role=EngagementMember.Role.LEAD,
+            )
+        )
+
+    def attested(side: str) -> Exists:
+        return Exists(
+            GateAttestation._base_manager.filter(
+                tenant_id=OuterRef("tenant_id"), gate_id=OuterRef("pk"), side=side
+            )
+        )
+
+    return (
+        Gate.objects.visible_to(actor)
+        .filter(phase__status__in=[Phase.Status.ACTIVE, Phase.Status.AWAITING_DECISION])
+        .exclude(engagement__status=Engagement.Status.CLOSED)
+        .annotate(
+            client_waiting=ExpressionWrapper(
+                Q(client_attestation_required=True) & Q(leads("client")) & ~Q(attested("client")),
+                output_field=models.BooleanField(),
+            ),
+            provider_waiting=ExpressionWrapper(
+                Q(provider_attestation_required=True)
+                & Q(leads("provider"))
+                & ~Q(attested("provider")),
+                output_field=models.BooleanField(),
+            ),
+        )
+        .filter(Q(client_waiting=True) | Q(provider_waiting=True))
+        .select_related("engagement", "phase")
+    )
+
+
+def work_of(*, actor: User, today: datetime.date | None = None) -> list[WorkItem]:
+    """Everything the actor owns in the active tenant, overdue first, then by due date.
+
+    Open milestones they own, corrective actions of missed KPIs they own, and gate
+    attestations waiting on them as a side's lead. Three queries, whatever the number of items.
+    """
+    today = today or today_for(actor)
+    items = []
+    milestones = (
+        Milestone.objects.visible_to(actor)
+        .filter(owner=actor)
+        .filter(status__in=Milestone.OPEN)
+        .exclude(engagement__status=Engagement.Status.CLOSED)
+        .select_related("engagement", "phase")
+    )
+    for milestone in milestones:
+        items.append(
+            WorkItem(
+                kind="milestone",
+                kind_label="Milestone",
+                title=milestone.title,
+                detail=f"{milestone.phase.get_kind_display()} phase · "
+                f"{milestone.get_side_display()} side",
+                engagement=milestone.engagement,
+                due=milestone.due_date,
+                overdue=milestone.due_date < today,
+                status=milestone.status,
+                status_label=milestone.get_status_display(),
+            )
+        )
+    actions = (
+        ReviewKpiResult.objects.visible_to(actor)
+        .filter(action_owner=actor, met=False)
+        .exclude(corrective_action="")
+        .exclude(review__engagement__status=Engagement.Status.CLOSED)
+        .select_related("review__engagement", "kpi")
+    )
+    for result in actions:
+        items.append(
+            WorkItem(
+                kind="corrective_action",
+                kind_label="Corrective action",
+                title=result.corrective_action,
+                detail=f"{result.kpi.name} missed its target in the day-{result.review.day} review",
+                engagement=result.review.engagement,
+                due=result.action_due,
+                overdue=result.action_due is not None and result.action_due < today,
+                status="open",
+                status_label="Open",
+            )
+        )
+    for gate in _attestations_waiting(actor=actor):
+        waiting = {"client": gate.client_waiting, "provider": gate.provider_waiting}
+        sides = [side for side, waits in waiting.items() if waits]
+        items.append(
+            WorkItem(
+                kind="attestation",
+                kind_label="Attestation",
+                title=f"Attest “{gate.name}”",
+                detail=f"As {' and '.join(sides)} lead · "
+                f"{gate.phase.get_kind_display()} phase, {gate.get_status_display().lower()}",
+                engagement=gate.engagement,
+                due=gate.phase.planned_end,
+                overdue=gate.phase.planned_end < today,
+                status=gate.status,
+                status_label=gate.get_status_display(),
+            )
+        )
+    return sorted(items, key=lambda item: item.sort_key)
+
+
+# --- Creating an engagement from a playbook -------------------------------------------------
