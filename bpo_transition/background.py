@@ -26,6 +26,12 @@ class TenantTask(Task):
         if not isinstance(tenant_id, int) or tenant_id <= 0:
             raise ValueError(f"{self.name} was sent without a tenant id.")
         with tenant_context(tenant_id):
+            request = self.request_stack.top
+            if request is not None and not request.called_directly:
+                # A worker or apply() has pushed this call's request, with its tenant_id and
+                # retry count; Task.__call__ would push another without them, and a retry
+                # from inside the task would then be sent with neither.
+                return self.run(*args, **kwargs)
             return super().__call__(*args, **kwargs)
 
 
