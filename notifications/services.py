@@ -111,7 +111,9 @@ def record_due_reminders(*, now: datetime.datetime) -> dict[str, int]:
         select_sql, select_params = occasion.select(window)
         # Rows in a fixed order: two scans inserting at once wait for each other, never deadlock.
         sql = (
-            f"{zone_sql} INSERT INTO notifications_reminder ({INSERT_COLUMNS}) "  # noqa: S608
+            # The WITH goes inside the INSERT: SQLite counts the rows of a statement that
+            # starts with INSERT only.
+            f"INSERT INTO notifications_reminder ({INSERT_COLUMNS}) {zone_sql} "  # noqa: S608
             "SELECT o.tenant_id, o.kind, o.object_id, o.engagement_id, o.recipient_id, "
             "o.occasion_date, 'pending', '', 0, '', '', %s, %s "
             f"FROM ({select_sql}) o WHERE 1 = 1 "
