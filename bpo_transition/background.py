@@ -21,6 +21,19 @@ class TenantTask(Task):
     """Runs its body inside the tenant named by the ``tenant_id`` keyword it was sent with."""
 
     abstract = True
+    # Celery checks a call's arguments against ``run``, which never takes ``tenant_id``:
+    # ``apply_async`` below checks the rest itself.
+    typing = False
+
+    def apply_async(self, args=None, kwargs=None, *more: Any, **options: Any):
+        call = dict(kwargs or {})
+        tenant_id = call.pop("tenant_id", None)
+        if not isinstance(tenant_id, int) or tenant_id <= 0:
+            raise ValueError(f"{self.name} needs a tenant_id.")
+        check_arguments = getattr(self, "__header__", None)
+        if check_arguments is not None:
+            check_arguments(*(args or ()), **call)
+        return super().apply_async(args, kwargs, *more, **options)
 
     def __call__(self, *args: Any, tenant_id: int, **kwargs: Any) -> Any:
         if not isinstance(tenant_id, int) or tenant_id <= 0:

@@ -33,7 +33,9 @@ def test_a_dry_run_lists_each_reminder_and_sends_nothing(world):
 def test_a_run_by_hand_delivers_and_says_what_it_did(world):
     output = run("--now", "2026-01-08T08:00")
     assert output.count("\nsent ") + output.startswith("sent ") == 8
-    assert output.strip().endswith("8 new reminders; 8 sent, 0 skipped, 0 failed (tried again later).")
+    assert output.strip().endswith(
+        "8 new reminders; 8 sent, 0 skipped, 0 failed (tried again later)."
+    )
     assert len(mail.outbox) == 8 and Notification.objects.count() == 8
     again = run("--now", "2026-01-08T08:00")
     assert "0 new reminders; 0 sent" in again and len(mail.outbox) == 8

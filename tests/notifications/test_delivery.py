@@ -162,3 +162,10 @@ def test_a_task_sent_with_another_tenants_reminders_delivers_nothing(world, othe
 def test_a_task_without_a_tenant_is_refused(world):
     with pytest.raises(ValueError, match="without a tenant id"):
         tasks.deliver_reminders.apply(kwargs={"tenant_id": 0, "reminder_ids": [1]}).get()
+
+
+def test_a_delivery_is_sent_with_its_tenant_and_checked_arguments(world):
+    with pytest.raises(ValueError, match="needs a tenant_id"):
+        tasks.deliver_reminders.apply_async(kwargs={"reminder_ids": [1]})
+    with pytest.raises(TypeError, match="reminder_ids"):
+        tasks.deliver_reminders.apply_async(kwargs={"tenant_id": world.tenant.pk})
