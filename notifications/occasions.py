@@ -10,13 +10,16 @@ person's seat on the engagement: whatever changed since the scan (a milestone do
 removed from the engagement) stops the reminder.
 """
 
+# SQL here is assembled from constants of this module only; every value is a parameter.
+# ruff: noqa: S608
+
 from __future__ import annotations
 
 import datetime
+import functools
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.conf import settings
 from django.db import connection
@@ -55,12 +58,32 @@ class Zone:
     eight_at: datetime.datetime  # 08:00 on local_date there, in UTC
 
 
-def zones_past_reminder_hour(now: datetime.datetime) -> list[Zone]:
-    """Every known time zone whose local time is at or past the reminder hour (08:00)."""
+@functools.cache
+def _zone_info(name: str) -> zoneinfo.ZoneInfo:
+    # ZoneInfo keeps only a few zones alive; without a strong reference each scan would
+    # read hundreds of zone files again.
+    return zoneinfo.ZoneInfo(name)
+
+
+def zones_in_use() -> list[str]:
+    """The zones people's days run in: every tenant's, and those people chose themselves."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT time_zone FROM accounts_tenant UNION "
+            "SELECT time_zone FROM accounts_user WHERE time_zone <> ''"
+        )
+        names = {name for (name,) in cursor.fetchall()}
+    return sorted(names & known_time_zones())
+
+
+def zones_past_reminder_hour(
+    now: datetime.datetime, names: Iterable[str] | None = None
+) -> list[Zone]:
+    """The zones (of ``names``, default all) whose local time is at or past 08:00."""
     hour = settings.REMINDER_LOCAL_HOUR
     zones = []
-    for name in sorted(known_time_zones()):
-        tz = zoneinfo.ZoneInfo(name)
+    for name in sorted(known_time_zones()) if names is None else names:
+        tz = _zone_info(name)
         local = now.astimezone(tz)
         if local.hour >= hour:
             eight = datetime.datetime.combine(local.date(), datetime.time(hour), tzinfo=tz)
@@ -70,7 +93,7 @@ def zones_past_reminder_hour(now: datetime.datetime) -> list[Zone]:
 
 def next_reminder_hour(*, now: datetime.datetime, time_zone: str) -> datetime.datetime:
     """The next 08:00 in ``time_zone`` after ``now`` (when a postponed reminder may go)."""
-    tz = zoneinfo.ZoneInfo(time_zone)
+    tz = _zone_info(time_zone)
     local = now.astimezone(tz)
     hour = settings.REMINDER_LOCAL_HOUR
     day = local.date() + datetime.timedelta(days=1 if local.hour >= hour else 0)
@@ -162,7 +185,7 @@ class Window:
 
 
 def window_for(now: datetime.datetime) -> Window | None:
-    zones = zones_past_reminder_hour(now)
+    zones = zones_past_reminder_hour(now, zones_in_use())
     if not zones:
         return None
     # Every tenant's lead times and chase window, in one query over the small policy table.
@@ -178,37 +201,39 @@ def window_for(now: datetime.datetime) -> Window | None:
 
 @dataclass(frozen=True)
 class Occasion:
-    """One kind of reminder as SQL: the due rows (``source``/``where``), the condition that
-    ties a row to a person's local date (``when``), and the routes to its recipients."""
+    """One kind of reminder as SQL: the due objects (``due``, selected first through their
+    index and materialised, so the planner cannot start from the people instead), the
+    condition that ties an object to a person's local date (``when``), and the routes to its
+    recipients. ``alias`` names the due objects in ``when`` and the routes."""
 
     kind: str
-    source: str  # FROM ... binding the object as ``o_`` and its engagement id expression
-    object_id: str
-    engagement_id: str
-    where: str
+    due: str  # SELECT ... FROM ... WHERE ...: the due objects, with the columns used below
+    due_params: list
+    alias: str
     when: str
     routes: tuple[Route, ...]
-    params: Any = None  # the window -> the params of ``where``, in order
 
-    def select(self, window: Window) -> tuple[str, list]:
-        """One SELECT per route, UNION ALL: (tenant, kind, object, engagement, person, date)."""
-        parts, params = [], []
-        for route in self.routes:
-            parts.append(
-                f"SELECT e.tenant_id AS tenant_id, '{self.kind}' AS kind, "  # noqa: S608 (constants only)
-                f"{self.object_id} AS object_id, e.id AS engagement_id, "
-                f"u.id AS recipient_id, z.local_date AS occasion_date "
-                f"FROM {self.source} "
-                f"JOIN engagements_engagement e ON e.id = {self.engagement_id} "
-                f"{route.joins} "
-                f"JOIN accounts_tenant t ON t.id = e.tenant_id "
-                f"JOIN zone z ON z.name = COALESCE(NULLIF(u.time_zone, ''), t.time_zone) "
-                f"LEFT JOIN notifications_reminderpolicy p ON p.tenant_id = e.tenant_id "
-                f"WHERE {self.where} AND e.status NOT IN ('closed', 'on_hold') "
-                f"AND u.is_active AND ({self.when}) AND ({route.where})"
-            )
-            params.extend(self.params(window))
-        return " UNION ALL ".join(parts), params
+    def statement(self, window: Window) -> tuple[str, list, str]:
+        """(WITH clause, its params, SELECT of (tenant, kind, object, engagement, person,
+        local date) rows, one per route, UNION ALL)."""
+        zones, zone_params = zone_table(window)
+        with_clause = f"WITH {zones}, due AS MATERIALIZED ({self.due})"
+        o = self.alias
+        parts = [
+            f"SELECT e.tenant_id AS tenant_id, '{self.kind}' AS kind, "
+            f"{o}.id AS object_id, e.id AS engagement_id, "
+            f"u.id AS recipient_id, z.local_date AS occasion_date "
+            f"FROM due {o} "
+            f"JOIN engagements_engagement e ON e.id = {o}.engagement_id "
+            f"{route.joins} "
+            f"JOIN accounts_tenant t ON t.id = e.tenant_id "
+            f"JOIN zone z ON z.name = COALESCE(NULLIF(u.time_zone, ''), t.time_zone) "
+            f"LEFT JOIN notifications_reminderpolicy p ON p.tenant_id = e.tenant_id "
+            f"WHERE e.status NOT IN ('closed', 'on_hold') "
+            f"AND u.is_active AND ({self.when}) AND ({route.where})"
+            for route in self.routes
+        ]
+        return with_clause, [*zone_params, *self.due_params], " UNION ALL ".join(parts)
 
 
 def _in(values: list) -> str:
@@ -223,14 +248,16 @@ def _lead_test(due: str) -> str:
     )
 
 
-def _due_soon_dates(window: Window) -> list:
-    return window.shifted(*window.lead_days)
+MILESTONE_COLUMNS = "m.id, m.engagement_id, m.owner_id, m.side, m.due_date"
+ACTION_COLUMNS = "a.id, r.engagement_id, a.action_owner_id, a.action_due"
+ACTIONS = "reporting_reviewkpiresult a JOIN reporting_review r ON r.id = a.review_id"
 
 
 def occasions(window: Window) -> list[Occasion]:
     """Every occasion, as SQL for this window (placeholders sized to its date lists)."""
     open_statuses = ", ".join(f"'{status}'" for status in OPEN_MILESTONE)
-    due_soon = _due_soon_dates(window)
+    open_milestones = f"FROM milestones_milestone m WHERE m.status IN ({open_statuses})"
+    due_soon = window.shifted(*window.lead_days)
     criteria_days = window.shifted(CRITERIA_DAYS_BEFORE_END)
     review_soon = window.shifted(REVIEW_DAYS_BEFORE)
     review_late = window.shifted(-REVIEW_UNPUBLISHED_DAYS_AFTER)
@@ -241,110 +268,109 @@ def occasions(window: Window) -> list[Occasion]:
     return [
         Occasion(
             kind=Kind.MILESTONE_DUE_SOON,
-            source="milestones_milestone m",
-            object_id="m.id",
-            engagement_id="m.engagement_id",
-            where=f"m.status IN ({open_statuses}) AND m.due_date IN ({_in(due_soon)})",
+            due=f"SELECT {MILESTONE_COLUMNS} {open_milestones} AND m.due_date IN ({_in(due_soon)})",
+            due_params=due_soon,
+            alias="m",
             when=_lead_test("m.due_date"),
             routes=(owner("m.owner_id"),),
-            params=lambda w: due_soon,
         ),
         Occasion(
             kind=Kind.MILESTONE_OVERDUE,
-            source="milestones_milestone m",
-            object_id="m.id",
-            engagement_id="m.engagement_id",
-            where=f"m.status IN ({open_statuses}) AND m.due_date < %s",
+            due=f"SELECT {MILESTONE_COLUMNS} {open_milestones} AND m.due_date < %s",
+            due_params=[latest],
+            alias="m",
             when="m.due_date < z.local_date",
             routes=(owner("m.owner_id"),),
-            params=lambda w: [latest],
         ),
         Occasion(
             kind=Kind.MILESTONE_OVERDUE_LEAD,
-            source="milestones_milestone m",
-            object_id="m.id",
-            engagement_id="m.engagement_id",
-            where=f"m.status IN ({open_statuses}) AND m.due_date < %s",
+            due=f"SELECT {MILESTONE_COLUMNS} {open_milestones} AND m.due_date < %s",
+            due_params=[latest],
+            alias="m",
             when=(
                 f"{_days('z.local_date', 'm.due_date')} "
                 f">= COALESCE(p.escalate_after_days, {DEFAULT_ESCALATE_AFTER_DAYS})"
             ),
             routes=(SIDE_LEADS,),
-            params=lambda w: [latest],
         ),
         Occasion(
             kind=Kind.GATE_AWAITING_DECISION,
-            source="governance_gate g",
-            object_id="g.id",
-            engagement_id="g.engagement_id",
-            where="g.status = 'requested' AND g.requested_at <= %s",
+            due=(
+                "SELECT g.id, g.engagement_id, g.requested_at FROM governance_gate g "
+                "WHERE g.status = 'requested' AND g.requested_at <= %s"
+            ),
+            due_params=[window.latest_gate_cutoff()],
+            alias="g",
             when="g.requested_at <= z.gate_cutoff",
             routes=(TENANT_PMO, PMO_SEATS),
-            params=lambda w: [w.latest_gate_cutoff()],
         ),
         Occasion(
             kind=Kind.GATE_CRITERIA_OPEN,
-            source="engagements_phase ph JOIN governance_gate g ON g.phase_id = ph.id",
-            object_id="g.id",
-            engagement_id="g.engagement_id",
-            where=(
-                f"ph.status <> 'complete' AND ph.planned_end IN ({_in(criteria_days)}) "  # noqa: S608
+            due=(
+                "SELECT g.id, g.engagement_id, ph.planned_end FROM engagements_phase ph "
+                "JOIN governance_gate g ON g.phase_id = ph.id WHERE ph.status <> 'complete' "
+                f"AND ph.planned_end IN ({_in(criteria_days)}) "
                 "AND g.status IN ('open', 'rejected') AND EXISTS (SELECT 1 FROM "
                 "governance_gatecriterion c WHERE c.gate_id = g.id AND c.required "
                 "AND c.state = 'not_met')"
             ),
-            when="ph.planned_end = z.criteria_end",
+            due_params=criteria_days,
+            alias="g",
+            when="g.planned_end = z.criteria_end",
             routes=(TENANT_PMO, PMO_SEATS, LEADS),
-            params=lambda w: criteria_days,
         ),
         Occasion(
             kind=Kind.REVIEW_UPCOMING,
-            source="reporting_review r",
-            object_id="r.id",
-            engagement_id="r.engagement_id",
-            where=f"r.status = 'scheduled' AND r.scheduled_on IN ({_in(review_soon)})",
+            due=(
+                "SELECT r.id, r.engagement_id, r.scheduled_on FROM reporting_review r "
+                f"WHERE r.status = 'scheduled' AND r.scheduled_on IN ({_in(review_soon)})"
+            ),
+            due_params=review_soon,
+            alias="r",
             when="r.scheduled_on = z.review_soon",
             routes=(TENANT_PMO, PMO_SEATS, LEADS),
-            params=lambda w: review_soon,
         ),
         Occasion(
             kind=Kind.REVIEW_UNPUBLISHED,
-            source="reporting_review r",
-            object_id="r.id",
-            engagement_id="r.engagement_id",
-            where=f"r.status = 'scheduled' AND r.scheduled_on IN ({_in(review_late)})",
+            due=(
+                "SELECT r.id, r.engagement_id, r.scheduled_on FROM reporting_review r "
+                f"WHERE r.status = 'scheduled' AND r.scheduled_on IN ({_in(review_late)})"
+            ),
+            due_params=review_late,
+            alias="r",
             when="r.scheduled_on = z.review_late",
             routes=(TENANT_PMO, PMO_SEATS),
-            params=lambda w: review_late,
         ),
         Occasion(
             kind=Kind.ACTION_DUE_SOON,
-            source="reporting_reviewkpiresult a JOIN reporting_review r ON r.id = a.review_id",
-            object_id="a.id",
-            engagement_id="r.engagement_id",
-            where=f"a.action_owner_id IS NOT NULL AND a.action_due IN ({_in(due_soon)})",
+            due=(
+                f"SELECT {ACTION_COLUMNS} FROM {ACTIONS} WHERE a.action_owner_id IS NOT NULL "
+                f"AND a.action_due IN ({_in(due_soon)})"
+            ),
+            due_params=due_soon,
+            alias="a",
             when=_lead_test("a.action_due"),
             routes=(owner("a.action_owner_id"),),
-            params=lambda w: due_soon,
         ),
         Occasion(
             kind=Kind.ACTION_OVERDUE,
-            source="reporting_reviewkpiresult a JOIN reporting_review r ON r.id = a.review_id",
-            object_id="a.id",
-            engagement_id="r.engagement_id",
-            where=("a.action_owner_id IS NOT NULL AND a.action_due < %s AND a.action_due >= %s"),
+            due=(
+                f"SELECT {ACTION_COLUMNS} FROM {ACTIONS} WHERE a.action_owner_id IS NOT NULL "
+                "AND a.action_due < %s AND a.action_due >= %s"
+            ),
+            due_params=[latest, chase_from],
+            alias="a",
             when=(
                 f"a.action_due < z.local_date AND {_days('z.local_date', 'a.action_due')} "
                 f"<= COALESCE(p.action_overdue_days, {DEFAULT_ACTION_OVERDUE_DAYS})"
             ),
             routes=(owner("a.action_owner_id"),),
-            params=lambda w: [latest, chase_from],
         ),
     ]
 
 
 def zone_table(window: Window) -> tuple[str, list]:
-    """``WITH zone(...) AS (VALUES ...)``: each zone past 08:00 with the dates it implies."""
+    """``zone(...) AS (VALUES ...)``: each zone past 08:00 with the dates it implies."""
     rows, params = [], []
     for zone in window.zones:
         rows.append("(%s, %s, %s, %s, %s, %s)")
@@ -358,7 +384,7 @@ def zone_table(window: Window) -> tuple[str, list]:
             _date(day - datetime.timedelta(days=REVIEW_UNPUBLISHED_DAYS_AFTER)),
         ]
     sql = (
-        "WITH zone (name, local_date, gate_cutoff, criteria_end, review_soon, review_late) "
+        "zone (name, local_date, gate_cutoff, criteria_end, review_soon, review_late) "
         f"AS (VALUES {', '.join(rows)})"
     )
     return sql, params

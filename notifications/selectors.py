@@ -11,7 +11,7 @@ from accounts.models import Tenant, User
 from bpo_transition.errors import NotFound
 from engagements.models import Engagement
 from notifications.models import Kind, Notification, Reminder
-from notifications.occasions import occasions, window_for, zone_table
+from notifications.occasions import occasions, window_for
 
 
 def inbox(*, user: User) -> QuerySet[Notification]:
@@ -51,19 +51,18 @@ def occasions_not_yet_recorded(*, now: datetime.datetime) -> list[DueOccasion]:
     window = window_for(now)
     if window is None:
         return []
-    zone_sql, zone_params = zone_table(window)
     found = []
     for occasion in occasions(window):
-        select_sql, params = occasion.select(window)
+        with_clause, params, select_sql = occasion.statement(window)
         sql = (
-            f"{zone_sql} SELECT DISTINCT o.tenant_id, o.kind, o.object_id, o.engagement_id, "  # noqa: S608
-            f"o.recipient_id, o.occasion_date FROM ({select_sql}) o WHERE NOT EXISTS ("
-            "SELECT 1 FROM notifications_reminder r WHERE r.kind = o.kind "
+            f"{with_clause} SELECT DISTINCT o.tenant_id, o.kind, o.object_id, "  # noqa: S608
+            f"o.engagement_id, o.recipient_id, o.occasion_date FROM ({select_sql}) o "
+            "WHERE NOT EXISTS (SELECT 1 FROM notifications_reminder r WHERE r.kind = o.kind "
             "AND r.object_id = o.object_id AND r.recipient_id = o.recipient_id "
             "AND r.occasion_date = o.occasion_date)"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*zone_params, *params])
+            cursor.execute(sql, params)
             found += cursor.fetchall()
     tenants = dict(Tenant.objects.filter(pk__in={r[0] for r in found}).values_list("pk", "name"))
     engagements = dict(

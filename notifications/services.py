@@ -55,7 +55,6 @@ from notifications.occasions import (
     next_reminder_hour,
     occasions,
     window_for,
-    zone_table,
 )
 
 log = logging.getLogger("notifications.delivery")
@@ -105,15 +104,14 @@ def record_due_reminders(*, now: datetime.datetime) -> dict[str, int]:
     window = window_for(now)
     if window is None:
         return {}
-    zone_sql, zone_params = zone_table(window)
     recorded = {}
     for occasion in occasions(window):
-        select_sql, select_params = occasion.select(window)
-        # Rows in a fixed order: two scans inserting at once wait for each other, never deadlock.
+        with_clause, with_params, select_sql = occasion.statement(window)
+        # The WITH goes inside the INSERT (SQLite counts the rows of a statement only when
+        # it starts with INSERT). Rows in a fixed order: two scans inserting at once wait
+        # for each other instead of deadlocking.
         sql = (
-            # The WITH goes inside the INSERT: SQLite counts the rows of a statement that
-            # starts with INSERT only.
-            f"INSERT INTO notifications_reminder ({INSERT_COLUMNS}) {zone_sql} "  # noqa: S608
+            f"INSERT INTO notifications_reminder ({INSERT_COLUMNS}) {with_clause} "  # noqa: S608
             "SELECT o.tenant_id, o.kind, o.object_id, o.engagement_id, o.recipient_id, "
             "o.occasion_date, 'pending', '', 0, '', '', %s, %s "
             f"FROM ({select_sql}) o WHERE 1 = 1 "
@@ -121,7 +119,7 @@ def record_due_reminders(*, now: datetime.datetime) -> dict[str, int]:
             "ON CONFLICT (kind, object_id, recipient_id, occasion_date) DO NOTHING"
         )
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, [*zone_params, _moment(now), _moment(now), *select_params])
+            cursor.execute(sql, [*with_params, _moment(now), _moment(now)])
             recorded[occasion.kind] = max(cursor.rowcount, 0)
     return recorded
 
