@@ -192,8 +192,8 @@ def build(args: argparse.Namespace) -> None:
             f"SELECT m, 1 + (e - 1) / {per_tenant}, gen_random_uuid(), e, e, 'Milestone ' || m, "
             f"'', ((e - 1) / {per_tenant}) * {people} + (m % {people}) + 1, "
             f"(ARRAY['client', 'client', 'provider', 'provider', 'joint'])[(m % {people}) + 1], "
-            f"{day} - 365 + (m * 7919) % 730, "
-            f"CASE WHEN {day} - 365 + (m * 7919) % 730 < {day} THEN 'done' "
+            f"{day} - 365 + ((m::bigint * 7919) % 730)::int, "
+            f"CASE WHEN {day} - 365 + ((m::bigint * 7919) % 730)::int < {day} THEN 'done' "
             "ELSE 'not_started' END, '', '', false, '', 1, now(), now() "
             f"FROM (SELECT m, 1 + (m - 1) / {per_engagement} AS e "
             f"FROM generate_series(1, {engagements * per_engagement}) m) AS numbered",
