@@ -8,8 +8,9 @@ tenant and one person. Delivery (``deliver_reminders``) runs inside that tenant,
 Exactly once, step by step:
 - the ledger's unique key (kind, object, person, occasion date) makes a second scan of the
   same occasion write nothing;
-- a batch is claimed by moving ``next_attempt_at`` past a lease, so two scans hand each row
-  to one worker; a worker that dies leaves its rows to be claimed again when the lease ends;
+- a row is written already leased to the scan that wrote it (``next_attempt_at`` past a
+  lease), and a row due again is claimed by moving that lease, so two scans hand each row to
+  one worker; a worker that dies leaves its rows to be claimed again when the lease ends;
 - a delivery locks its row (``SKIP LOCKED``), checks it is still pending and still right,
   sends, and marks it sent in the same transaction: nothing is marked sent before it was
   sent, and a retried or duplicated task finds it sent and does nothing. (An SMTP server that
@@ -70,10 +71,9 @@ INSERT_COLUMNS = (
 
 @dataclass(frozen=True)
 class Batch:
-    """Reminders of one person in one tenant, delivered by one task."""
+    """Reminders of one tenant (each person's together), delivered by one task."""
 
     tenant_id: int
-    recipient_id: int
     reminder_ids: tuple[int, ...]
 
 
@@ -98,30 +98,35 @@ def _moment(value: datetime.datetime):
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def record_due_reminders(*, now: datetime.datetime) -> dict[str, int]:
+def record_due_reminders(*, now: datetime.datetime) -> tuple[dict[str, int], list[tuple]]:
     """Write a pending ledger row for every occasion due now that has none: one INSERT ...
-    SELECT per kind, across every tenant. Returns the rows written per kind."""
+    SELECT per kind, across every tenant. The rows are written already claimed (leased) by
+    this scan; returns the count per kind and the (id, tenant, person) of each row."""
     window = window_for(now)
     if window is None:
-        return {}
-    recorded = {}
+        return {}, []
+    lease_until = now + datetime.timedelta(seconds=settings.REMINDER_DELIVERY_LEASE_SECONDS)
+    recorded, rows = {}, []
     for occasion in occasions(window):
         with_clause, with_params, select_sql = occasion.statement(window)
-        # The WITH goes inside the INSERT (SQLite counts the rows of a statement only when
-        # it starts with INSERT). Rows in a fixed order: two scans inserting at once wait
-        # for each other instead of deadlocking.
+        # The WITH goes inside the INSERT (SQLite knows a statement as an INSERT only when it
+        # starts with one). Rows in a fixed order: two scans inserting at once wait for each
+        # other instead of deadlocking, and only the scan that wrote a row hands it out.
         sql = (
             f"INSERT INTO notifications_reminder ({INSERT_COLUMNS}) {with_clause} "  # noqa: S608
             "SELECT o.tenant_id, o.kind, o.object_id, o.engagement_id, o.recipient_id, "
             "o.occasion_date, 'pending', '', 0, '', '', %s, %s "
             f"FROM ({select_sql}) o WHERE 1 = 1 "
             "ORDER BY o.object_id, o.recipient_id, o.occasion_date "
-            "ON CONFLICT (kind, object_id, recipient_id, occasion_date) DO NOTHING"
+            "ON CONFLICT (kind, object_id, recipient_id, occasion_date) DO NOTHING "
+            "RETURNING id, tenant_id, recipient_id"
         )
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(sql, [*with_params, _moment(now), _moment(now)])
-            recorded[occasion.kind] = max(cursor.rowcount, 0)
-    return recorded
+            cursor.execute(sql, [*with_params, _moment(lease_until), _moment(now)])
+            written = cursor.fetchall()
+        recorded[occasion.kind] = len(written)
+        rows += written
+    return recorded, rows
 
 
 CLAIM_SQL = (
@@ -133,36 +138,50 @@ CLAIM_SQL = (
 )
 
 
-def claim_due_reminders(*, now: datetime.datetime) -> list[Batch]:
-    """Claim every pending reminder whose time has come, a batch of rows per statement.
+def claim_due_reminders(*, now: datetime.datetime) -> list[tuple]:
+    """Claim pending reminders whose time has come again (a failed send's next try, a
+    digest's next morning, a dead worker's lease), a batch of rows per statement.
 
     The claim moves ``next_attempt_at`` a lease ahead: another scan does not hand the same
     rows out again, and rows whose worker died come back when the lease ends.
     """
     lease_until = now + datetime.timedelta(seconds=settings.REMINDER_DELIVERY_LEASE_SECONDS)
     size = settings.REMINDER_CLAIM_BATCH
-    by_person: dict[tuple[int, int], list[int]] = defaultdict(list)
+    claimed = []
     while True:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(CLAIM_SQL, [_moment(lease_until), _moment(now), _moment(now), size])
             rows = cursor.fetchall()
-        for reminder_id, tenant_id, recipient_id in rows:
-            by_person[(tenant_id, recipient_id)].append(reminder_id)
+        claimed += rows
         if len(rows) < size:
-            break
-    per_task = settings.REMINDER_TASK_BATCH
+            return claimed
+
+
+def batches_of(rows: Iterable[tuple]) -> list[Batch]:
+    """One task's worth each: reminders of one tenant, a person's never split (their digest
+    is sent from one batch), up to REMINDER_TASK_BATCH rows unless one person has more."""
+    by_tenant: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for reminder_id, tenant_id, recipient_id in rows:
+        by_tenant[tenant_id][recipient_id].append(reminder_id)
+    limit = settings.REMINDER_TASK_BATCH
     batches = []
-    for (tenant_id, recipient_id), ids in sorted(by_person.items()):
-        ids.sort()
-        for start in range(0, len(ids), per_task):
-            batches.append(Batch(tenant_id, recipient_id, tuple(ids[start : start + per_task])))
+    for tenant_id, people in sorted(by_tenant.items()):
+        current: list[int] = []
+        for _recipient_id, ids in sorted(people.items()):
+            if current and len(current) + len(ids) > limit:
+                batches.append(Batch(tenant_id, tuple(sorted(current))))
+                current = []
+            current += ids
+        if current:
+            batches.append(Batch(tenant_id, tuple(sorted(current))))
     return batches
 
 
 def run_scan(*, now: datetime.datetime, dispatch: Callable[[Batch], None]) -> ScanReport:
     """Every occasion once: record what is due, claim what may go, hand each batch over."""
-    report = ScanReport(recorded=record_due_reminders(now=now))
-    report.batches = claim_due_reminders(now=now)
+    recorded, written = record_due_reminders(now=now)
+    report = ScanReport(recorded=recorded)
+    report.batches = batches_of([*written, *claim_due_reminders(now=now)])
     for batch in report.batches:
         dispatch(batch)
     return report
