@@ -46,7 +46,9 @@ def test_the_client_lead_reads_and_clears_notifications(page, phone_page, live_s
     first.get_by_role("button", name="Mark read").click()
     page.locator("#unread-count").get_by_text(f"{unread - 1} unread").wait_for()
     assert bell.inner_text().split() == ["Notifications", str(unread - 1), "unread"]
-    assert page.locator("li.notification-unread").count() == unread - 1
+    page.wait_for_function(
+        f"document.querySelectorAll('li.notification-unread').length === {unread - 1}"
+    )
 
     page.get_by_role("button", name="Mark all as read").click()
     page.locator("#unread-count").get_by_text("0 unread").wait_for()
