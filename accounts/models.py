@@ -20,10 +20,17 @@ def validate_time_zone(value: str) -> None:
 
 class User(AbstractUser):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # Blank: the person's reminders follow the time zone of the tenant they come from.
+    time_zone = models.CharField(
+        max_length=64, blank=True, default="", validators=[validate_time_zone]
+    )
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+    def time_zone_in(self, tenant: "Tenant") -> str:
+        """The zone this person's day runs in for ``tenant``: their own, else the tenant's."""
+        return self.time_zone or tenant.time_zone
 
 
 class Tenant(models.Model):
@@ -32,6 +39,12 @@ class Tenant(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="Where members who chose no time zone of their own get their reminders.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -21,11 +21,30 @@ class TenantTask(Task):
     """Runs its body inside the tenant named by the ``tenant_id`` keyword it was sent with."""
 
     abstract = True
+    # Celery checks a call's arguments against ``run``, which never takes ``tenant_id``:
+    # ``apply_async`` below checks the rest itself.
+    typing = False
+
+    def apply_async(self, args=None, kwargs=None, *more: Any, **options: Any):
+        call = dict(kwargs or {})
+        tenant_id = call.pop("tenant_id", None)
+        if not isinstance(tenant_id, int) or tenant_id <= 0:
+            raise ValueError(f"{self.name} needs a tenant_id.")
+        check_arguments = getattr(self, "__header__", None)
+        if check_arguments is not None:
+            check_arguments(*(args or ()), **call)
+        return super().apply_async(args, kwargs, *more, **options)
 
     def __call__(self, *args: Any, tenant_id: int, **kwargs: Any) -> Any:
         if not isinstance(tenant_id, int) or tenant_id <= 0:
             raise ValueError(f"{self.name} was sent without a tenant id.")
         with tenant_context(tenant_id):
+            request = self.request_stack.top
+            if request is not None and not request.called_directly:
+                # A worker or apply() has pushed this call's request, with its tenant_id and
+                # retry count; Task.__call__ would push another without them, and a retry
+                # from inside the task would then be sent with neither.
+                return self.run(*args, **kwargs)
             return super().__call__(*args, **kwargs)
 
 

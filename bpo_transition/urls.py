@@ -16,5 +16,6 @@ urlpatterns = [
     path("my-work/", include("transition.work_urls")),
     path("", include("transition.people_urls")),
     path("engagements/", include("milestones.urls_inline")),
+    path("notifications/", include("notifications.urls")),
     path("", include("accounts.urls")),
 ]

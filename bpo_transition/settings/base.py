@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "milestones",
     "governance",
     "reporting",
+    "notifications",
     "transition",
     "health",
 ]
@@ -173,7 +174,10 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A message a worker took and never acknowledged (it died) is handed out again after this.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+    }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -188,7 +192,22 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "health.tasks.record_heartbeat", "schedule": 60.0},
+    # Every occasion, every tenant; who is at 08:00 local right now is decided inside the scan.
+    "reminder-scan": {"task": "notifications.tasks.scan_reminders", "schedule": 15 * 60.0},
 }
+
+# --- Reminders (notifications) ---
+# Links in e-mails are absolute: this is the address people reach the site at.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+REMINDER_LOCAL_HOUR = 8
+# A worker holds a claimed batch this long; if it dies, the next scan after it hands it out again.
+REMINDER_DELIVERY_LEASE_SECONDS = env.int("REMINDER_DELIVERY_LEASE_SECONDS", default=600)
+# A failed send is tried again after 1, 2, 4 ... minutes, at most 6 hours apart.
+REMINDER_RETRY_BASE_SECONDS = env.int("REMINDER_RETRY_BASE_SECONDS", default=60)
+REMINDER_RETRY_MAX_SECONDS = 6 * 3600
+REMINDER_TASK_MAX_RETRIES = 8
+REMINDER_CLAIM_BATCH = 1000  # ledger rows per claiming statement
+REMINDER_TASK_BATCH = 100  # reminders of one person per delivery task
 
 if REDIS_URL:
     CACHES = {
@@ -204,6 +223,8 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="BPO Transition <noreply@localhost>")
 # Days an invitation link to join a tenant stays valid (it works once).
 INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
+# A send that hangs holds its reminder's row lock: give up and retry instead.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -91,6 +91,7 @@ class Command(BaseCommand):
             self._engagements(tenant, users)
             self._portfolio_examples(tenant, users)
             self._slip_a_gate(users)
+            self._reminders(tenant, users)
         return created
 
     def _engagements(self, tenant, users) -> None:
@@ -221,6 +222,26 @@ class Command(BaseCommand):
             planned_end=access.planned_end + datetime.timedelta(days=5),
             reason="Badge provisioning waits for the client's security review",
         )
+
+    def _reminders(self, tenant, users) -> None:
+        """The reminder scans of the last two mornings, delivered in the app: pmo opens the
+        demo to a notification centre with something in it. (Demo e-mail goes nowhere.)"""
+        from django.test.utils import override_settings
+
+        from notifications import services as notifications
+
+        def deliver_here(batch) -> None:
+            if batch.tenant_id == tenant.pk:
+                with tenant_context(tenant):
+                    notifications.deliver_reminders(reminder_ids=batch.reminder_ids)
+
+        today = timezone.now().date()
+        mornings = [today - datetime.timedelta(days=days) for days in (2, 1, 0)]
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            for day in mornings:
+                moment = datetime.datetime.combine(day, datetime.time(9), tzinfo=datetime.UTC)
+                if moment <= timezone.now():
+                    notifications.run_scan(now=moment, dispatch=deliver_here)
 
 
 def _milestone_conversation(*, engagement, users, provider_lead) -> None:

@@ -1,0 +1,357 @@
+"""Benchmark: one full reminder scan over a million milestones, against its floor.
+
+Builds (set-based, INSERT ... SELECT generate_series) N milestones across T tenants on
+PostgreSQL, then for each size of due rows asked for: opens that many past milestones
+(overdue), and times
+
+- the floor: one plain indexed SQL count of the due rows (every occasion's due objects);
+- the first scan at 14:00 UTC (08:00 has passed in every zone the people live in): records
+  every reminder, claims them and publishes one delivery task per person (memory broker);
+- a repeat scan 15 minutes later (what beat does all day): nothing new to record.
+
+    createdb -h 127.0.0.1 -U postgres bpo_bench_reminders
+    .venv/bin/python bench/reminder_scan.py \\
+        --database-url postgres://postgres@127.0.0.1:5432/bpo_bench_reminders
+"""
+
+# The data-building SQL is assembled from this script's own constants and numbers.
+# ruff: noqa: S608
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCAN_DAY = datetime.date(2026, 6, 15)
+SCAN_AT = datetime.datetime(2026, 6, 15, 14, 0, tzinfo=datetime.UTC)
+# Where the tenants are (people follow their tenant's zone); at 14:00 UTC all are past 08:00.
+ZONES = ["UTC", "Europe/London", "Europe/Berlin", "Asia/Kolkata", "America/New_York"]
+ZONES += ["America/Sao_Paulo", "Asia/Tokyo"]
+SEATS = [  # side, role of each tenant person's seat on every engagement of the tenant
+    ("client", "lead"),
+    ("client", "member"),
+    ("provider", "lead"),
+    ("provider", "member"),
+    ("pmo", "lead"),
+]
+OPEN = "('not_started', 'in_progress', 'blocked')"
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True, help="an empty PostgreSQL database")
+    parser.add_argument("--milestones", type=int, default=1_000_000)
+    parser.add_argument("--tenants", type=int, default=1000)
+    parser.add_argument("--engagements-per-tenant", type=int, default=10)
+    parser.add_argument(
+        "--overdue",
+        default="2000,20000",
+        help="comma-separated numbers of overdue milestones to measure at (default 2000,20000)",
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="best of this many timings")
+    return parser.parse_args(argv)
+
+
+def configure_django(database_url: str) -> None:
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bpo_transition.settings.local")
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["CELERY_BROKER_URL"] = "memory://"
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+
+
+def execute(sql: str, params: list | None = None) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def scalar(sql: str, params: list | None = None):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
+
+
+def build(args: argparse.Namespace) -> None:
+    """Every row set-based: tenants, people, seats, engagements, a phase and gate each,
+    a review and a KPI result each, and the milestones."""
+    tenants, per_tenant = args.tenants, args.engagements_per_tenant
+    engagements = tenants * per_tenant
+    per_engagement = args.milestones // engagements
+    people = len(SEATS)
+    zones = "ARRAY[" + ", ".join(f"'{zone}'" for zone in ZONES) + "]"
+    day = f"DATE '{SCAN_DAY.isoformat()}'"
+    steps = [
+        (
+            "tenants",
+            f"INSERT INTO accounts_tenant (id, public_id, name, slug, time_zone, created_at) "
+            f"SELECT t, gen_random_uuid(), 'Tenant ' || t, 'bench-' || t, "
+            f"({zones})[1 + t % {len(ZONES)}], now() FROM generate_series(1, {tenants}) t",
+        ),
+        (
+            "people",
+            "INSERT INTO accounts_user (id, password, is_superuser, username, first_name, "
+            "last_name, email, is_staff, is_active, date_joined, public_id, time_zone) "
+            "SELECT u, '!', false, 'bench-' || u, 'Person', u::text, "
+            "'p' || u || '@bench.invalid', false, true, now(), gen_random_uuid(), '' "
+            f"FROM generate_series(1, {tenants * people}) u",
+        ),
+        (
+            "memberships",
+            "INSERT INTO accounts_membership (public_id, user_id, tenant_id, role, created_at) "
+            f"SELECT gen_random_uuid(), u, 1 + (u - 1) / {people}, "
+            f"CASE WHEN (u - 1) % {people} = {people - 1} THEN 'pmo' ELSE 'member' END, now() "
+            f"FROM generate_series(1, {tenants * people}) u",
+        ),
+        (
+            "engagements",
+            "INSERT INTO engagements_engagement (id, tenant_id, public_id, name, client_name, "
+            "provider_name, scope, contract_signed_on, target_go_live, time_zone, status, "
+            "review_anchor, playbook_key, created_at, updated_at) "
+            f"SELECT e, 1 + (e - 1) / {per_tenant}, gen_random_uuid(), 'Engagement ' || e, "
+            f"'Client', 'Provider', '', {day} - 100, {day} + 100, 'UTC', 'in_transition', "
+            f"'contract_signature', '', now(), now() FROM generate_series(1, {engagements}) e",
+        ),
+        (
+            "seats",
+            "INSERT INTO engagements_engagementmember (tenant_id, public_id, engagement_id, "
+            "user_id, side, role) "
+            f"SELECT 1 + (e - 1) / {per_tenant}, gen_random_uuid(), e, "
+            f"((e - 1) / {per_tenant}) * {people} + k + 1, "
+            f"(ARRAY{[side for side, _ in SEATS]})[k + 1], "
+            f"(ARRAY{[role for _, role in SEATS]})[k + 1] "
+            f"FROM generate_series(1, {engagements}) e, generate_series(0, {people - 1}) k",
+        ),
+        (
+            "phases (1 in 100 ends in 2 days)",
+            "INSERT INTO engagements_phase (id, tenant_id, public_id, engagement_id, kind, "
+            "position, planned_start, planned_end, status) "
+            f"SELECT e, 1 + (e - 1) / {per_tenant}, gen_random_uuid(), e, 'transition', 2, "
+            f"{day} - 30, CASE WHEN e % 100 = 0 THEN {day} + 2 ELSE {day} + 30 + e % 60 END, "
+            f"'active' FROM generate_series(1, {engagements}) e",
+        ),
+        (
+            "gates (1 in 100 waiting 2 days for PMO)",
+            "INSERT INTO governance_gate (id, tenant_id, public_id, engagement_id, phase_id, "
+            "name, client_attestation_required, provider_attestation_required, status, "
+            "requested_at) "
+            f"SELECT e, 1 + (e - 1) / {per_tenant}, gen_random_uuid(), e, e, 'Gate ' || e, "
+            f"false, false, CASE WHEN e % 100 = 1 THEN 'requested' ELSE 'open' END, "
+            f"CASE WHEN e % 100 = 1 THEN TIMESTAMPTZ '{SCAN_AT.isoformat()}' - interval '2 days' "
+            f"END FROM generate_series(1, {engagements}) e",
+        ),
+        (
+            "criteria",
+            "INSERT INTO governance_gatecriterion (tenant_id, public_id, gate_id, position, "
+            "text, required, state, justification) "
+            f"SELECT 1 + (e - 1) / {per_tenant}, gen_random_uuid(), e, 1, 'Signed off', true, "
+            f"'not_met', '' FROM generate_series(1, {engagements}) e",
+        ),
+        (
+            "KPIs",
+            "INSERT INTO reporting_kpi (id, tenant_id, public_id, engagement_id, key, name, "
+            "unit, target, direction) "
+            f"SELECT e, 1 + (e - 1) / {per_tenant}, gen_random_uuid(), e, 'aht', 'AHT', 's', "
+            f"300, 'lower' FROM generate_series(1, {engagements}) e",
+        ),
+        (
+            "reviews (1 in 100 in 3 days, 1 in 100 five days ago)",
+            "INSERT INTO reporting_review (id, tenant_id, public_id, engagement_id, day, title, "
+            "focus, scheduled_on, window_days, status, target_standing, misses_understood, "
+            "lessons_learned, next_period_changes) "
+            f"SELECT e, 1 + (e - 1) / {per_tenant}, gen_random_uuid(), e, 30, 'Day-30 review', "
+            f"'', CASE e % 100 WHEN 2 THEN {day} + 3 WHEN 3 THEN {day} - 5 "
+            f"ELSE {day} + 40 + e % 50 END, 14, 'scheduled', '', '', '', '' "
+            f"FROM generate_series(1, {engagements}) e",
+        ),
+        (
+            "corrective actions (due dates over a year)",
+            "INSERT INTO reporting_reviewkpiresult (tenant_id, public_id, review_id, kpi_id, "
+            "target, met, root_cause, corrective_action, action_owner_id, action_due) "
+            f"SELECT 1 + (e - 1) / {per_tenant}, gen_random_uuid(), e, e, 300, false, 'Gap', "
+            f"'Fix it', ((e - 1) / {per_tenant}) * {people} + 4, {day} - 180 + (e * 7919) % 365 "
+            f"FROM generate_series(1, {engagements}) e",
+        ),
+        (
+            f"milestones ({per_engagement} per engagement, due over two years)",
+            "INSERT INTO milestones_milestone (id, tenant_id, public_id, engagement_id, "
+            "phase_id, title, description, owner_id, side, due_date, status, evidence, "
+            "evidence_link, evidence_required, playbook_key, version, created_at, updated_at) "
+            f"SELECT m, 1 + (e - 1) / {per_tenant}, gen_random_uuid(), e, e, 'Milestone ' || m, "
+            f"'', ((e - 1) / {per_tenant}) * {people} + (m % {people}) + 1, "
+            f"(ARRAY['client', 'client', 'provider', 'provider', 'joint'])[(m % {people}) + 1], "
+            f"{day} - 365 + ((m::bigint * 7919) % 730)::int, "
+            f"CASE WHEN {day} - 365 + ((m::bigint * 7919) % 730)::int < {day} THEN 'done' "
+            "ELSE 'not_started' END, '', '', false, '', 1, now(), now() "
+            f"FROM (SELECT m, 1 + (m - 1) / {per_engagement} AS e "
+            f"FROM generate_series(1, {engagements * per_engagement}) m) AS numbered",
+        ),
+    ]
+    for label, sql in steps:
+        started = time.perf_counter()
+        execute(sql)
+        print(f"  built {label} in {time.perf_counter() - started:.1f} s")
+    for table in (
+        "accounts_tenant",
+        "accounts_user",
+        "engagements_engagement",
+        "engagements_phase",
+        "governance_gate",
+        "reporting_kpi",
+        "reporting_review",
+        "milestones_milestone",
+    ):
+        execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+        )
+    execute("VACUUM ANALYZE")
+
+
+def open_overdue(count: int) -> None:
+    """Exactly ``count`` past milestones open again (the rest stay done)."""
+    execute("UPDATE milestones_milestone SET status = 'done' WHERE status = 'in_progress'")
+    execute(
+        "UPDATE milestones_milestone SET status = 'in_progress' WHERE id IN ("
+        "SELECT id FROM milestones_milestone WHERE due_date < %s "
+        "ORDER BY (id * 104729) %% 1000003 LIMIT %s)",
+        [SCAN_DAY, count],
+    )
+    execute("TRUNCATE notifications_reminder, notifications_notification, notifications_digest")
+    execute("VACUUM ANALYZE milestones_milestone")
+    execute("VACUUM ANALYZE notifications_reminder")
+
+
+def floor_sql() -> tuple[str, list]:
+    """One statement counting the due objects of every occasion, each by its index."""
+    d = SCAN_DAY
+    days = datetime.timedelta
+    sql = (
+        "SELECT "
+        f"(SELECT count(*) FROM milestones_milestone WHERE status IN {OPEN} "
+        "AND due_date IN (%s, %s)) + "
+        f"(SELECT count(*) FROM milestones_milestone WHERE status IN {OPEN} AND due_date < %s) + "
+        "(SELECT count(*) FROM governance_gate WHERE status = 'requested' "
+        "AND requested_at <= %s) + "
+        "(SELECT count(*) FROM engagements_phase WHERE status <> 'complete' "
+        "AND planned_end = %s) + "
+        "(SELECT count(*) FROM reporting_review WHERE status = 'scheduled' "
+        "AND scheduled_on IN (%s, %s)) + "
+        "(SELECT count(*) FROM reporting_reviewkpiresult WHERE action_owner_id IS NOT NULL "
+        "AND (action_due IN (%s, %s) OR (action_due < %s AND action_due >= %s)))"
+    )
+    params = [d + days(1), d + days(3), d, SCAN_AT - days(days=1), d + days(2), d + days(3)]
+    params += [d - days(5), d + days(1), d + days(3), d, d - days(8)]
+    return sql, params
+
+
+def best_of(repeats: int, function) -> tuple[float, object]:
+    best, result = float("inf"), None
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = function()
+        best = min(best, time.perf_counter() - started)
+    return best * 1000, result
+
+
+def measure(overdue: int, repeats: int) -> dict:
+    from django.db import transaction
+
+    from notifications import services
+    from notifications.tasks import _enqueue
+
+    open_overdue(overdue)
+    sql, params = floor_sql()
+    floor_ms, due_objects = best_of(repeats, lambda: scalar(sql, params))
+
+    def first_scan():
+        return services.run_scan(now=SCAN_AT, dispatch=_enqueue)
+
+    # The first scan records; time it on fresh ledgers (rolled back between repeats).
+    timings = []
+    report = None
+    for attempt in range(repeats):
+        started = time.perf_counter()
+        with transaction.atomic():
+            report = first_scan()
+            timings.append(time.perf_counter() - started)
+            if attempt < repeats - 1:
+                transaction.set_rollback(True)
+    first_ms = min(timings) * 1000
+    # The workers have delivered everything; beat scans again 15 minutes later.
+    execute("UPDATE notifications_reminder SET status = 'sent', sent_at = now()")
+    later = SCAN_AT + datetime.timedelta(minutes=15)
+    repeat_ms, repeat_report = best_of(
+        repeats, lambda: services.run_scan(now=later, dispatch=_enqueue)
+    )
+    return {
+        "overdue": overdue,
+        "due_objects": due_objects,
+        "reminders": sum(report.recorded.values()),
+        "tasks": len(report.batches),
+        "floor_ms": floor_ms,
+        "first_ms": first_ms,
+        "repeat_ms": repeat_ms,
+        "repeat_recorded": sum(repeat_report.recorded.values()),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    configure_django(args.database_url)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    existing = scalar("SELECT count(*) FROM milestones_milestone")
+    if existing == 0:
+        print(f"Building {args.milestones:,} milestones across {args.tenants:,} tenants ...")
+        build(args)
+    elif existing != args.milestones:
+        print(
+            f"The database holds {existing:,} milestones, not {args.milestones:,}: "
+            "use an empty one."
+        )
+        return 2
+    else:
+        print(f"Reusing the {existing:,} milestones already built.")
+    total = scalar("SELECT count(*) FROM milestones_milestone")
+    print(f"\n{total:,} milestones, {args.tenants:,} tenants; scan at {SCAN_AT.isoformat()}\n")
+    header = (
+        f"{'overdue':>8} {'due objects':>11} {'reminders':>9} {'tasks':>6} {'floor ms':>9} "
+        f"{'first scan ms':>13} {'ratio':>6} {'repeat scan ms':>14} {'ratio':>6}"
+    )
+    print(header)
+    rows = []
+    for size in [int(part) for part in args.overdue.split(",")]:
+        row = measure(size, args.repeats)
+        rows.append(row)
+        print(
+            f"{row['overdue']:>8,} {row['due_objects']:>11,} {row['reminders']:>9,} "
+            f"{row['tasks']:>6,} {row['floor_ms']:>9.1f} {row['first_ms']:>13.1f} "
+            f"{row['first_ms'] / row['floor_ms']:>5.1f}x {row['repeat_ms']:>14.1f} "
+            f"{row['repeat_ms'] / row['floor_ms']:>5.1f}x"
+        )
+        assert row["repeat_recorded"] == 0, "a repeat scan recorded reminders twice"
+    if len(rows) > 1:
+        small, large = rows[0], rows[-1]
+        print(
+            f"\ndue objects x{large['due_objects'] / small['due_objects']:.1f}: first scan "
+            f"x{large['first_ms'] / small['first_ms']:.1f}, repeat scan "
+            f"x{large['repeat_ms'] / small['repeat_ms']:.1f} (same {total:,} milestones)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

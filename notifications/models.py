@@ -1,0 +1,241 @@
+"""The reminder ledger, in-app notifications, digests and the settings that shape them.
+
+One ``Reminder`` row per (occasion kind, object, recipient, occasion date), enforced by a
+unique constraint: the scan inserts with ON CONFLICT DO NOTHING, so a beat that fires twice,
+or two workers scanning at once, write one row, and everything sent hangs off that row.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from bpo_transition.tenancy import TenantOwned, tenant_key
+from engagements.models import Engagement
+
+# The lead times a tenant has by default: 3 days and 1 day before a due date.
+DEFAULT_LEAD_DAYS = (3, 1)
+MAX_LEAD_DAYS = 30
+
+
+def lead_days_mask(days) -> int:
+    """Lead times as bits (bit n set: remind n days before), so one SQL test checks them."""
+    mask = 0
+    for day in days:
+        mask |= 1 << int(day)
+    return mask
+
+
+DEFAULT_LEAD_DAYS_MASK = lead_days_mask(DEFAULT_LEAD_DAYS)
+DEFAULT_ESCALATE_AFTER_DAYS = 3
+DEFAULT_ACTION_OVERDUE_DAYS = 7
+
+
+class Kind(models.TextChoices):
+    """Each occasion a reminder is sent for; a person turns e-mail on or off per kind."""
+
+    MILESTONE_DUE_SOON = "milestone_due_soon", "Milestone due soon"
+    MILESTONE_OVERDUE = "milestone_overdue", "Milestone overdue"
+    MILESTONE_OVERDUE_LEAD = "milestone_overdue_lead", "Overdue milestone on my side (as lead)"
+    GATE_AWAITING_DECISION = "gate_awaiting_decision", "Gate awaiting a PMO decision"
+    GATE_CRITERIA_OPEN = "gate_criteria_open", "Gate criteria open near the phase's end"
+    REVIEW_UPCOMING = "review_upcoming", "Review in 3 days"
+    REVIEW_UNPUBLISHED = "review_unpublished", "Review not yet published"
+    ACTION_DUE_SOON = "action_due_soon", "Corrective action due soon"
+    ACTION_OVERDUE = "action_overdue", "Corrective action overdue"
+
+
+class ReminderPolicy(TenantOwned):
+    """A tenant's reminder settings; a tenant without a row gets the defaults."""
+
+    # Its composite indexes lead with the tenant: no index of its own.
+    tenant = tenant_key(db_index=False)
+
+    lead_days_mask = models.PositiveIntegerField(
+        default=DEFAULT_LEAD_DAYS_MASK, help_text="Bit n set: remind n days before a due date."
+    )
+    escalate_after_days = models.PositiveSmallIntegerField(
+        default=DEFAULT_ESCALATE_AFTER_DAYS,
+        help_text="Days a milestone is overdue before its side's lead is reminded too.",
+    )
+    action_overdue_days = models.PositiveSmallIntegerField(
+        default=DEFAULT_ACTION_OVERDUE_DAYS,
+        help_text="Days an overdue corrective action is chased (an action has no done state).",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    AUDIT_TYPE = "reminder_policy"
+    AUDIT_FIELDS = ("lead_days_mask", "escalate_after_days", "action_overdue_days")
+    audit_engagement = None
+
+    class Meta:
+        verbose_name_plural = "reminder policies"
+        constraints = [
+            models.UniqueConstraint(fields=["tenant"], name="one_reminder_policy_per_tenant"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reminders {', '.join(str(d) for d in self.lead_days)} days before"
+
+    @property
+    def lead_days(self) -> list[int]:
+        return [day for day in range(MAX_LEAD_DAYS, 0, -1) if self.lead_days_mask >> day & 1]
+
+
+class Digest(TenantOwned):
+    """One e-mail a day collecting a person's reminders of one tenant."""
+
+    # Its composite indexes lead with the tenant: no index of its own.
+    tenant = tenant_key(db_index=False)
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    local_date = models.DateField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-local_date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "recipient", "local_date"], name="one_digest_per_day"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Digest of {self.local_date} for {self.recipient}"
+
+
+class Reminder(TenantOwned):
+    """The ledger: one occasion for one person, pending until it has been delivered.
+
+    Not audited: the ledger is itself the record of what was sent, when, after how many tries.
+    """
+
+    # Its composite indexes lead with the tenant: no index of its own.
+    tenant = tenant_key(db_index=False)
+
+    Kind = Kind
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Skipped"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        DIGEST = "digest", "Daily digest"
+        IN_APP = "in_app", "In-app only"
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    # The primary key of the milestone, gate, review or KPI result that ``kind`` is about.
+    object_id = models.BigIntegerField()
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
+    # The recipient's local date the occasion falls on.
+    occasion_date = models.DateField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    channel = models.CharField(max_length=8, choices=Channel.choices, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    skipped_reason = models.CharField(max_length=200, blank=True)
+    # When a pending reminder may next be handed to a worker (a lease while one has it).
+    next_attempt_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    digest = models.ForeignKey(
+        Digest, null=True, blank=True, on_delete=models.SET_NULL, related_name="reminders"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-occasion_date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_id", "recipient", "occasion_date"],
+                name="one_reminder_per_occasion",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status="pending"),
+                name="reminder_pending_due",
+            ),
+            models.Index(
+                fields=["tenant", "recipient", "status", "channel"],
+                name="reminder_recipient_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on {self.occasion_date} for {self.recipient}"
+
+
+class Notification(TenantOwned):
+    """What a person sees in the notification centre: one per reminder, never two."""
+
+    # Its composite indexes lead with the tenant: no index of its own.
+    tenant = tenant_key(db_index=False)
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    reminder = models.OneToOneField(Reminder, on_delete=models.CASCADE, related_name="notification")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    title = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=500)
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["tenant", "recipient"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+            models.Index(fields=["tenant", "recipient", "-created_at"], name="notification_inbox"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
+
+
+class Preference(models.Model):
+    """How a person wants reminders: e-mail per kind, at once or in one daily digest.
+
+    Personal, not tenant data: it holds for every tenant the person works in. A person
+    without a row gets every kind by e-mail, at once.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    daily_digest = models.BooleanField(default=False)
+    email_off = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Notification preferences of {self.user}"
+
+    def wants_email(self, kind: str) -> bool:
+        return kind not in self.email_off

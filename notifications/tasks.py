@@ -1,0 +1,52 @@
+"""Beat runs the scan every 15 minutes; the scan hands each person's batch to a worker."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from celery import shared_task
+from celery.exceptions import MaxRetriesExceededError
+from django.conf import settings
+from django.utils import timezone
+
+from bpo_transition.background import TenantTask
+from notifications import services
+
+log = logging.getLogger("notifications.delivery")
+
+
+def _enqueue(batch: services.Batch) -> None:
+    deliver_reminders.apply_async(
+        kwargs={"tenant_id": batch.tenant_id, "reminder_ids": list(batch.reminder_ids)}
+    )
+
+
+@shared_task(name="notifications.tasks.scan_reminders", acks_late=True)
+def scan_reminders(now: str | None = None) -> dict:
+    """Every occasion across every tenant, once; safe to run twice or side by side."""
+    moment = datetime.datetime.fromisoformat(now) if now else timezone.now()
+    return services.run_scan(now=moment, dispatch=_enqueue).summary()
+
+
+@shared_task(
+    base=TenantTask,
+    bind=True,
+    name="notifications.tasks.deliver_reminders",
+    acks_late=True,
+    max_retries=None,
+)
+def deliver_reminders(self, *, reminder_ids: list[int]) -> dict:
+    """Deliver one person's batch; a failed send is retried with a growing delay."""
+    report = services.deliver_reminders(reminder_ids=reminder_ids)
+    if report.failed:
+        attempt = self.request.retries + 1
+        try:
+            raise self.retry(
+                countdown=services.retry_delay(attempt),
+                max_retries=settings.REMINDER_TASK_MAX_RETRIES,
+            )
+        except MaxRetriesExceededError:
+            # Still pending in the ledger: the scan hands it out again when its time comes.
+            log.warning("reminders %s left to the next scans", [r.pk for r in report.failed])
+    return {"sent": len(report.sent), "skipped": len(report.skipped), "failed": len(report.failed)}

@@ -1,0 +1,19 @@
+from django.core.management import call_command
+
+from accounts.models import Tenant, User
+from bpo_transition.tenancy import tenant_context
+from notifications.models import Notification
+
+
+def test_the_demo_greets_pmo_with_notifications(db, capsys):
+    call_command("load_demo")
+    pmo = User.objects.get(username="pmo")
+    with tenant_context(Tenant.objects.get(slug="demo")):
+        mine = list(Notification.objects.filter(recipient=pmo))
+    assert len(mine) >= 2
+    assert {n.engagement.name for n in mine} <= {"Contact centre launch", "Back-office transition"}
+    assert "Subject:" not in capsys.readouterr().out  # demo e-mail is not printed
+
+    call_command("load_demo")
+    with tenant_context(Tenant.objects.get(slug="demo")):
+        assert Notification.objects.filter(recipient=pmo).count() == len(mine)
