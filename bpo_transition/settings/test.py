@@ -13,3 +13,5 @@ STORAGES = {
 }
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 DEMO_CREDENTIALS_FILE = Path(tempfile.gettempdir()) / "bpo-transition-test-demo-logins.txt"
+# Stored review reports of the test runs (issue 10).
+MEDIA_ROOT = Path(tempfile.gettempdir()) / "bpo-transition-test-media"
