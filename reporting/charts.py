@@ -66,16 +66,24 @@ _STYLE = dict(
 
 @dataclass(frozen=True)
 class Chart:
-    """An SVG chart: ``{{ chart }}`` puts it inline, ``{{ chart.image }}`` as an image."""
+    """An SVG chart: ``{{ chart }}`` puts it inline (with its phone-sized twin, if drawn),
+    ``{{ chart.image }}`` gives the wide one as an image."""
 
     svg: SafeString
     label: str
+    small: Chart | None = None
 
     def __html__(self) -> SafeString:
-        return self.svg
+        if self.small is None:
+            return self.svg
+        return format_html(
+            '<div class="chart-wide">{}</div><div class="chart-small">{}</div>',
+            self.svg,
+            self.small.svg,
+        )
 
     def __str__(self) -> str:
-        return self.svg
+        return self.__html__()
 
     @property
     def image(self) -> SafeString:
@@ -135,24 +143,38 @@ LINE_WIDTHS = (
 )
 
 
-def _config(label: str, colours: tuple[str, ...], **options) -> dict:
+# Two sizes of the same chart: a wide one for laptops, print and the PDF, and a small one
+# whose text stays legible on a phone (the page shows one of them by a CSS media query).
+SIZES = {
+    "wide": {"width": 860, "height": 340, "week_step": 1, "font": 13, "title": 17},
+    "small": {"width": 400, "height": 330, "week_step": 2, "font": 14, "title": 15},
+}
+
+
+def _config(label: str, colours: tuple[str, ...], size: str, **options) -> dict:
+    dimensions = SIZES[size]
+    style = _style(*colours)
+    style.label_font_size = style.major_label_font_size = dimensions["font"]
+    style.legend_font_size = dimensions["font"] + 1
+    style.title_font_size = dimensions["title"]
     return {
-        "style": _style(*colours),
+        "style": style,
         "css": ("file://style.css", "file://graph.css", LINE_WIDTHS),
-        "width": 860,
-        "height": 340,
+        "width": dimensions["width"],
+        "height": dimensions["height"],
         "js": [],
         "disable_xml_declaration": True,
         "legend_at_bottom": True,
-        "legend_at_bottom_columns": 3,
+        "legend_at_bottom_columns": 3 if size == "wide" else 2,
         "show_x_guides": False,
         "show_y_guides": True,
         "truncate_legend": -1,
         "truncate_label": -1,
-        "margin": 12,
-        "spacing": 12,
+        "margin": 12 if size == "wide" else 6,
+        "spacing": 12 if size == "wide" else 8,
         "print_values": False,
         "tooltip_border_radius": 0,
+        "max_scale": 8 if size == "wide" else 6,
         **options,
     }
 
@@ -163,52 +185,70 @@ def _render(chart, label: str, kind: str) -> Chart:
     return Chart(svg=svg, label=label)
 
 
+def _both(draw, *, small: bool) -> Chart:
+    wide = draw("wide")
+    return Chart(wide.svg, wide.label, draw("small")) if small else wide
+
+
 def kpi_chart(
     kpi: Kpi,
     measurements: Sequence[KpiMeasurement],
     trend: Sequence[TrendWeek],
+    *,
+    small: bool = True,
 ) -> Chart | None:
-    """Daily values, weekly means and the target over time; None with no measurement."""
+    """Daily values, weekly means and the target over time; None with no measurement.
+    ``small``: with the phone-sized chart too."""
     if not measurements:
         return None
     first, last = measurements[0].measured_on, measurements[-1].measured_on
     label = f"{kpi.name} against its target of {kpi.target.normalize():f}{_unit(kpi)}"
     span = max((last - first).days, 1)
-    step = 7 if span <= 70 else 14 if span <= 140 else 28
-    ticks = [first + datetime.timedelta(days=offset) for offset in range(0, span + 1, step)]
     values = [_number(m.value) for m in measurements] + [_number(kpi.target)]
     low, high = min(values), max(values)
     pad = (high - low) * 0.1 or 1
-    chart = pygal.DateLine(
-        **_config(
-            label,
-            (DAILY_COLOUR, WEEKLY_COLOUR, TARGET_COLOUR),
-            title=label,
-            x_value_formatter=lambda day: day.strftime("%-d %b"),
-            x_labels=ticks,
-            y_title=kpi.unit or None,
-            range=(low - pad, high + pad),
-            dots_size=2,
+
+    def draw(size: str) -> Chart:
+        step = (7 if span <= 70 else 14 if span <= 140 else 28) * SIZES[size]["week_step"]
+        ticks = [first + datetime.timedelta(days=offset) for offset in range(0, span + 1, step)]
+        chart = pygal.DateLine(
+            **_config(
+                label,
+                (DAILY_COLOUR, WEEKLY_COLOUR, TARGET_COLOUR),
+                size,
+                title=label if size == "wide" else f"{kpi.name}: target {_target(kpi)}",
+                x_value_formatter=lambda day: day.strftime("%-d %b"),
+                x_labels=ticks,
+                y_title=kpi.unit or None,
+                range=(low - pad, high + pad),
+                dots_size=2 if size == "wide" else 1,
+                # The phone size's legend takes two rows: room for the second.
+                **({} if size == "wide" else {"margin_bottom": 30}),
+            )
         )
-    )
-    chart.add("Daily value", [(m.measured_on, _number(m.value)) for m in measurements])
-    chart.add(
-        "Weekly mean",
-        [
-            (min(max(week.week + datetime.timedelta(days=3), first), last), _number(week.mean))
-            for week in trend
-        ],
-        dots_size=4,
-    )
-    chart.add(
-        "Target",
-        [(first, _number(kpi.target)), (last, _number(kpi.target))],
-        show_dots=False,
-    )
-    return _render(chart, label, "daily")
+        chart.add("Daily value", [(m.measured_on, _number(m.value)) for m in measurements])
+        chart.add(
+            "Weekly mean",
+            [
+                (
+                    min(max(week.week + datetime.timedelta(days=3), first), last),
+                    _number(week.mean),
+                )
+                for week in trend
+            ],
+            dots_size=4 if size == "wide" else 3,
+        )
+        chart.add(
+            "Target",
+            [(first, _number(kpi.target)), (last, _number(kpi.target))],
+            show_dots=False,
+        )
+        return _render(chart, label, "daily")
+
+    return _both(draw, small=small)
 
 
-def trend_chart(kpi: Kpi, trend: Sequence[TrendWeek]) -> Chart | None:
+def trend_chart(kpi: Kpi, trend: Sequence[TrendWeek], *, small: bool = True) -> Chart | None:
     """The weekly means against the target, week by week; None with no measurement."""
     if not trend:
         return None
@@ -216,25 +256,32 @@ def trend_chart(kpi: Kpi, trend: Sequence[TrendWeek]) -> Chart | None:
     values = [_number(week.mean) for week in trend] + [_number(kpi.target)]
     low, high = min(values), max(values)
     pad = (high - low) * 0.1 or 1
-    chart = pygal.Line(
-        **_config(
-            label,
-            (WEEKLY_COLOUR, TARGET_COLOUR),
-            title=label,
-            x_labels=[week.short_label for week in trend],
-            x_labels_major_every=1 if len(trend) <= 13 else 2,
-            show_minor_x_labels=len(trend) <= 13,
-            # pygal places a line chart's bottom legend below its box: room for it.
-            margin_bottom=34,
-            y_title=kpi.unit or None,
-            range=(low - pad, high + pad),
-            dots_size=4,
+
+    def draw(size: str) -> Chart:
+        every = SIZES[size]["week_step"] * (1 if len(trend) <= 13 else 2)
+        chart = pygal.Line(
+            **_config(
+                label,
+                (WEEKLY_COLOUR, TARGET_COLOUR),
+                size,
+                title=label if size == "wide" else f"{kpi.name}: weekly trend",
+                x_labels=[week.short_label for week in trend],
+                x_labels_major_every=every,
+                show_minor_x_labels=every == 1,
+                # pygal places a line chart's bottom legend below its box: room for it.
+                margin_bottom=34,
+                y_title=kpi.unit or None,
+                range=(low - pad, high + pad),
+                dots_size=4 if size == "wide" else 3,
+            )
         )
-    )
-    chart.add("Weekly mean", [_number(week.mean) for week in trend])
-    chart.add(
-        "Target",
-        [_number(kpi.target)] * len(trend),
-        show_dots=False,
-    )
-    return _render(chart, label, "trend")
+        chart.add("Weekly mean", [_number(week.mean) for week in trend])
+        chart.add("Target", [_number(kpi.target)] * len(trend), show_dots=False)
+        return _render(chart, label, "trend")
+
+    return _both(draw, small=small)
+
+
+def _target(kpi: Kpi) -> str:
+    sign = "≥" if kpi.direction == Kpi.Direction.HIGHER else "≤"
+    return f"{sign} {kpi.target.normalize():f}{_unit(kpi)}"

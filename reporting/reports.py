@@ -150,8 +150,9 @@ def _results_of(review: Review) -> dict[int, ReviewKpiResult]:
     }
 
 
-def build_report(*, review: Review) -> ReportDocument:
-    """Everything a review's report shows, read in a fixed number of queries."""
+def build_report(*, review: Review, for_pdf: bool = False) -> ReportDocument:
+    """Everything a review's report shows, read in a fixed number of queries (the page's
+    charts also in a phone size; the PDF's only in the wide one)."""
     engagement = review.engagement
     kpis = list(Kpi.objects.filter(engagement=engagement).order_by("name", "id"))
     results = _results_of(review)
@@ -168,8 +169,8 @@ def build_report(*, review: Review) -> ReportDocument:
                 kpi=kpi,
                 result=results.get(kpi.pk),
                 trend=trend,
-                chart=charts.kpi_chart(kpi, measurements.get(kpi.pk, []), trend),
-                trend_chart=charts.trend_chart(kpi, trend),
+                chart=charts.kpi_chart(kpi, measurements.get(kpi.pk, []), trend, small=not for_pdf),
+                trend_chart=charts.trend_chart(kpi, trend, small=not for_pdf),
             )
         )
     document = ReportDocument(
@@ -273,7 +274,7 @@ def render_review_pdf(*, review: Review) -> bytes:
     # WeasyPrint reports every CSS property it skips (pygal's vendor prefixes among them).
     logging.getLogger("weasyprint").setLevel(logging.ERROR)
     logging.getLogger("fontTools").setLevel(logging.ERROR)
-    document = build_report(review=review)
+    document = build_report(review=review, for_pdf=True)
     html = render_to_string(
         "reporting/reports/pdf.html",
         {"document": document, "generated_at": timezone.now()},

@@ -65,7 +65,9 @@ def test_the_kpi_page_shows_its_chart_trend_and_alerts(client, world):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.count('class="pygal-chart kpi-chart') == 2
+    # Two charts, each in a wide and a phone size.
+    assert html.count('class="pygal-chart kpi-chart') == 4
+    assert html.count('<div class="chart-small">') == 2
     assert 'aria-label="Show rate on transferred prospects against its target of 70%"' in html
     assert [week.split(" (")[0] for week in cells(response, "Week")] == [
         "2026-W13",

@@ -119,7 +119,8 @@ def test_the_report_page_and_its_pdf_download(world, day_30, client):
     assert page.status_code == 200
     body = page.content.decode()
     assert "30-day baseline report" in body and "Generate the PDF" in body
-    assert body.count('class="pygal-chart kpi-chart') == 10  # two charts per KPI, inline
+    # Two charts per KPI, inline, each in a wide and a phone size.
+    assert body.count('class="pygal-chart kpi-chart') == 20
     assert client.get(report_url(world, day_30, "pdf/")).status_code == 404  # not made yet
 
     made = client.post(report_url(world, day_30, "generate/"), follow=True)
