@@ -17,7 +17,6 @@ generate_review_report`` stores it once.
 from __future__ import annotations
 
 import datetime
-import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -271,9 +270,6 @@ def render_review_pdf(*, review: Review) -> bytes:
     numbers in the footer, a table of contents with page numbers, the charts inline."""
     import weasyprint
 
-    # WeasyPrint reports every CSS property it skips (pygal's vendor prefixes among them).
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
-    logging.getLogger("fontTools").setLevel(logging.ERROR)
     document = build_report(review=review, for_pdf=True)
     html = render_to_string(
         "reporting/reports/pdf.html",

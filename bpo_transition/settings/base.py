@@ -199,6 +199,11 @@ KPI_UPLOAD_PREVIEW_SECONDS = env.int("KPI_UPLOAD_PREVIEW_SECONDS", default=3600)
 # Stored review reports (PDF) live in the default storage under MEDIA_ROOT; they are served
 # only by the report view, which checks who asks, never from a public URL.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
+# WeasyPrint logs every step of a PDF and every CSS property it skips (pygal's vendor
+# prefixes among them): only its errors are worth a line.
+LOGGING.setdefault("loggers", {}).update(
+    {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}}
+)
 # Daily, after midnight on Sunday has passed in most time zones (a week counts once it ended).
 CELERY_BEAT_SCHEDULE["drift-detection"] = {
     "task": "reporting.tasks.detect_drift_everywhere",
