@@ -21,7 +21,7 @@ COPY . .
 # collectstatic needs settings to import; the real secret comes from the environment at run time.
 RUN SECRET_KEY=build-only-$(head -c 48 /dev/urandom | base64 | tr -d '\n/+=') \
     python manage.py collectstatic --noinput \
-    && mkdir -p /app/var && chown -R app /app/var
+    && mkdir -p /app/var/media && chown -R app /app/var
 USER app
 EXPOSE 8000
 CMD ["gunicorn", "bpo_transition.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
