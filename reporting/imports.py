@@ -138,11 +138,21 @@ def read_csv(content: bytes) -> list[RawRow]:
         raise UnreadableFile(f"The CSV file cannot be read: {broken}.") from broken
 
 
+# An XLSX is a zip: what it unpacks to is bounded too (a small file can unpack to gigabytes).
+XLSX_MAX_UNPACKED_RATIO = 50
+
+
 def read_xlsx(content: bytes) -> list[RawRow]:
-    from zipfile import BadZipFile
+    from zipfile import BadZipFile, ZipFile
 
     from openpyxl import load_workbook
 
+    try:
+        unpacked = sum(member.file_size for member in ZipFile(io.BytesIO(content)).infolist())
+    except BadZipFile as broken:
+        raise UnreadableFile("The file is not an Excel workbook (.xlsx).") from broken
+    if unpacked > settings.KPI_UPLOAD_MAX_BYTES * XLSX_MAX_UNPACKED_RATIO:
+        raise UnreadableFile("The workbook unpacks to too much data; split it.")
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (BadZipFile, KeyError, OSError, ValueError) as broken:

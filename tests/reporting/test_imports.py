@@ -207,3 +207,14 @@ def test_viewers_and_outsiders_cannot_upload(client, world):
     assert client.get(upload_url(world)).status_code == 404
     assert client.post(confirm_url(world), {"rows": "x"}).status_code == 404
     assert not KpiMeasurement.objects.exists()
+
+
+def test_a_workbook_that_unpacks_to_too_much_is_refused(settings):
+    from reporting.imports import UnreadableFile
+
+    rows = [["kpi", "date", "value"]]
+    rows += [["contact-rate", "2026-02-02", f"{n:05d}" + "x" * 1000] for n in range(2000)]
+    content = xlsx_file(rows).read()
+    settings.KPI_UPLOAD_MAX_BYTES = len(content)  # the file itself is within the limit
+    with pytest.raises(UnreadableFile, match="unpacks to too much"):
+        read_measurement_file(name="big.xlsx", content=content)
