@@ -1,8 +1,11 @@
-"""Reads of the reporting app, scoped to the active tenant and the actor's engagements."""
+"""Reads of the reporting app, scoped to the active tenant and the actor's engagements.
+
+Issue 10 wrote the first of them: KPIs, weekly trends (Monday-based ISO weeks), drift alerts
+(``open_drift_alerts`` for pages and reminders) and review reports.
+"""
 
 from __future__ import annotations
 
-# --- KPIs, weekly trends, drift alerts and review reports (issue 10) ---------------------------
 import datetime
 import uuid
 from collections.abc import Iterable
