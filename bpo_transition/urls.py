@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("transition.people_urls")),
     path("engagements/", include("milestones.urls_inline")),
     path("notifications/", include("notifications.urls")),
+    path("engagements/<uuid:engagement_id>/kpis/", include("reporting.report_urls")),
     path("", include("accounts.urls")),
 ]

@@ -1,7 +1,15 @@
 from django.contrib import admin
 
 from bpo_transition.admin_base import ReadOnlyDomainAdmin
-from reporting.models import ForwardTarget, Kpi, KpiMeasurement, Review, ReviewKpiResult
+from reporting.models import (
+    DriftAlert,
+    ForwardTarget,
+    Kpi,
+    KpiMeasurement,
+    Review,
+    ReviewKpiResult,
+    ReviewReport,
+)
 
 
 @admin.register(Kpi)
@@ -55,3 +63,21 @@ class ReviewKpiResultAdmin(ReadOnlyDomainAdmin):
 class ForwardTargetAdmin(ReadOnlyDomainAdmin):
     list_display = ("kpi", "review", "target")
     list_select_related = ("kpi", "review")
+
+
+# --- Drift alerts and stored review reports (issue 10) ----------------------------------------
+
+
+@admin.register(DriftAlert)
+class DriftAlertAdmin(ReadOnlyDomainAdmin):
+    list_display = ("kpi", "kind", "started_week", "ended_week")
+    list_filter = ("kind",)
+    list_select_related = ("kpi",)
+
+
+@admin.register(ReviewReport)
+class ReviewReportAdmin(ReadOnlyDomainAdmin):
+    list_display = ("review", "generated_at", "generated_by", "size", "sha256")
+    list_select_related = ("review", "generated_by")
+    # The file is served only by the report view, which checks who asks; not by a link here.
+    exclude = ("file",)

@@ -219,3 +219,92 @@ class ForwardTarget(TenantOwned):
     @property
     def audit_engagement(self) -> "Engagement":
         return self.review.engagement
+
+
+# --- Drift alerts and stored review reports (issue 10) ----------------------------------------
+
+
+class DriftAlert(TenantOwned):
+    """One episode of a KPI drifting: below its target, or worse three weeks running while
+    still on target. Open (``ended_week`` empty) until the KPI recovers; a later episode is a
+    new alert. Opened and closed only by ``reporting.services.detect_drift``."""
+
+    class Kind(models.TextChoices):
+        BELOW_TARGET = "below_target", "Below target"
+        WORSENING = "worsening", "Worse three weeks running"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="drift_alerts")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    started_week = models.DateField(help_text="Monday of the first week the episode held.")
+    ended_week = models.DateField(
+        null=True, blank=True, help_text="Monday of the week the KPI recovered; empty while open."
+    )
+    opened_at = models.DateTimeField(auto_now_add=True)
+
+    objects = engagement_scoped_manager("kpi__engagement")
+
+    AUDIT_TYPE = "drift_alert"
+    AUDIT_FIELDS = ("kpi", "kind", "started_week", "ended_week")
+
+    class Meta:
+        ordering = ["-started_week", "kpi_id", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kpi", "kind"],
+                condition=models.Q(ended_week__isnull=True),
+                name="one_open_drift_alert_per_kind",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["tenant", "kpi"],
+                condition=models.Q(ended_week__isnull=True),
+                name="drift_alert_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi}: {self.get_kind_display().lower()} from {self.started_week}"
+
+    @property
+    def audit_engagement(self) -> "Engagement":
+        return self.kpi.engagement
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_week is None
+
+
+def review_report_path(report: "ReviewReport", filename: str) -> str:
+    return f"review-reports/{report.tenant_id}/{report.review.public_id}/{filename}"
+
+
+class ReviewReport(TenantOwned):
+    """The PDF of a published review, generated once and kept: the document leadership
+    received never changes afterwards. Served only through a view that checks who asks."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    review = models.OneToOneField(Review, on_delete=models.CASCADE, related_name="report")
+    file = models.FileField(upload_to=review_report_path, max_length=300)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    generated_at = models.DateTimeField(auto_now_add=True)
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = engagement_scoped_manager("review__engagement")
+
+    AUDIT_TYPE = "review_report"
+    AUDIT_FIELDS = ("review", "sha256", "size", "generated_by")
+
+    class Meta:
+        ordering = ["review_id"]
+
+    def __str__(self) -> str:
+        return f"Report of the {self.review}"
+
+    @property
+    def audit_engagement(self) -> "Engagement":
+        return self.review.engagement

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django.db.models import Avg
 from django.utils import timezone
 
@@ -18,7 +21,18 @@ from engagements.models import Engagement
 from engagements.permissions import is_seated, require_editor, require_pmo
 from engagements.playbooks import PlaybookDefinition
 from engagements.services import day
-from reporting.models import ForwardTarget, Kpi, KpiMeasurement, Review, ReviewKpiResult
+from reporting import drift
+from reporting.imports import RawRow, check_rows
+from reporting.kpi_selectors import weekly_means
+from reporting.models import (
+    DriftAlert,
+    ForwardTarget,
+    Kpi,
+    KpiMeasurement,
+    Review,
+    ReviewKpiResult,
+    ReviewReport,
+)
 
 # --- KPIs and measurements ---------------------------------------------------------------
 
@@ -102,9 +116,11 @@ def record_measurement(
             recorded_by=actor,
         )
         audit.record_created(actor=actor, instance=measurement)
-        return measurement
-    audit.change(actor=actor, instance=existing, value=value, recorded_by=actor)
-    return existing
+    else:
+        audit.change(actor=actor, instance=existing, value=value, recorded_by=actor)
+        measurement = existing
+    detect_drift(actor=actor, engagement=kpi.engagement)  # Drift hook (issue 10): see below.
+    return measurement
 
 
 # --- Reviews -----------------------------------------------------------------------------
@@ -386,3 +402,212 @@ def publish_review(*, actor: User, review: Review) -> Review:
         published_by=actor,
     )
     return review
+
+
+# --- Issue 10: measurement imports, drift alerts and stored review reports ---------------------
+# Appended as one section: uploads write through import_measurements, every measurement write
+# ends in detect_drift, and a published review's PDF is generated once and kept.
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    created: int
+    replaced: int
+    unchanged: int
+
+    @property
+    def total(self) -> int:
+        return self.created + self.replaced + self.unchanged
+
+
+class ImportRejected(InvalidInput):
+    """At least one row is wrong, so no row was imported; ``row_errors`` says which and why."""
+
+    def __init__(self, message: str, *, row_errors: list) -> None:
+        super().__init__(
+            message,
+            errors={
+                f"row {error.number}": [f"{error.column}: {error.reason}"] for error in row_errors
+            },
+        )
+        self.row_errors = row_errors
+
+
+@operation("kpi.imported", tenant_of="engagement")
+def import_measurements(
+    *, actor: User, engagement: Engagement, rows: Sequence[RawRow]
+) -> ImportResult:
+    """Every row of a file in one transaction, or none: one wrong row refuses the whole file.
+
+    The rule of ``record_measurement`` holds: one value per KPI per day, a new value for a
+    day replaces the earlier one. The rows are checked again here (the KPIs or the date may
+    have changed since the preview), then drift detection runs once for the engagement.
+    """
+    engagement = found(
+        Engagement.objects.select_for_update(of=("self",)), "No such engagement.", pk=engagement.pk
+    )
+    require_editor(actor=actor, engagement=engagement)
+    kpis = {kpi.key: kpi for kpi in Kpi.objects.filter(engagement=engagement)}
+    checked = check_rows(rows, kpi_keys=kpis, today=engagement.today())
+    if checked.errors:
+        raise ImportRejected(
+            f"Nothing was imported: {len(checked.errors)} problem(s) in the file.",
+            row_errors=checked.errors,
+        )
+    if not checked.rows:
+        raise InvalidInput("The file has no measurements.", errors={"file": ["No rows."]})
+    existing = {
+        (measurement.kpi_id, measurement.measured_on): measurement
+        for measurement in KpiMeasurement.objects.select_for_update().filter(
+            kpi__in=kpis.values(),
+            measured_on__range=(
+                min(row.measured_on for row in checked.rows),
+                max(row.measured_on for row in checked.rows),
+            ),
+        )
+    }
+    created, replaced, befores, unchanged = [], [], [], 0
+    now = timezone.now()
+    for row in checked.rows:
+        kpi = kpis[row.kpi_key]
+        earlier = existing.get((kpi.pk, row.measured_on))
+        if earlier is None:
+            created.append(
+                KpiMeasurement(
+                    tenant_id=engagement.tenant_id,
+                    kpi=kpi,
+                    measured_on=row.measured_on,
+                    value=row.value,
+                    recorded_by=actor,
+                )
+            )
+        elif earlier.value != row.value:
+            earlier.kpi = kpi
+            befores.append(audit.snapshot(earlier))
+            earlier.value, earlier.recorded_by, earlier.recorded_at = row.value, actor, now
+            replaced.append(earlier)
+        else:
+            unchanged += 1
+    KpiMeasurement.objects.bulk_create(created, batch_size=500)
+    audit.record_many_created(actor=actor, instances=created)
+    if replaced:
+        KpiMeasurement.objects.bulk_update(
+            replaced, ["value", "recorded_by", "recorded_at"], batch_size=500
+        )
+        audit.record_many_updated(actor=actor, changed=zip(replaced, befores, strict=True))
+    detect_drift(actor=actor, engagement=engagement)
+    return ImportResult(created=len(created), replaced=len(replaced), unchanged=unchanged)
+
+
+def _alert_matches(alert: DriftAlert, episode: drift.Episode) -> bool:
+    """The stored alert and the computed episode overlap in time: they are one episode."""
+    alert_end = alert.ended_week or datetime.date.max
+    episode_end = episode.ended_week or datetime.date.max
+    return alert.started_week < episode_end and episode.started_week < alert_end
+
+
+@operation("kpi.drift_detected", tenant_of="engagement")
+def detect_drift(*, engagement: Engagement, actor: User | None = None) -> list[DriftAlert]:
+    """Open an alert when a drift episode starts, close it when the KPI recovers.
+
+    Runs after every measurement write and daily from beat; running it again changes nothing.
+    Episodes come from the weekly means of weeks that have ended (``reporting.drift``). An
+    alert stands for one episode: a stored alert that overlaps a computed episode is that
+    episode (its weeks follow corrected data), an episode no alert covers opens a new one, and
+    an open alert whose episode no longer holds is closed. Returns the alerts it opened.
+    """
+    kpis = list(Kpi.objects.select_for_update().filter(engagement_id=engagement.pk))
+    if not kpis:
+        return []
+    last_week = drift.last_complete_week(engagement.today())
+    means = weekly_means(kpis=kpis, until=last_week + datetime.timedelta(days=6))
+    stored: dict[tuple[int, str], list[DriftAlert]] = {}
+    for alert in DriftAlert.objects.filter(kpi__in=kpis).order_by("started_week"):
+        stored.setdefault((alert.kpi_id, alert.kind), []).append(alert)
+    opened, changes = [], []
+    for kpi in kpis:
+        episodes = drift.find_episodes(
+            means.get(kpi.pk, []), target=kpi.target, direction=kpi.direction
+        )
+        for kind in DriftAlert.Kind.values:
+            alerts = stored.get((kpi.pk, kind), [])
+            matched: set[int] = set()
+            for episode in (episode for episode in episodes if episode.kind == kind):
+                alert = next(
+                    (a for a in alerts if a.pk not in matched and _alert_matches(a, episode)),
+                    None,
+                )
+                if alert is None:
+                    alert = DriftAlert(
+                        tenant_id=kpi.tenant_id,
+                        kpi=kpi,
+                        kind=kind,
+                        started_week=episode.started_week,
+                        ended_week=episode.ended_week,
+                    )
+                    (opened if episode.ended_week is None else changes).append((alert, {}))
+                    continue
+                matched.add(alert.pk)
+                changes.append(
+                    (
+                        alert,
+                        {
+                            "started_week": min(alert.started_week, episode.started_week),
+                            "ended_week": episode.ended_week,
+                        },
+                    )
+                )
+            # An open alert that no episode holds any more: corrected data says it never
+            # started, so it ends in the week it started.
+            changes += [
+                (alert, {"ended_week": alert.started_week})
+                for alert in alerts
+                if alert.ended_week is None and alert.pk not in matched
+            ]
+    # Closings first, openings last: at most one open alert per KPI and kind at any moment.
+    changes.sort(key=lambda change: change[1].get("ended_week", 0) is None)
+    by_pk = {kpi.pk: kpi for kpi in kpis}
+    for alert, values in changes + opened:
+        alert.kpi = by_pk[alert.kpi_id]
+        if alert.pk is None:
+            alert.save()
+            audit.record_created(actor=actor, instance=alert)
+        elif any(getattr(alert, field) != value for field, value in values.items()):
+            audit.change(actor=actor, instance=alert, **values)
+    return [alert for alert, _values in opened]
+
+
+@operation("review.report_generated", tenant_of="review")
+def generate_review_report(*, actor: User, review: Review) -> ReviewReport:
+    """The PDF of a published review, made once and kept: asking again returns the stored one,
+    so the document leadership received never changes afterwards."""
+    review = found(
+        Review.objects.select_for_update(of=("self",)).select_related("engagement"),
+        "No such review.",
+        pk=review.pk,
+    )
+    require_editor(actor=actor, engagement=review.engagement)
+    stored = ReviewReport.objects.filter(review=review).first()
+    if stored is not None:
+        return stored
+    if review.status != Review.Status.PUBLISHED:
+        raise RuleBroken(
+            f"The {review} is not published yet: only a published review has a report."
+        )
+    # Rendering reads the selectors and templates; imported here, as they import this module.
+    from reporting.reports import render_review_pdf
+
+    pdf = render_review_pdf(review=review)
+    report = ReviewReport(
+        tenant_id=review.tenant_id,
+        review=review,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        size=len(pdf),
+        generated_by=actor,
+    )
+    report.file.save(
+        f"day-{review.day}-review-{review.engagement.public_id}.pdf", ContentFile(pdf), save=False
+    )
+    report.save()
+    audit.record_created(actor=actor, instance=report)
+    return report

@@ -3,10 +3,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
-if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  echo "Installing Debian's chromium for the browser tests..."
-  (apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }) \
-    || echo "Could not install chromium; browser tests will be skipped (outside CI)."
+# Chromium for the browser tests; pango and fonts for WeasyPrint's PDFs; poppler to read them.
+SYSTEM_PACKAGES="chromium libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils"
+# shellcheck disable=SC2086
+if ! dpkg -s $SYSTEM_PACKAGES >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "Installing Debian's $SYSTEM_PACKAGES for the browser and PDF tests..."
+  # shellcheck disable=SC2086
+  (apt-get install -y -q $SYSTEM_PACKAGES >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q $SYSTEM_PACKAGES >/dev/null; }) \
+    || echo "Could not install $SYSTEM_PACKAGES; browser tests will be skipped (outside CI)."
 fi
 status=0
 # Two processes by default (TEST_WORKERS=0 runs in one); tests that share the broker run in

@@ -4,6 +4,7 @@ import ipaddress
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -238,4 +239,25 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+}
+
+# --- KPI uploads, drift detection and review reports (issue 10) --------------------------------
+# An uploaded measurement file (CSV or XLSX) is refused above this size or row count; the
+# preview carries the rows to its confirm step in one signed form field.
+KPI_UPLOAD_MAX_BYTES = env.int("KPI_UPLOAD_MAX_BYTES", default=2 * 1024 * 1024)
+KPI_UPLOAD_MAX_ROWS = env.int("KPI_UPLOAD_MAX_ROWS", default=10_000)
+# The confirm step must follow its preview within this many seconds.
+KPI_UPLOAD_PREVIEW_SECONDS = env.int("KPI_UPLOAD_PREVIEW_SECONDS", default=3600)
+# Stored review reports (PDF) live in the default storage under MEDIA_ROOT; they are served
+# only by the report view, which checks who asks, never from a public URL.
+MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
+# WeasyPrint logs every step of a PDF and every CSS property it skips (pygal's vendor
+# prefixes among them): only its errors are worth a line.
+LOGGING.setdefault("loggers", {}).update(
+    {"weasyprint": {"level": "ERROR"}, "fontTools": {"level": "ERROR"}}
+)
+# Daily, after midnight on Sunday has passed in most time zones (a week counts once it ended).
+CELERY_BEAT_SCHEDULE["drift-detection"] = {
+    "task": "reporting.tasks.detect_drift_everywhere",
+    "schedule": crontab(hour=3, minute=15),
 }

@@ -15,3 +15,5 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Evidence files uploaded by tests land in a scratch folder, never the project's var/media.
 MEDIA_ROOT = Path(tempfile.gettempdir()) / "bpo-transition-test-media"
 DEMO_CREDENTIALS_FILE = Path(tempfile.gettempdir()) / "bpo-transition-test-demo-logins.txt"
+# Stored review reports of the test runs (issue 10).
+MEDIA_ROOT = Path(tempfile.gettempdir()) / "bpo-transition-test-media"

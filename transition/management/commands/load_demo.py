@@ -92,6 +92,7 @@ class Command(BaseCommand):
             self._portfolio_examples(tenant, users)
             self._slip_a_gate(users)
             self._reminders(tenant, users)
+            load_demo_measurements(actor=users["pmo"])
         return created
 
     def _engagements(self, tenant, users) -> None:
@@ -268,3 +269,51 @@ def _milestone_conversation(*, engagement, users, provider_lead) -> None:
             name="kickoff-minutes.txt",
         ),
     )
+
+
+# --- KPI measurements for the demo (issue 10) ---------------------------------------------------
+
+DEMO_WEEKS = 6
+# Each KPI's mean per week, oldest first: contact rate stays below its 30 % target (a
+# below-target alert); show rate is on target but worse three weeks running (a worsening one).
+DEMO_WEEKLY_MEANS = {
+    "contact-rate": ("26.5", "27.2", "27.9", "28.4", "28.8", "29.1"),
+    "qualification-rate": ("36.2", "37.0", "36.8", "37.4", "37.1", "37.6"),
+    "transfer-set-rate": ("59.0", "60.4", "61.2", "61.9", "62.3", "62.8"),
+    "show-rate": ("76.0", "76.1", "75.0", "73.8", "72.6", "71.4"),
+    "speed-to-lead": ("4.6", "4.4", "4.3", "4.2", "4.2", "4.1"),
+}
+DEMO_DAILY_WOBBLE = ("-0.4", "0.3", "0.1", "-0.2", "0.4", "-0.1", "-0.1")
+
+
+def load_demo_measurements(*, actor: User) -> None:
+    """Six weeks of daily KPI values for the contact-centre demo engagement, up to yesterday,
+    imported through the upload service: its KPI pages show charts, weekly trends and two
+    drift alerts. Once only: an engagement with older measurements is left as it is."""
+    from decimal import Decimal
+
+    from reporting.imports import RawRow
+    from reporting.models import KpiMeasurement
+    from reporting.services import import_measurements
+
+    engagement = Engagement.objects.filter(name="Contact centre launch").first()
+    if engagement is None:
+        return
+    today = engagement.today()
+    first_monday = today - datetime.timedelta(days=today.weekday(), weeks=DEMO_WEEKS)
+    # The gate-and-review demo records the last two days; the weeks before are this one's.
+    if KpiMeasurement.objects.filter(
+        kpi__engagement=engagement, measured_on__lt=today - datetime.timedelta(days=2)
+    ).exists():
+        return
+    rows = []
+    for offset in range((today - first_monday).days):
+        day = first_monday + datetime.timedelta(days=offset)
+        week = min(offset // 7, DEMO_WEEKS - 1)  # this week's days continue the last week
+        for key, means in DEMO_WEEKLY_MEANS.items():
+            wobble = Decimal(DEMO_DAILY_WOBBLE[offset % 7])
+            if key == "speed-to-lead":
+                wobble /= 4
+            value = Decimal(means[week]) + wobble
+            rows.append(RawRow(len(rows) + 2, key, day.isoformat(), str(value)))
+    import_measurements(actor=actor, engagement=engagement, rows=rows)
