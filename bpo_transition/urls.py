@@ -16,4 +16,5 @@ urlpatterns = [
     path("my-work/", include("transition.work_urls")),
     path("", include("transition.people_urls")),
     path("", include("accounts.urls")),
+    path("", include("exports.urls")),
 ]

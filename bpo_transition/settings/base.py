@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "governance",
     "reporting",
     "transition",
+    "exports",
     "health",
 ]
 
@@ -204,6 +205,13 @@ vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="BPO Transition <noreply@localhost>")
 # Days an invitation link to join a tenant stays valid (it works once).
 INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
+
+# --- Exports and calendar feeds (exports) ---
+# Links in calendar feeds are absolute: the address people reach the site at. (The reminders
+# work defines the same setting for links in e-mails: one definition is enough.)
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# Rows fetched per round trip while an export streams.
+EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2000)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
