@@ -19,4 +19,5 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("engagements/<uuid:engagement_id>/kpis/", include("reporting.report_urls")),
     path("", include("accounts.urls")),
+    path("", include("exports.urls")),
 ]

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "reporting",
     "notifications",
     "transition",
+    "exports",
     "health",
 ]
 
@@ -198,7 +199,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Reminders (notifications) ---
-# Links in e-mails are absolute: this is the address people reach the site at.
+# Links in e-mails and calendar feeds are absolute: the address people reach the site at.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 REMINDER_LOCAL_HOUR = 8
 # A worker holds a claimed batch this long; if it dies, the next scan after it hands it out again.
@@ -226,6 +227,11 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="BPO Transition <noreply@
 INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 # A send that hangs holds its reminder's row lock: give up and retry instead.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+
+# --- Exports and calendar feeds (exports) ---
+# Links in calendar feeds are absolute, like those in e-mails (SITE_URL, above).
+# Rows fetched per round trip while an export streams.
+EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2000)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

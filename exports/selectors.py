@@ -1,0 +1,130 @@
+"""Reads for exports and calendar feeds: rows the actor may see, with what each row shows."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
+from accounts.selectors import membership_in
+from bpo_transition.errors import NotFound
+from engagements.models import Engagement, EngagementMember
+from engagements.selectors import get_engagement, visible_engagements
+from exports.models import CalendarFeed
+from governance.models import Gate
+from milestones.models import Milestone
+from reporting.models import KpiMeasurement, Review
+
+MILESTONE_RELATIONS = ("engagement", "phase", "owner", "completed_by")
+
+
+def engagement_to_export(*, actor: User, public_id: uuid.UUID | str) -> Engagement:
+    """The engagement named in the URL, if the actor may see it; otherwise NotFound (404)."""
+    return get_engagement(actor=actor, public_id=public_id)
+
+
+def engagements_to_export(*, actor: User) -> QuerySet[Engagement]:
+    return visible_engagements(actor=actor).order_by("name", "id")
+
+
+def milestones_of_engagement(*, actor: User, engagement: Engagement) -> QuerySet[Milestone]:
+    return (
+        Milestone.objects.visible_to(actor)
+        .filter(engagement=engagement)
+        .select_related(*MILESTONE_RELATIONS)
+        .order_by("phase__position", "due_date", "id")
+    )
+
+
+def measurements_of_engagement(*, actor: User, engagement: Engagement) -> QuerySet[KpiMeasurement]:
+    return (
+        KpiMeasurement.objects.visible_to(actor)
+        .filter(kpi__engagement=engagement)
+        .select_related("kpi__engagement", "recorded_by")
+        .order_by("kpi__name", "kpi_id", "measured_on", "id")
+    )
+
+
+def milestones_of_my_engagements(*, actor: User) -> QuerySet[Milestone]:
+    """Every milestone of every engagement the actor sees in the active tenant."""
+    return (
+        Milestone.objects.visible_to(actor)
+        .select_related(*MILESTONE_RELATIONS)
+        .order_by("engagement__name", "engagement_id", "phase__position", "due_date", "id")
+    )
+
+
+def milestones_owned_by(*, actor: User) -> QuerySet[Milestone]:
+    return milestones_of_my_engagements(actor=actor).filter(owner=actor)
+
+
+# --- Calendar feeds ----------------------------------------------------------------------------
+
+
+def hash_feed_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def calendar_feed_of(*, user: User) -> CalendarFeed | None:
+    """The person's calendar link in the active tenant, if they made one."""
+    return CalendarFeed.objects.filter(user=user).first()
+
+
+def calendar_feed_for_token(*, token: str) -> CalendarFeed:
+    """The feed a secret link names, whatever tenant is active (the token is the credential).
+
+    A token that names nothing, or the feed of a person who has left its tenant (or whose
+    account is disabled), is NotFound: the link answers 404 like any unknown one.
+    """
+    feed = (
+        CalendarFeed._base_manager.filter(token_hash=hash_feed_token(token or ""))
+        .select_related("user", "tenant")
+        .first()
+    )
+    membership = (
+        membership_in(user=feed.user, tenant_id=feed.tenant_id) if feed is not None else None
+    )
+    # A link made before the person's current membership began is from an earlier stay in
+    # the tenant: leaving ended it for good, rejoining does not bring it back.
+    if membership is None or not feed.user.is_active or membership.created_at > feed.created_at:
+        raise NotFound("No such calendar.")
+    return feed
+
+
+def _seats(user: User) -> QuerySet[EngagementMember]:
+    return EngagementMember.objects.filter(user=user)
+
+
+def calendar_milestones(*, user: User) -> QuerySet[Milestone]:
+    """Milestones the person owns, in engagements they still see (the active tenant's)."""
+    return (
+        Milestone.objects.visible_to(user)
+        .filter(owner=user)
+        .select_related("engagement", "phase")
+        .order_by("due_date", "id")
+    )
+
+
+def calendar_gates(*, user: User) -> QuerySet[Gate]:
+    """Gates of the engagements the person is a member of (seated on)."""
+    return (
+        Gate.objects.filter(engagement_id__in=_seats(user).values("engagement_id"))
+        .select_related("engagement", "phase")
+        .order_by("phase__planned_end", "id")
+    )
+
+
+def calendar_reviews(*, user: User) -> QuerySet[Review]:
+    """Reviews of the engagements where the person is a lead, or on the PMO side (not as a
+    viewer): the people who run a review."""
+    running = _seats(user).filter(
+        Q(role=EngagementMember.Role.LEAD)
+        | Q(side=EngagementMember.Side.PMO, role=EngagementMember.Role.MEMBER)
+    )
+    return (
+        Review.objects.filter(engagement_id__in=running.values("engagement_id"))
+        .select_related("engagement")
+        .order_by("scheduled_on", "id")
+    )
