@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "audit",
     "engagements",
     "milestones",
+    "registers",
     "governance",
     "reporting",
     "transition",
