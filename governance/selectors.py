@@ -8,6 +8,7 @@ from accounts.models import User
 from bpo_transition.errors import NotFound
 from governance.models import Gate, GateAttestation, GateCriterion
 from milestones.models import Milestone
+from registers.selectors import automatic_criteria_open
 
 
 def visible_gates(*, actor: User) -> QuerySet[Gate]:
@@ -41,6 +42,8 @@ def open_items_for_gate(*, gate: Gate) -> list[str]:
         .order_by("due_date", "id")
         .values_list("title", "status")
     ]
+    # --- registers: automatic criteria (escalation path before controlled go-live) ---
+    items += automatic_criteria_open(engagement=gate.engagement, phase_kind=gate.phase.kind)
     return items
 
 
