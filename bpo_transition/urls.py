@@ -9,5 +9,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("engagements/", include("transition.urls")),
+    path("engagements/<uuid:engagement_id>/raid/", include("registers.urls")),
     path("", include("accounts.urls")),
 ]
