@@ -18,6 +18,7 @@ urlpatterns = [
     path("engagements/", include("milestones.urls_inline")),
     path("notifications/", include("notifications.urls")),
     path("engagements/<uuid:engagement_id>/kpis/", include("reporting.report_urls")),
+    path("engagements/<uuid:engagement_id>/raid/", include("registers.urls")),
     path("", include("accounts.urls")),
     path("", include("exports.urls")),
 ]

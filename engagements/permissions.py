@@ -193,3 +193,29 @@ def require_tenant_admin(*, actor: User, tenant_id: int, doing: str) -> None:
     require(
         is_tenant_admin(user=actor, tenant_id=tenant_id), f"Only the tenant's admins can {doing}."
     )
+
+
+# --- Registers: RAID, exception log, escalation path, decision rights -----------------------
+
+
+def can_edit_raid(*, user: User, engagement: Engagement) -> bool:
+    """Add, change and close RAID items and exceptions: every editor of the engagement."""
+    return can_edit(user=user, engagement=engagement)
+
+
+def is_pmo_or_lead(*, user: User, engagement: Engagement) -> bool:
+    """PMO, or seated as the lead of a side."""
+    if is_pmo(user=user, engagement=engagement):
+        return True
+    seat = seat_of(user=user, engagement=engagement)
+    return seat is not None and seat.role == EngagementMember.Role.LEAD
+
+
+def can_edit_escalation_path(*, user: User, engagement: Engagement) -> bool:
+    """The escalation levels and their contacts: PMO and the leads; others read."""
+    return is_pmo_or_lead(user=user, engagement=engagement)
+
+
+def can_edit_decision_rights(*, user: User, engagement: Engagement) -> bool:
+    """Who approves what: PMO and the leads; others read."""
+    return is_pmo_or_lead(user=user, engagement=engagement)

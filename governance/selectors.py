@@ -24,6 +24,7 @@ from bpo_transition.errors import NotFound
 from engagements.models import Phase
 from governance.models import Gate, GateAttestation, GateCriterion, GateDecision
 from milestones.models import Milestone
+from registers.selectors import automatic_criteria_open
 
 CLOSED_CRITERION_STATES = (GateCriterion.State.MET, GateCriterion.State.WAIVED)
 
@@ -32,7 +33,8 @@ class OpenItem(NamedTuple):
     """One thing standing between a gate and approval, and what it is about.
 
     ``kind`` is "criterion" (``target`` a GateCriterion), "attestation" (``target`` the side,
-    "client" or "provider") or "milestone" (``target`` a Milestone).
+    "client" or "provider"), "milestone" (``target`` a Milestone) or "automatic" (a criterion
+    checked from the registers; ``target`` the engagement).
     """
 
     label: str
@@ -75,6 +77,11 @@ def open_gate_items(*, gate: Gate) -> list[OpenItem]:
         .filter(status__in=Milestone.OPEN)
         .only("id", "public_id", "title", "status", "due_date", "engagement_id", "phase_id")
         .order_by("due_date", "id")
+    ]
+    # Automatic criteria, checked from the registers (an escalation path before go-live).
+    items += [
+        OpenItem(label, "automatic", gate.engagement)
+        for label in automatic_criteria_open(engagement=gate.engagement, phase_kind=gate.phase.kind)
     ]
     return items
 

@@ -52,11 +52,14 @@ def _engagement_url(gate: Gate) -> str:
 
 
 def item_link(gate: Gate, item: OpenItem) -> str:
-    """Where an open item is fixed: its checklist row, its attestation, or its milestone."""
+    """Where an open item is fixed: its checklist row, its attestation, its milestone, or the
+    escalation path (an automatic criterion)."""
     if item.kind == "criterion":
         return gate_url(gate, f"criterion-{item.target.public_id}")
     if item.kind == "attestation":
         return gate_url(gate, f"attest-{item.target}")
+    if item.kind == "automatic":
+        return reverse("registers:escalation", kwargs={"engagement_id": gate.engagement.public_id})
     return f"{_engagement_url(gate)}#milestone-{item.target.public_id}"
 
 

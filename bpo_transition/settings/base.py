@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "audit",
     "engagements",
     "milestones",
+    "registers",
     "governance",
     "reporting",
     "notifications",

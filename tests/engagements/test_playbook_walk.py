@@ -17,6 +17,7 @@ from governance.models import Gate
 from governance.services import approve_gate, request_gate_decision
 from milestones.models import Milestone
 from milestones.services import update_milestone
+from tests.registers.support import agree_escalation_path
 from tests.world import build_world, meet_criteria_and_attest
 
 SHIPPED = sorted(builtin_playbooks())
@@ -56,6 +57,7 @@ def test_each_shipped_playbook_walks_phase_by_phase_to_stabilised(db, key):
     world = build_world("Walk", playbook_key=key)
     with tenant_context(world.tenant):
         engagement = start_transition(actor=world.pmo, engagement=world.engagement)
+        agree_escalation_path(world)  # controlled go-live needs one (registers)
         for index, planned in enumerate(playbook.phases):
             later_kinds = [p.kind for p in playbook.phases[index + 1 :]]
             phase = Phase.objects.get(kind=planned.kind)

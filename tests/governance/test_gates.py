@@ -150,7 +150,10 @@ def test_rejection_needs_a_reason_and_returns_the_phase_to_work(world, kickoff_r
 
 
 def test_approving_every_gate_walks_the_engagement_to_stabilised(world):
+    from tests.registers.support import agree_escalation_path
+
     start_transition(actor=world.pmo, engagement=world.engagement)
+    agree_escalation_path(world)  # controlled go-live needs one (registers)
     statuses = []
     for kind in Phase.ORDER:
         finish_phase(world, kind)

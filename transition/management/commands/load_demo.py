@@ -93,6 +93,7 @@ class Command(BaseCommand):
             self._slip_a_gate(users)
             self._reminders(tenant, users)
             load_demo_measurements(actor=users["pmo"])
+            add_demo_registers(users=users)
         return created
 
     def _engagements(self, tenant, users) -> None:
@@ -317,3 +318,125 @@ def load_demo_measurements(*, actor: User) -> None:
             value = Decimal(means[week]) + wobble
             rows.append(RawRow(len(rows) + 2, key, day.isoformat(), str(value)))
     import_measurements(actor=actor, engagement=engagement, rows=rows)
+
+
+def add_demo_registers(*, users: dict[str, User]) -> None:
+    """The contact-centre launch's RAID register, exception log, a two-level escalation path
+    and its decision rights, so the registers have something to show (once only)."""
+    from registers.models import RaidItem
+    from registers.services import (
+        add_escalation_level,
+        create_decision_right,
+        create_raid_item,
+    )
+
+    engagement = Engagement.objects.filter(name="Contact centre launch").first()
+    if engagement is None or RaidItem.objects.filter(engagement=engagement).exists():
+        return
+    pmo, client, provider = users["pmo"], users["client.lead"], users["provider.lead"]
+    today = engagement.today()
+
+    def due(days: int) -> datetime.date:
+        return today + datetime.timedelta(days=days)
+
+    def milestone(phase_kind: str) -> list[Milestone]:
+        first = Milestone.objects.filter(engagement=engagement, phase__kind=phase_kind).first()
+        return [first] if first is not None else []
+
+    items = [
+        dict(
+            kind="risk",
+            title="Agents not certified before controlled go-live",
+            owner=provider,
+            due_date=due(12),
+            probability=3,
+            impact=5,
+            response="Book a second trainer; certify in two cohorts.",
+            milestones=milestone("controlled_go_live"),
+        ),
+        dict(
+            kind="risk",
+            title="Access approvals slower than planned",
+            owner=client,
+            due_date=due(5),
+            probability=4,
+            impact=4,
+            response="Provision in batches of ten; daily check with IT security.",
+            milestones=milestone("access"),
+        ),
+        dict(
+            kind="risk",
+            title="Reporting feed not tested with real data",
+            owner=provider,
+            due_date=due(20),
+            probability=2,
+            impact=3,
+        ),
+        dict(
+            kind="assumption",
+            title="Client supplies call recordings for training by day 10",
+            owner=client,
+            due_date=due(8),
+        ),
+        dict(
+            kind="action",
+            title="Send the seating plan and badge list",
+            owner=client,
+            due_date=due(-1),
+        ),
+        dict(
+            kind="issue",
+            title="Test environment logins expire after 24 hours",
+            owner=client,
+            due_date=due(3),
+            status="in_progress",
+            response="IT to extend the test accounts to 30 days.",
+        ),
+        dict(
+            kind="decision",
+            title="Record calls from day one of controlled go-live",
+            owner=pmo,
+            due_date=due(6),
+            description="Both sides want recordings for calibration at the day-14 review.",
+        ),
+        dict(
+            kind="exception",
+            title="Refund requested without a receipt",
+            owner=client,
+            due_date=due(2),
+            status="closed",
+            description="Customers ask for a refund but cannot show a receipt.",
+            handling="Some agents refuse outright; others refund any amount on trust.",
+            decision_rule="Refund up to 20 EUR on trust and log it; above that, ask for a "
+            "bank statement or escalate to the team lead.",
+            agreed_by=[client, provider],
+        ),
+    ]
+    for item in items:
+        create_raid_item(actor=pmo, engagement=engagement, **item)
+    for name, hours in (("Team leads", 4), ("Operations managers", 24)):
+        add_escalation_level(
+            actor=pmo,
+            engagement=engagement,
+            name=name,
+            client_contact=client,
+            provider_contact=provider,
+            response_hours=hours,
+        )
+    rights = [
+        dict(
+            area="Scope changes", approver_side="client", consulted="Provider lead", informed="PMO"
+        ),
+        dict(area="Process changes", approver_side="joint", consulted="Team leads", informed="PMO"),
+        dict(
+            area="System access", approver=client, consulted="IT security", informed="Provider lead"
+        ),
+        dict(
+            area="Go-live",
+            approver_side="pmo",
+            consulted="Client and provider leads",
+            informed="Everyone on the engagement",
+        ),
+    ]
+    for right in rights:
+        create_decision_right(actor=pmo, engagement=engagement, **right)
