@@ -9,5 +9,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("engagements/", include("transition.urls")),
+    path("api/", include("api.rest.urls")),
+    path("api-tokens/", include("api.urls")),
     path("", include("accounts.urls")),
 ]

@@ -90,6 +90,8 @@ class Milestone(TenantOwned):
             models.Index(fields=["tenant", "engagement", "due_date"], name="milestone_due"),
             models.Index(fields=["tenant", "owner", "status"], name="milestone_owner"),
             models.Index(fields=["tenant", "updated_at"], name="milestone_updated"),
+            # The API pages through a tenant's milestones in public_id order (keyset).
+            models.Index(fields=["tenant", "public_id"], name="milestone_keyset"),
         ]
 
     def __str__(self) -> str:

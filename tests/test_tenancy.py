@@ -9,7 +9,7 @@ from bpo_transition.tenancy import TenantManager, TenantOwned, TenantScopeMissin
 from engagements.models import Engagement
 from tests import factories
 
-PROJECT_APPS = {"accounts", "audit", "engagements", "milestones", "governance", "reporting"}
+PROJECT_APPS = {"accounts", "audit", "engagements", "milestones", "governance", "reporting", "api"}
 # Global on purpose: the membership is how a request finds its tenant, before one is active.
 GLOBAL_WITH_TENANT_LINK = {Membership}
 
