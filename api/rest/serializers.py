@@ -29,11 +29,18 @@ class StrictSerializer(serializers.Serializer):
     """A request body with a field this serializer does not know is refused, naming it."""
 
     def to_internal_value(self, data):
+        unknown = {}
         if isinstance(data, Mapping):
-            unknown = sorted(str(name) for name in data if name not in self.fields)
-            if unknown:
-                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
-        return super().to_internal_value(data)
+            unknown = {str(name): ["Unknown field."] for name in data if name not in self.fields}
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as invalid:
+            if unknown and isinstance(invalid.detail, dict):
+                raise serializers.ValidationError({**invalid.detail, **unknown}) from invalid
+            raise
+        if unknown:
+            raise serializers.ValidationError(unknown)
+        return value
 
 
 # --- Engagements, phases, people -----------------------------------------------------------
