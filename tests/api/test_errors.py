@@ -17,7 +17,7 @@ def assert_problem(response, status: int) -> dict:
     assert response.status_code == status, response.content
     assert response["Content-Type"] == "application/problem+json"
     problem = response.json()
-    assert PROBLEM_KEYS <= set(problem)
+    assert set(problem) >= PROBLEM_KEYS
     assert problem["status"] == status
     return problem
 
