@@ -119,7 +119,10 @@ def test_the_table_covers_every_api_operation(home):
     from api.rest.urls import router
 
     routed = {
-        (pattern.name, method) for pattern in router.urls for method in pattern.callback.actions
+        (pattern.name, method)
+        for pattern in router.urls
+        for method in pattern.callback.actions
+        if method != "head"  # DRF adds it beside every GET
     }
     tabled = set()
     for endpoint in ENDPOINTS:
