@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -107,3 +108,49 @@ class Api:
 @pytest.fixture
 def api(client):
     return Api(client)
+
+
+@contextmanager
+def connection_kept_open():
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+class _KeepingConnection:
+    """A WSGI response whose closing does not close the test's database connection."""
+
+    def __init__(self, response):
+        self.response = response
+
+    def __iter__(self):
+        return iter(self.response)
+
+    def close(self):
+        with connection_kept_open():
+            self.response.close()
+
+
+@pytest.fixture
+def wsgi_app():
+    """The WSGI application for in-process callers other than Django's test client.
+
+    Like the test client, it keeps the test's database connection open across requests (a
+    finished request would otherwise close a connection that is inside a transaction).
+    """
+    from django.core.wsgi import get_wsgi_application
+
+    application = get_wsgi_application()
+
+    def app(environ, start_response):
+        with connection_kept_open():
+            return _KeepingConnection(application(environ, start_response))
+
+    return app

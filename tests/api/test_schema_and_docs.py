@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.wsgi import get_wsgi_application
 from schemathesis.openapi import from_wsgi
 
 pytestmark = pytest.mark.django_db
@@ -24,8 +23,8 @@ def operations(document):
             yield path, method, operation
 
 
-def test_the_schema_is_valid_openapi_3_1():
-    schema = from_wsgi("/api/schema/?format=json", get_wsgi_application())
+def test_the_schema_is_valid_openapi_3_1(wsgi_app):
+    schema = from_wsgi("/api/schema/?format=json", wsgi_app)
     schema.validate()
     assert schema.raw_schema["openapi"] == "3.1.0"
 
