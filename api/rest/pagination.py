@@ -75,7 +75,8 @@ class KeysetCursorPagination(BasePagination):
         self.next_link = None
         if len(rows) > size:
             url = remove_query_param(request.build_absolute_uri(), self.cursor_query_param)
-            last = encode_cursor(_value_at(page[-1], field))
+            value_of = getattr(view, "cursor_value", None) or (lambda row: _value_at(row, field))
+            last = encode_cursor(value_of(page[-1]))
             self.next_link = replace_query_param(url, self.cursor_query_param, last)
         return page
 

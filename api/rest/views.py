@@ -194,17 +194,16 @@ class MilestoneViewSet(ApiViewSet):
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
         rows = self.paginate_queryset(api_selectors.milestone_rows(queryset))
-        depends_on = api_selectors.dependency_ids(milestone_pks=[row["pk"] for row in rows])
-        return self.get_paginated_response(
-            [serializers.represent_milestone(row, depends_on.get(row["pk"], [])) for row in rows]
-        )
+        return self.get_paginated_response([serializers.represent_milestone(row) for row in rows])
+
+    def cursor_value(self, row: dict) -> str:
+        return row["id_text"]
 
     def represent(self, milestone: Milestone) -> dict:
         rows = list(api_selectors.milestone_rows(self.get_queryset().filter(pk=milestone.pk)))
         if not rows:
             raise NotFound("No such milestone.")
-        depends_on = api_selectors.dependency_ids(milestone_pks=[milestone.pk])
-        return serializers.represent_milestone(rows[0], depends_on.get(milestone.pk, []))
+        return serializers.represent_milestone(rows[0])
 
     def etag_for(self, instance: Any, representation: dict) -> str:
         return version_etag(representation["id"], representation["version"])

@@ -20,7 +20,7 @@ from tests.world import add_engagement
 LISTS = {
     "/api/v1/engagements/": 3,
     "/api/v1/phases/": 3,
-    "/api/v1/milestones/": 4,
+    "/api/v1/milestones/": 3,  # dependencies come inside the page's query
     "/api/v1/gates/": 5,
     "/api/v1/gate-criteria/": 3,
     "/api/v1/reviews/": 4,
@@ -137,3 +137,14 @@ def test_milestone_filters(api, home):
     assert got and all("2026-01-10" <= r["due_date"] <= "2026-01-20" for r in got)
     engagement = rows[0]["engagement"]
     assert len(sync(api, token, url=f"/api/v1/milestones/?engagement={engagement}")) == len(rows)
+
+
+def test_a_milestone_lists_what_it_depends_on(api, home):
+    with tenant_context(home.tenant):
+        dependent = Milestone.objects.filter(depends_on__isnull=False).distinct().first()
+        expected = sorted(str(d.public_id) for d in dependent.depends_on.all())
+    one = api.get(f"/api/v1/milestones/{dependent.public_id}/", token=home.tokens["pmo"]).json()
+    assert one["depends_on"] == expected
+    listed = {row["id"]: row for row in sync(api, home.tokens["pmo"])}
+    assert listed[str(dependent.public_id)]["depends_on"] == expected
+    assert listed[str(dependent.public_id)] == one
