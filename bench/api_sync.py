@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGE_SIZES = (100, 250, 500, 1000)
 MIN_FRACTION_OF_FLOOR = 0.5
 LOAD_PAGE_SIZE = 100
+ROUNDS = 3
 NEXT_LINK = re.compile(rb'^\{"next":(null|"([^"]*)")')
 
 FLOOR_SQL = """
@@ -217,26 +218,39 @@ def build_tenant(*, run_id: str, milestones: int):
     return tenant, total, fill_s, secret
 
 
-# --- The sync through the API ---------------------------------------------------------------------
+# --- The sync through the API, page by page beside the floor -------------------------------------
 
 
-def api_sync(*, secret: str, page_size: int, count_queries: bool = False):
-    """Rows, seconds and queries per page of a full sync through the list endpoint."""
+def sync_beside_floor(*, secret: str, tenant_id: int, page_size: int, count_queries: bool):
+    """One full sync through the list endpoint and one through the floor, page by page in
+    turn (so that both see the same load on the machine).
+
+    Returns API seconds, floor seconds, rows, pages and the query counts of the API's pages
+    (the token's last use, written at most once a minute, counted apart).
+    """
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     client = Client(HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_HOST="127.0.0.1")
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()
     url = f"/api/v1/milestones/?page_size={page_size}"
-    rows, pages, queries = 0, 0, set()
-    started = time.perf_counter()
+    after = uuid.UUID(int=0)
+    api_seconds = floor_seconds = 0.0
+    rows = floor_rows = pages = bookkeeping = 0
+    queries: set[int] = set()
     while url:
+        started = time.perf_counter()
         if count_queries:
             with CaptureQueriesContext(connection) as captured:
                 response = client.get(url)
-            queries.add(len(captured))
+            writes = sum(q["sql"].startswith('UPDATE "api_apitoken"') for q in captured)
+            bookkeeping += writes
+            queries.add(len(captured) - writes)
         else:
             response = client.get(url)
+        api_seconds += time.perf_counter() - started
         if response.status_code != 200:
             raise RuntimeError(f"{url} answered {response.status_code}: {response.content[:300]}")
         body = response.content
@@ -247,29 +261,19 @@ def api_sync(*, secret: str, page_size: int, count_queries: bool = False):
         if link and link.group(2):
             parts = urlsplit(link.group(2).decode())
             url = f"{parts.path}?{parts.query}"
-    return rows, time.perf_counter() - started, pages, queries
 
-
-def floor_sync(*, tenant_id: int, page_size: int):
-    """The same rows with one keyset query per page (psycopg2) encoded to JSON."""
-    from django.db import connection
-
-    connection.ensure_connection()
-    raw = connection.connection
-    rows, pages, after = 0, 0, uuid.UUID(int=0)
-    started = time.perf_counter()
-    with raw.cursor() as cursor:
-        while True:
-            cursor.execute(FLOOR_SQL, (tenant_id, str(after), page_size))
-            page = cursor.fetchall()
-            json.dumps([dict(zip(FLOOR_KEYS, row, strict=True)) for row in page], default=str)
-            rows += len(page)
-            pages += 1
-            if len(page) < page_size:
-                break
+        started = time.perf_counter()
+        cursor.execute(FLOOR_SQL, (tenant_id, str(after), page_size))
+        page = cursor.fetchall()
+        json.dumps([dict(zip(FLOOR_KEYS, row, strict=True)) for row in page], default=str)
+        floor_seconds += time.perf_counter() - started
+        floor_rows += len(page)
+        if page:
             after = page[-1][0]
-    raw.rollback()
-    return rows, time.perf_counter() - started, pages
+    cursor.close()
+    if rows != floor_rows:
+        raise RuntimeError(f"the API synced {rows} rows, the floor {floor_rows}")
+    return api_seconds, floor_seconds, rows, pages, queries, bookkeeping
 
 
 def explain_floor(tenant_id: int, page_size: int) -> str:
@@ -397,36 +401,44 @@ def main(argv: list[str] | None = None) -> int:
     run_id = f"bench-api-{datetime.datetime.now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:6]}"
     print(f"API sync benchmark, run {run_id}")
     print(f"  database: PostgreSQL {connection.pg_version // 10000}")
-    print(f"  python {platform.python_version()}, {os.cpu_count()} cores")
+    print(
+        f"  python {platform.python_version()}, {os.cpu_count()} cores, "
+        f"load average {os.getloadavg()[0]:.1f} at start"
+    )
     tenant, total, fill_s, secret = build_tenant(run_id=run_id, milestones=args.milestones)
     print(f"  tenant filled to {total:,} milestones ({fill_s:.1f} s of set-based inserts)")
     print(f"  floor query plan: index scan using {explain_floor(tenant.pk, 100)}")
     print()
 
     report = Report()
-    print("Full sync (rows/s; queries per page; pages)")
+    print(f"Full sync, best of {ROUNDS} rounds (API and floor page by page in turn)")
     print(
         f"  {'page size':>9}  {'API rows/s':>11}  {'floor rows/s':>12}  {'API/floor':>9}"
-        "  queries/page"
+        "  queries per API page"
     )
     results = {}
     for size in args.page_sizes:
-        api_sync(secret=secret, page_size=size)  # warm the caches and the connection
-        rows, seconds, pages, _ = api_sync(secret=secret, page_size=size)
-        _rows, _seconds, _pages, queries = api_sync(
-            secret=secret, page_size=size, count_queries=True
+        *_, rows, pages, queries, bookkeeping = sync_beside_floor(
+            secret=secret, tenant_id=tenant.pk, page_size=size, count_queries=True
         )
-        floor_rows, floor_seconds, _ = floor_sync(tenant_id=tenant.pk, page_size=size)
-        if rows != total or floor_rows != total:
-            report.target(f"rows at page size {size}", f"{rows}/{floor_rows}", str(total), False)
-        results[size] = (rows / seconds, floor_rows / floor_seconds, queries, pages)
-        api_rate, floor_rate = results[size][:2]
+        timings = [
+            sync_beside_floor(
+                secret=secret, tenant_id=tenant.pk, page_size=size, count_queries=False
+            )[:2]
+            for _round in range(ROUNDS)
+        ]
+        api_rate = rows / min(api for api, _floor in timings)
+        floor_rate = rows / min(floor for _api, floor in timings)
+        results[size] = (api_rate, floor_rate, queries)
+        extra = f" (+{bookkeeping} last-use write)" if bookkeeping else ""
         print(
             f"  {size:>9}  {api_rate:>11,.0f}  {floor_rate:>12,.0f}  "
-            f"{api_rate / floor_rate:>9.2f}  {sorted(queries)} over {pages} pages"
+            f"{api_rate / floor_rate:>9.2f}  {sorted(queries)} over {pages} pages{extra}"
         )
+        if rows != total:
+            report.target(f"rows synced at page size {size}", f"{rows:,}", f"{total:,}", False)
     fastest = max(results, key=lambda size: results[size][0])
-    api_rate, floor_rate, queries, _pages = results[fastest]
+    api_rate, floor_rate, _queries = results[fastest]
     print()
     report.target(
         f"API sync at its fastest page size ({fastest})",
@@ -434,7 +446,7 @@ def main(argv: list[str] | None = None) -> int:
         f">= {MIN_FRACTION_OF_FLOOR} of the floor",
         api_rate >= MIN_FRACTION_OF_FLOOR * floor_rate,
     )
-    if 100 in results:
+    if 100 in results and fastest != 100:
         report.info(
             "API sync at page size 100",
             f"{results[100][0]:,.0f} rows/s = {results[100][0] / results[100][1]:.2f} of the "
@@ -442,8 +454,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     every = set().union(*(result[2] for result in results.values()))
     report.target(
-        "queries per page",
-        f"{sorted(every)} at every page size",
+        "SQL queries per page",
+        f"{sorted(every)} at every page size (token, membership, the page)",
         "one constant count",
         len(every) == 1,
     )
@@ -469,6 +481,7 @@ def main(argv: list[str] | None = None) -> int:
         report.info("latency", f"p50 {load['p50_ms']:.1f} ms, p99 {load['p99_ms']:.1f} ms")
         report.target("errors", str(load["errors"]), "0", load["errors"] == 0)
     print()
+    print(f"  load average {os.getloadavg()[0]:.1f} at the end")
     print("PASS: every target met" if not report.failures else f"FAIL: {report.failures}")
     return 1 if report.failures else 0
 
