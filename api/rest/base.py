@@ -78,6 +78,8 @@ class ApiViewSet(TenantScopedAPIMixin, viewsets.GenericViewSet):
     renderer_classes = [JSONRenderer]
     parser_classes = [SafeJSONParser]
     filter_backends = [DjangoFilterBackend]
+    # No OPTIONS self-description: the OpenAPI schema is the description (405).
+    metadata_class = None
     lookup_field = "public_id"
     lookup_url_kwarg = "id"
     lookup_value_regex = UUID_PATTERN

@@ -717,5 +717,6 @@ class ApiTokenViewSet(ApiViewSet):
     def revoke(self, request, id=None):
         token = self.get_object()
         _validated(serializers.EmptySerializer, request.data)
+        self.check_if_match(lambda: self.etag_for(token, self.represent(token)))
         api_services.revoke_token(actor=self.actor, token=token)
         return self.object_response(self.get_object())

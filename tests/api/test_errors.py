@@ -155,6 +155,19 @@ def test_method_accept_and_content_type_errors_are_problems(api, home):
     assert_problem(response, 415)
 
 
+def test_head_answers_like_get_and_options_is_not_offered(api, home, foreign):
+    with tenant_context(foreign.tenant):
+        foreign_url = f"/api/v1/milestones/{free_milestone(foreign).public_id}/"
+    with tenant_context(home.tenant):
+        url = f"/api/v1/milestones/{free_milestone(home).public_id}/"
+    token = home.tokens["pmo"]
+    head = api.call("HEAD", url, token=token)
+    assert head.status_code == 200 and head.content == b""
+    assert head["ETag"] == api.get(url, token=token)["ETag"]
+    for target in (url, foreign_url, "/api/v1/milestones/"):
+        assert_problem(api.call("OPTIONS", target, token=token), 405)
+
+
 def test_a_token_is_throttled_with_retry_after(api, home):
     cache.clear()
     limited = {"DEFAULT_THROTTLE_RATES": {"api": "3/min"}}
