@@ -189,7 +189,7 @@ class MilestoneViewSet(ApiViewSet):
             raise NotFound("No such milestone.")
         return milestone
 
-    # Reads: one joined query for the rows, one for their dependencies.
+    # Reads: one query for a page of rows, their dependencies included.
 
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
@@ -219,7 +219,9 @@ class MilestoneViewSet(ApiViewSet):
         return self._created(milestone)
 
     def update(self, request, id=None):
-        return self._replace(self.get_object(), request.data)
+        milestone = self.get_object()
+        self._check_version(milestone)
+        return self._write(milestone, _validated(serializers.MilestoneSerializer, request.data))
 
     def partial_update(self, request, id=None):
         milestone = self.get_object()
@@ -260,18 +262,20 @@ class MilestoneViewSet(ApiViewSet):
                 "The body names another external id than the URL.",
                 errors={"external_id": ["Must match the external id in the URL."]},
             )
+        data["external_id"] = external_id
         if existing is not None:
-            return self._replace(existing, request.data, external_id=external_id)
+            self._check_version(existing)
+            return self._write(existing, data)
         if request.headers.get("If-Match") not in (None, "*"):
             raise StaleVersion("No milestone has this external id any more.")
-        data["external_id"] = external_id
         try:
             with transaction.atomic():
                 milestone = self._create(data)
         except IntegrityError:
             # Another request created it meanwhile: this one replaces it.
             existing = self._visible(external_id=external_id)
-            return self._replace(existing, request.data, external_id=external_id)
+            self._check_version(existing)
+            return self._write(existing, data)
         return self._created(milestone)
 
     def _created(self, milestone: Milestone) -> Response:
@@ -284,17 +288,9 @@ class MilestoneViewSet(ApiViewSet):
     def _check_version(self, milestone: Milestone) -> None:
         self.check_if_match(lambda: version_etag(milestone.public_id, milestone.version))
 
-    def _replace(
-        self, milestone: Milestone, body: Any, *, external_id: str | None = None
-    ) -> Response:
-        """PUT: the body is the whole milestone; what it leaves out takes its default."""
-        self._check_version(milestone)
-        data = _validated(serializers.MilestoneSerializer, body)
-        if external_id is not None:
-            data["external_id"] = external_id
-        return self._write(milestone, data)
-
     def _write(self, milestone: Milestone, data: dict) -> Response:
+        """PUT and PATCH: what ``data`` names changes; a PUT's body names every field (those
+        it leaves out take their defaults)."""
         if "engagement" in data and data["engagement"] != milestone.engagement.public_id:
             raise InvalidInput(
                 "A milestone cannot move to another engagement.",
