@@ -62,7 +62,7 @@ class IdempotencyKey(TenantOwned):
     caller = models.CharField(max_length=60, help_text="token:<uuid> or user:<uuid>")
     key = models.CharField(max_length=255)
     fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
-    created_at = models.DateTimeField()
+    created_at = models.DateTimeField(db_index=True)
     response_status = models.PositiveSmallIntegerField(default=0)
     response_body = models.TextField(blank=True)
     response_headers = models.JSONField(default=dict, blank=True)

@@ -163,6 +163,10 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "health.tasks.record_heartbeat", "schedule": 60.0},
+    "purge-idempotency-keys": {
+        "task": "api.tasks.purge_expired_idempotency_keys",
+        "schedule": 3600.0,
+    },
 }
 
 if REDIS_URL:

@@ -129,6 +129,23 @@ def test_keys_belong_to_one_token_and_expire_after_a_day(api, home):
     assert "Idempotent-Replayed" not in later
 
 
+def test_expired_keys_of_every_tenant_are_purged(api, home, foreign):
+    from api.tasks import purge_expired_idempotency_keys
+
+    for world in (home, foreign):
+        for key in ("old", "new"):
+            body = body_of(world, new_milestone_body)
+            api.post("/api/v1/milestones/", body, token=world.tokens["pmo"], idempotency_key=key)
+        with tenant_context(world.tenant):
+            IdempotencyKey.objects.filter(key="old").update(
+                created_at=timezone.now() - datetime.timedelta(hours=25)
+            )
+    assert purge_expired_idempotency_keys.apply().get() == 2
+    for world in (home, foreign):
+        with tenant_context(world.tenant):
+            assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
+
+
 def test_a_refused_post_keeps_no_key_so_its_retry_runs_again(api, home):
     body = {**body_of(home, new_milestone_body), "owner": str(home.bystander.public_id)}
     token = home.tokens["pmo"]
