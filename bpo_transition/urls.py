@@ -19,6 +19,8 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("engagements/<uuid:engagement_id>/kpis/", include("reporting.report_urls")),
     path("engagements/<uuid:engagement_id>/raid/", include("registers.urls")),
+    path("api/", include("api.rest.urls")),
+    path("api-tokens/", include("api.urls")),
     path("", include("accounts.urls")),
     path("", include("exports.urls")),
 ]

@@ -121,6 +121,8 @@ class Milestone(TenantOwned):
                 condition=Q(status__in=OPEN_STATUSES),
                 name="milestone_open_due_in_tenant",
             ),
+            # The API pages through a tenant's milestones in public_id order (keyset).
+            models.Index(fields=["tenant", "public_id"], name="milestone_keyset"),
         ]
 
     def __str__(self) -> str:

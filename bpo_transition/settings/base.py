@@ -1,5 +1,7 @@
 """Settings shared by every mode; what differs per deployment comes from the environment."""
 
+import hashlib
+import hmac
 import ipaddress
 from pathlib import Path
 
@@ -27,6 +29,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
     "accounts",
@@ -40,6 +43,7 @@ INSTALLED_APPS = [
     "transition",
     "exports",
     "health",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -197,6 +201,10 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "health.tasks.record_heartbeat", "schedule": 60.0},
     # Every occasion, every tenant; who is at 08:00 local right now is decided inside the scan.
     "reminder-scan": {"task": "notifications.tasks.scan_reminders", "schedule": 15 * 60.0},
+    "purge-idempotency-keys": {
+        "task": "api.tasks.purge_expired_idempotency_keys",
+        "schedule": 3600.0,
+    },
 }
 
 # --- Reminders (notifications) ---
@@ -235,11 +243,49 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
 EXPORT_CHUNK_SIZE = env.int("EXPORT_CHUNK_SIZE", default=2000)
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.rest.schema.ApiAutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # One handler answers every API error as RFC 9457 problem details.
+    "EXCEPTION_HANDLER": "api.rest.exceptions.problem_details",
+    # Requests per API token (or per signed-in user); answered 429 with Retry-After beyond.
+    "DEFAULT_THROTTLE_RATES": {"api": env("API_THROTTLE_RATE", default="1200/min")},
 }
-SPECTACULAR_SETTINGS = {"TITLE": "BPO Transition API", "VERSION": "1.0.0"}
+# API tokens are stored as HMAC-SHA256 digests under this key. Derived from SECRET_KEY unless
+# set: set it before rotating SECRET_KEY, or every token stops working.
+API_TOKEN_HMAC_KEY = env(
+    "API_TOKEN_HMAC_KEY",
+    default=hmac.new(SECRET_KEY.encode(), b"bpo_transition.api.tokens", hashlib.sha256).hexdigest(),
+)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "BPO Transition API",
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "DESCRIPTION": (BASE_DIR / "api" / "API.md").read_text(encoding="utf-8"),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "EngagementStatusEnum": "engagements.models.Engagement.Status",
+        "PhaseKindEnum": "engagements.models.Phase.Kind",
+        "PhaseStatusEnum": "engagements.models.Phase.Status",
+        "SeatSideEnum": "engagements.models.EngagementMember.Side",
+        "SeatRoleEnum": "engagements.models.EngagementMember.Role",
+        "MilestoneSideEnum": "milestones.models.Milestone.Side",
+        "MilestoneStatusEnum": "milestones.models.Milestone.Status",
+        "GateStatusEnum": "governance.models.Gate.Status",
+        "AttestationSideEnum": "governance.models.GateAttestation.Side",
+        "ReviewStatusEnum": "reporting.models.Review.Status",
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,27 @@
+from django.contrib import admin
+
+from api.models import ApiToken, IdempotencyKey
+from bpo_transition.admin_base import ReadOnlyDomainAdmin
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyDomainAdmin):
+    list_display = (
+        "name",
+        "prefix",
+        "user",
+        "read_only",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    list_filter = ("read_only",)
+    list_select_related = ("user",)
+    exclude = ("digest",)
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(ReadOnlyDomainAdmin):
+    list_display = ("key", "caller", "response_status", "created_at")
+    # The stored responses stay out of the admin: they are the API's, not a person's.
+    exclude = ("response_body", "response_headers")

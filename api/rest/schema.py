@@ -1,0 +1,412 @@
+"""The OpenAPI description: the bearer scheme, problem+json errors, the ETag, If-Match and
+Idempotency-Key headers, and an example for every operation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import serializers as drf
+
+from api.rest import examples as ex
+from api.rest import serializers as s
+from api.rest.exceptions import PROBLEM_CONTENT_TYPE
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "api.rest.authentication.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema) -> dict:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": (
+                "An API token issued by a tenant admin (`/api-tokens/` or "
+                "`manage.py api_token create`): `Authorization: Bearer bpo_...`. It acts as one "
+                "member in one tenant, read-only or read-write."
+            ),
+        }
+
+
+class ProblemSerializer(drf.Serializer):
+    """RFC 9457 problem details, served as application/problem+json."""
+
+    type = drf.CharField(help_text="A URI naming the kind of problem.")
+    title = drf.CharField()
+    status = drf.IntegerField()
+    detail = drf.CharField()
+    errors = drf.DictField(
+        child=drf.ListField(child=drf.CharField()),
+        help_text="Each bad field (or `rows[3].value`) with its messages.",
+    )
+    items = drf.ListField(
+        child=drf.CharField(), required=False, help_text="409: what is still open."
+    )
+
+    class Meta:
+        ref_name = "Problem"
+
+
+ERRORS = {
+    "400": "Malformed JSON, unknown or invalid fields (each named in `errors`), bad filters.",
+    "401": "Missing, unknown or revoked token.",
+    "403": "Not allowed for this member or token (e.g. a read-only token writing).",
+    "404": "No such object, or one this caller may not see (indistinguishable).",
+    "406": "The Accept header asks for something other than JSON.",
+    "409": "A business rule refused; `items` lists what is still open.",
+    "412": "If-Match does not match the object's current ETag: nothing was changed.",
+    "413": "The request body is too large.",
+    "415": "The body is not JSON.",
+    "422": "The Idempotency-Key was already used with another request.",
+    "429": "Too many requests for this token; retry after `Retry-After` seconds.",
+}
+
+ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=["200", "201"],
+    description="The object's version: send it back in If-Match (writes) or If-None-Match.",
+)
+LOCATION = OpenApiParameter("Location", OpenApiTypes.URI, OpenApiParameter.HEADER, response=["201"])
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    pattern=r"^[\x21-\x7e]{1,255}$",
+    description=(
+        "Any unique string (a UUID). A retry with the same key and body returns the first "
+        "response and does nothing again (24 hours); the same key with another body is a 422."
+    ),
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The ETag you read: a write to an object that changed since answers 412.",
+)
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The ETag you hold: 304 when the object has not changed.",
+)
+HEADER_SCHEMA = {"schema": {"type": "string"}}
+
+
+class ApiAutoSchema(AutoSchema):
+    def _is_api(self) -> bool:
+        from api.rest.base import ApiViewSet
+
+        return isinstance(self.view, ApiViewSet)
+
+    def _is_detail(self) -> bool:
+        return "{" in self.path
+
+    def _returns_object(self) -> bool:
+        return self.method in {"GET", "POST", "PUT", "PATCH"} and not self._is_list_view()
+
+    def get_override_parameters(self) -> list:
+        parameters = list(super().get_override_parameters())
+        if not self._is_api():
+            return parameters
+        if self.method == "POST":
+            parameters.append(IDEMPOTENCY_KEY)
+        if self.method in {"PUT", "PATCH", "DELETE"} or (
+            self.method == "POST" and self._is_detail()
+        ):
+            parameters.append(IF_MATCH)
+        if self.method == "GET" and self._is_detail():
+            parameters.append(IF_NONE_MATCH)
+        if self._returns_object():
+            parameters.append(ETAG)
+        if self.method in {"POST", "PUT"}:
+            parameters.append(LOCATION)
+        return parameters
+
+    def _error_codes(self) -> list[str]:
+        codes = ["400", "401", "403", "406", "429"]
+        if self._is_detail():
+            codes.append("404")
+        if self.method in {"POST", "PUT", "PATCH", "DELETE"}:
+            codes += ["409", "413", "415"]
+        if self.method in {"PUT", "PATCH", "DELETE"} or (
+            self.method == "POST" and self._is_detail()
+        ):
+            codes.append("412")
+        if self.method == "POST":
+            codes.append("422")
+        return sorted(codes)
+
+    def _get_response_bodies(self, direction="response") -> dict:
+        responses = super()._get_response_bodies(direction)
+        if not self._is_api():
+            return responses
+        problem = self.resolve_serializer(ProblemSerializer(), "response").ref
+        for code in self._error_codes():
+            headers = {}
+            if code == "401":
+                headers["WWW-Authenticate"] = HEADER_SCHEMA
+            if code == "429":
+                headers["Retry-After"] = {"schema": {"type": "integer"}}
+            content = {PROBLEM_CONTENT_TYPE: {"schema": problem}}
+            if code == "409":
+                content[PROBLEM_CONTENT_TYPE]["examples"] = {
+                    "ItemsOpen": {"value": ex.PROBLEM, "summary": "Open items block the gate"}
+                }
+            responses.setdefault(
+                code,
+                {
+                    "description": ERRORS[code],
+                    "content": content,
+                    **({"headers": headers} if headers else {}),
+                },
+            )
+        if self.method == "GET" and self._is_detail():
+            responses["304"] = {
+                "description": "Not modified: If-None-Match names the current ETag.",
+                "headers": {"ETag": HEADER_SCHEMA},
+            }
+        return dict(sorted(responses.items()))
+
+
+@dataclass(frozen=True)
+class Operation:
+    summary: str
+    response: Any
+    response_example: Any
+    request: Any = None
+    request_example: Any = None
+    status: int = 200
+    methods: tuple[str, ...] | None = None
+    description: str = ""
+
+
+def _list(noun: str, serializer, example) -> Operation:
+    return Operation(f"List the {noun} you can see", serializer, example)
+
+
+def _one(noun: str, serializer, example) -> Operation:
+    return Operation(f"Read one {noun}", serializer, example)
+
+
+GATE_ACTIONS = {
+    "approve": (
+        "Approve a gate (PMO): refused with 409 listing what is still open",
+        s.ApproveGateSerializer,
+        {"comment": "All criteria met; go."},
+    ),
+    "reject": ("Reject a gate (PMO), saying why", s.RejectGateSerializer, {"reason": "Retrain."}),
+    "attest": (
+        "Attest a gate for your side (the side's lead)",
+        s.AttestGateSerializer,
+        {"side": "client", "comment": "Agreed."},
+    ),
+    "request_decision": ("Ask PMO to decide the gate", s.EmptySerializer, {}),
+}
+CRITERION_ACTIONS = {
+    "met": ("Mark a criterion met", s.EmptySerializer, {}),
+    "not_met": ("Mark a criterion not met", s.EmptySerializer, {}),
+    "waive": (
+        "Waive a criterion (PMO), with a written justification",
+        s.WaiveCriterionSerializer,
+        {"justification": "Covered by the client's own audit."},
+    ),
+}
+
+OPERATIONS: dict[str, dict[str, Operation | list[Operation]]] = {
+    "engagements": {
+        "list": _list("engagements", s.EngagementSerializer, ex.ENGAGEMENT),
+        "retrieve": _one("engagement", s.EngagementSerializer, ex.ENGAGEMENT),
+        "create": Operation(
+            "Create an engagement from a playbook (tenant admins and PMO)",
+            s.EngagementSerializer,
+            ex.ENGAGEMENT,
+            s.EngagementCreateSerializer,
+            ex.ENGAGEMENT_CREATE,
+            201,
+        ),
+    },
+    "phases": {
+        "list": _list("phases", s.PhaseSerializer, ex.PHASE),
+        "retrieve": _one("phase", s.PhaseSerializer, ex.PHASE),
+    },
+    "members": {
+        "list": _list("people of the tenant", s.MemberSerializer, ex.MEMBER),
+        "retrieve": _one("person", s.MemberSerializer, ex.MEMBER),
+    },
+    "milestones": {
+        "list": _list("milestones", s.MilestoneSerializer, ex.MILESTONE),
+        "retrieve": _one("milestone", s.MilestoneSerializer, ex.MILESTONE),
+        "create": Operation(
+            "Create a milestone",
+            s.MilestoneSerializer,
+            ex.MILESTONE,
+            s.MilestoneSerializer,
+            ex.MILESTONE_WRITE,
+            201,
+        ),
+        "update": Operation(
+            "Replace a milestone (fields left out take their defaults)",
+            s.MilestoneSerializer,
+            ex.MILESTONE,
+            s.MilestoneSerializer,
+            ex.MILESTONE_WRITE,
+        ),
+        "partial_update": Operation(
+            "Change some fields of a milestone",
+            s.MilestoneSerializer,
+            ex.MILESTONE,
+            s.MilestoneSerializer,
+            ex.MILESTONE_PATCH,
+        ),
+        "destroy": Operation("Delete a milestone", None, None, status=204),
+        "by_external_id": [
+            Operation(
+                "Read a milestone by your own id",
+                s.MilestoneSerializer,
+                ex.MILESTONE,
+                methods=("GET",),
+            ),
+            Operation(
+                "Create or replace a milestone by your own id (idempotent)",
+                {200: s.MilestoneSerializer, 201: s.MilestoneSerializer},
+                ex.MILESTONE,
+                s.MilestoneSerializer,
+                ex.MILESTONE_WRITE,
+                methods=("PUT",),
+            ),
+        ],
+    },
+    "gates": {
+        "list": _list("gates", s.GateSerializer, ex.GATE),
+        "retrieve": _one("gate", s.GateSerializer, ex.GATE),
+        **{
+            name: Operation(summary, s.GateSerializer, ex.GATE, request, example)
+            for name, (summary, request, example) in GATE_ACTIONS.items()
+        },
+    },
+    "gate-criteria": {
+        "list": _list("gate criteria", s.CriterionSerializer, ex.CRITERION),
+        "retrieve": _one("gate criterion", s.CriterionSerializer, ex.CRITERION),
+        **{
+            name: Operation(summary, s.CriterionSerializer, ex.CRITERION, request, example)
+            for name, (summary, request, example) in CRITERION_ACTIONS.items()
+        },
+    },
+    "reviews": {
+        "list": _list("reviews", s.ReviewSerializer, ex.REVIEW),
+        "retrieve": _one("review", s.ReviewSerializer, ex.REVIEW),
+        "publish": Operation(
+            "Publish a review (PMO): refused with 409 while a miss is unexplained",
+            s.ReviewSerializer,
+            ex.REVIEW,
+            s.EmptySerializer,
+            {},
+        ),
+    },
+    "kpis": {
+        "list": _list("KPIs", s.KpiSerializer, ex.KPI),
+        "retrieve": _one("KPI", s.KpiSerializer, ex.KPI),
+        "create": Operation(
+            "Define a KPI (PMO)", s.KpiSerializer, ex.KPI, s.KpiSerializer, ex.KPI_WRITE, 201
+        ),
+    },
+    "kpi-measurements": {
+        "list": _list("KPI measurements", s.MeasurementSerializer, ex.MEASUREMENT),
+        "retrieve": _one("KPI measurement", s.MeasurementSerializer, ex.MEASUREMENT),
+        "create": Operation(
+            "Record a day's value of a KPI (the same day again replaces it)",
+            s.MeasurementSerializer,
+            ex.MEASUREMENT,
+            s.MeasurementSerializer,
+            ex.MEASUREMENT_WRITE,
+            201,
+        ),
+        "bulk": Operation(
+            "Record many values at once: all of them, or none (each bad row named)",
+            {201: s.MeasurementBatchResultSerializer},
+            {"results": [ex.MEASUREMENT]},
+            s.MeasurementBatchSerializer,
+            ex.MEASUREMENT_BATCH,
+            201,
+        ),
+    },
+    "api-tokens": {
+        "list": _list(
+            "API tokens of the tenant (tenant admins)", s.ApiTokenSerializer, ex.API_TOKEN
+        ),
+        "retrieve": _one("API token", s.ApiTokenSerializer, ex.API_TOKEN),
+        "create": Operation(
+            "Issue a token (tenant admins); the token is in this response only",
+            s.IssuedApiTokenSerializer,
+            ex.API_TOKEN_ISSUED,
+            s.ApiTokenSerializer,
+            ex.API_TOKEN_WRITE,
+            201,
+        ),
+        "revoke": Operation(
+            "Revoke a token: it stops working at once",
+            s.ApiTokenSerializer,
+            {**ex.API_TOKEN, "revoked_at": ex.TIMESTAMP},
+            s.EmptySerializer,
+            {},
+        ),
+    },
+}
+
+
+def _extend(resource: str, operation: Operation):
+    examples = []
+    if operation.response_example is not None:
+        examples.append(
+            OpenApiExample(
+                "Response",
+                value=operation.response_example,
+                response_only=True,
+                status_codes=[str(operation.status)]
+                if not isinstance(operation.response, dict)
+                else [str(code) for code in operation.response],
+            )
+        )
+    if operation.request is not None:
+        examples.append(
+            OpenApiExample("Request", value=operation.request_example, request_only=True)
+        )
+    response = operation.response
+    if not isinstance(response, dict):
+        response = {operation.status: response}
+    return extend_schema(
+        summary=operation.summary,
+        description=operation.description or f"{operation.summary}.",
+        tags=[resource],
+        request=operation.request,
+        responses=response,
+        examples=examples,
+        methods=list(operation.methods) if operation.methods else None,
+    )
+
+
+def documented(resource: str):
+    """Describe a viewset's operations from ``OPERATIONS[resource]``."""
+
+    def decorate(viewset):
+        specs = {}
+        for action, operation in OPERATIONS[resource].items():
+            if isinstance(operation, list):
+                specs[action] = [_extend(resource, each) for each in operation]
+            else:
+                specs[action] = _extend(resource, operation)
+        return extend_schema_view(**specs)(viewset)
+
+    return decorate
