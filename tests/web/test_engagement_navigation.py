@@ -158,3 +158,28 @@ def test_my_work_links_each_item_where_it_is_done(client, running):
         f"{base}/reviews/{review.public_id}/#miss-{result.public_id}"
     )
     assert links["Attest “Kickoff gate”"] == f"{base}/gates/{gate.public_id}/#attest-provider"
+
+
+def test_the_milestone_page_leads_to_its_row_on_the_plan_while_it_can_change(client, running):
+    base = f"/engagements/{running.engagement.public_id}"
+    kickoff = Milestone.objects.filter(phase__kind="kickoff").first()
+    later = Milestone.objects.filter(phase__kind="transition").first()
+    to_row = "Change its status or evidence on the plan"
+    client.force_login(running.provider_lead)
+
+    html = client.get(f"{base}/milestones/{kickoff.public_id}/").content.decode()
+    assert f'href="{base}/#milestone-{kickoff.public_id}">{to_row}</a>' in html
+
+    pass_gate(running, "kickoff")  # an approved gate freezes its phase
+    assert to_row not in client.get(f"{base}/milestones/{kickoff.public_id}/").content.decode()
+    assert to_row in client.get(f"{base}/milestones/{later.public_id}/").content.decode()
+
+    add_member(
+        actor=running.pmo,
+        engagement=running.engagement,
+        user=running.bystander,
+        side="client",
+        role=EngagementMember.Role.VIEWER,
+    )
+    client.force_login(running.bystander)
+    assert to_row not in client.get(f"{base}/milestones/{later.public_id}/").content.decode()
