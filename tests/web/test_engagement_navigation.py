@@ -14,6 +14,7 @@ from governance.models import Gate
 from milestones.models import Milestone
 from reporting.models import Review, ReviewKpiResult
 from reporting.services import explain_miss, refresh_review
+from tests.tabs import expected_tabs
 from tests.world import pass_gate
 
 
@@ -63,21 +64,36 @@ def test_every_engagement_page_carries_the_tabs_with_its_own_marked(client, runn
         response = client.get(url)
         assert response.status_code == 200, name
         tabs = tabs_of(response)
-        assert [label for label, _href, _current in tabs] == [
-            "Plan",
-            "Gates",
-            "Reviews",
-            "Administer",
-        ], name
-        assert [(label, href) for label, href, _current in tabs] == [
-            ("Plan", f"{base}/"),
-            ("Gates", f"{base}/gates/"),
-            ("Reviews", f"{base}/reviews/"),
-            ("Administer", f"{base}/admin/"),
-        ]
+        labels = [label for label, _href, _current in tabs]
+        assert labels == expected_tabs(running.engagement, may_manage=True), name
+        hrefs = {label: href for label, href, _current in tabs}
+        assert (hrefs["Plan"], hrefs["Gates"], hrefs["Reviews"], hrefs["Administer"]) == (
+            f"{base}/",
+            f"{base}/gates/",
+            f"{base}/reviews/",
+            f"{base}/admin/",
+        )
         current = [(label, how) for label, _href, how in tabs if how]
         own_page = url in {href for _label, href, _current in tabs}
         assert current == [(active, "page" if own_page else "true")], name
+
+
+@pytest.mark.urls("tests.web.urls_with_an_area")
+def test_an_area_installed_later_gets_its_tab_on_every_engagement_page(client, running):
+    from django.urls import reverse
+
+    kpis_url = reverse("kpis:list", args=[running.engagement.public_id])
+    client.force_login(running.pmo)
+
+    for name, (url, _active) in engagement_pages(running).items():
+        tabs = tabs_of(client.get(url))
+        assert ("KPIs", kpis_url) in [(label, href) for label, href, _current in tabs], name
+        assert [label for label, _href, _current in tabs][:4] == [
+            "Plan",
+            "Gates",
+            "Reviews",
+            "KPIs",
+        ]
 
 
 def test_administer_is_a_tab_only_for_those_who_may_administer(client, running):
@@ -87,7 +103,7 @@ def test_administer_is_a_tab_only_for_those_who_may_administer(client, running):
         if name in {"admin"}:
             continue
         labels = [label for label, _href, _current in tabs_of(client.get(url))]
-        assert labels == ["Plan", "Gates", "Reviews"], name
+        assert labels == expected_tabs(running.engagement, may_manage=False), name
 
 
 def test_milestone_rows_link_to_their_page_and_gates_to_theirs(client, running):
