@@ -44,15 +44,15 @@ class DomainErrorMiddleware:
 def add_domain_error(form, error: DomainError) -> None:
     """Show a refused service call on the form that asked for it, keeping what was typed.
 
-    Each field named by ``InvalidInput.errors`` gets its messages beside it (a field the form
-    does not have goes to the top); any other refusal is one message at the top, with the
-    open items a rule listed.
+    Each field of the form that ``InvalidInput.errors`` names gets its messages beside it.
+    What the form cannot show beside a field (a refusal naming no field, or one naming a field
+    this form lacks, such as the evidence a status change needs) is the error's own message,
+    once, at the top; the open items a rule listed are in that message.
     """
     errors = getattr(error, "errors", None) or {}
-    if not errors:
-        form.add_error(None, error.message)
-        return
-    for field, messages in errors.items():
-        target = field if field in form.fields else None
+    beside = {field: messages for field, messages in errors.items() if field in form.fields}
+    for field, messages in beside.items():
         for message in messages:
-            form.add_error(target, message if target else f"{field}: {message}")
+            form.add_error(field, message)
+    if len(beside) < len(errors) or not errors:
+        form.add_error(None, error.message)

@@ -45,12 +45,22 @@ def status_options(selected: str) -> SafeString:
     )
 
 
+def _prefix_of(route: str, engagement: Engagement) -> str:
+    """What ``route``'s URL is for this engagement up to the milestone's id."""
+    placeholder = uuid.UUID(int=0)
+    url = reverse(route, args=[engagement.public_id, placeholder])
+    return url[: url.index(str(placeholder))]
+
+
 def actions_prefix(engagement: Engagement) -> str:
     """``/engagements/<uuid>/milestones/``: each row's actions are ``<uuid>/<action>/`` under
     it (one reverse per page instead of two per row)."""
-    placeholder = uuid.UUID(int=0)
-    url = reverse("milestone_rows:status", args=[engagement.public_id, placeholder])
-    return url[: url.index(str(placeholder))]
+    return _prefix_of("milestone_rows:status", engagement)
+
+
+def page_prefix(engagement: Engagement) -> str:
+    """Each row's milestone page is ``<uuid>/`` under this (one reverse per page)."""
+    return _prefix_of("milestones:detail", engagement)
 
 
 @dataclass
@@ -76,6 +86,7 @@ class MilestoneRow:
     version: int
     status_url: str
     evidence_url: str
+    page_url: str
     status_options: SafeString
     # After a refused post: which editor stays open, with what the person typed in it.
     editor: str = ""
@@ -98,10 +109,12 @@ def build_row(
     today: datetime.date,
     may_edit: bool,
     prefix: str,
+    pages: str,
     editor: str = "",
     typed: Mapping[str, str] | None = None,
 ) -> MilestoneRow:
-    """``milestone.phase`` must be loaded (the caller sets it from what it already has)."""
+    """``milestone.phase`` must be loaded (the caller sets it from what it already has);
+    ``prefix`` and ``pages`` are ``actions_prefix`` and ``page_prefix`` of its engagement."""
     typed = typed or {}
     is_open = milestone.status not in Milestone.CLOSED
     evidence, link = milestone.evidence, milestone.evidence_link
@@ -131,6 +144,7 @@ def build_row(
         version=milestone.version,
         status_url=f"{prefix}{row_id}/status/",
         evidence_url=f"{prefix}{row_id}/evidence/",
+        page_url=f"{pages}{row_id}/",
         status_options=status_options(chosen_status or milestone.status),
         editor=editor,
         evidence_value=typed.get("evidence", "") if editor == "evidence" else evidence,
@@ -143,8 +157,10 @@ def build_rows(
 ) -> list[MilestoneRow]:
     """Rows of one engagement's milestones, asking who may edit once for all of them."""
     may_edit = can_edit(user=actor, engagement=engagement)
-    prefix = actions_prefix(engagement)
+    prefix, pages = actions_prefix(engagement), page_prefix(engagement)
     return [
-        build_row(milestone, actor=actor, today=today, may_edit=may_edit, prefix=prefix)
+        build_row(
+            milestone, actor=actor, today=today, may_edit=may_edit, prefix=prefix, pages=pages
+        )
         for milestone in milestones
     ]

@@ -20,12 +20,12 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from audit.selectors import history_of
-from bpo_transition.errors import DomainError, InvalidInput, NotFound, RuleBroken, StaleVersion
-from bpo_transition.web import INVALID_STATUS, REFUSED_STATUS
+from bpo_transition.errors import InvalidInput, NotFound, RuleBroken, StaleVersion
+from bpo_transition.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error
 from engagements.permissions import can_edit
 from milestones.forms_inline import MilestoneEvidenceForm, MilestoneStatusForm
 from milestones.models import Milestone
-from milestones.rows import actions_prefix, build_row
+from milestones.rows import actions_prefix, build_row, page_prefix
 from milestones.selectors import get_milestone
 from milestones.services import update_milestone
 
@@ -86,15 +86,6 @@ def _changes_since(milestone: Milestone, seen_version: int) -> list[dict]:
     return since
 
 
-def _refuse(form: Form, refusal: DomainError) -> None:
-    """The rule's own message at the top of the form, and beside each field it names."""
-    form.add_error(None, refusal.message)
-    for field, field_messages in getattr(refusal, "errors", {}).items():
-        if field in form.fields:
-            for message in field_messages:
-                form.add_error(field, message)
-
-
 def _answer(
     request: HttpRequest,
     *,
@@ -112,6 +103,7 @@ def _answer(
         today=engagement.today(),
         may_edit=can_edit(user=request.user, engagement=engagement),
         prefix=actions_prefix(engagement),
+        pages=page_prefix(engagement),
         editor=editor if form is not None else "",
         typed=form.data if form is not None else None,
     )
@@ -164,14 +156,14 @@ def _apply(
         )
     except (InvalidInput, RuleBroken) as refused:
         # NotAllowed and NotFound are left to DomainErrorMiddleware: 403 and 404.
-        _refuse(form, refused)
+        add_domain_error(form, refused)
         status = INVALID_STATUS if isinstance(refused, InvalidInput) else REFUSED_STATUS
         return _answer(request, milestone=milestone, editor=editor, form=form, status=status)
     saved = f"Saved “{updated.title}”: {updated.get_status_display().lower()}."
     if not request.htmx:
         messages.success(request, saved)
         url = reverse("engagements:detail", args=[milestone.engagement.public_id])
-        return redirect(f"{url}#m-{milestone.public_id}")
+        return redirect(f"{url}#milestone-{milestone.public_id}")
     updated = get_milestone(actor=request.user, public_id=milestone.public_id)
     return _answer(request, milestone=updated, editor=editor, saved=saved)
 

@@ -85,7 +85,7 @@ def test_home_and_engagement_pages_take_a_fixed_number_of_queries(
     assert detail.status_code == 200
     with tenant_context(world.tenant):
         milestones = world.engagement.milestones.count()
-    assert detail.content.decode().count('<tr id="m-') == milestones
+    assert detail.content.decode().count('<tr id="milestone-') == milestones
 
 
 def test_a_missing_page_is_a_friendly_404(client, tenant_a, member_of, settings):

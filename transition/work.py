@@ -13,6 +13,7 @@ from django.db.models import (
     Q,
     QuerySet,
 )
+from django.urls import reverse
 
 from accounts.models import User
 from engagements.models import Engagement, EngagementMember, Phase
@@ -35,6 +36,7 @@ class WorkItem:
     overdue: bool
     status: str
     status_label: str
+    url: str  # where the work is done: the milestone, the review's miss, the gate's attestation
 
     @property
     def sort_key(self) -> tuple:
@@ -112,6 +114,9 @@ def work_of(*, actor: User, today: datetime.date | None = None) -> list[WorkItem
                 overdue=milestone.due_date < today,
                 status=milestone.status,
                 status_label=milestone.get_status_display(),
+                url=reverse(
+                    "milestones:detail", args=[milestone.engagement.public_id, milestone.public_id]
+                ),
             )
         )
     actions = (
@@ -133,6 +138,11 @@ def work_of(*, actor: User, today: datetime.date | None = None) -> list[WorkItem
                 overdue=result.action_due is not None and result.action_due < today,
                 status="open",
                 status_label="Open",
+                url=reverse(
+                    "reporting:review",
+                    args=[result.review.engagement.public_id, result.review.public_id],
+                )
+                + f"#miss-{result.public_id}",
             )
         )
     for gate in _attestations_waiting(actor=actor):
@@ -150,6 +160,8 @@ def work_of(*, actor: User, today: datetime.date | None = None) -> list[WorkItem
                 overdue=gate.phase.planned_end < today,
                 status=gate.status,
                 status_label=gate.get_status_display(),
+                url=reverse("governance:gate", args=[gate.engagement.public_id, gate.public_id])
+                + f"#attest-{sides[0]}",
             )
         )
     return sorted(items, key=lambda item: item.sort_key)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
+
 import django_filters as filters
+from django.core.exceptions import ValidationError
+from django_filters.fields import IsoDateTimeField
 
 from engagements.models import Engagement, Phase
 from engagements.selectors import visible_engagements
@@ -11,9 +15,33 @@ from milestones.models import Milestone
 from reporting.models import Review
 
 
+class UtcIsoDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time with any offset, compared in UTC.
+
+    PostgreSQL refuses offsets beyond about +-15:59 that Python accepts (``-21:42``): passed
+    on, such a value would be a database error instead of an answer. In UTC every valid time
+    is fine; one that does not fit in a year of 1..9999 is a 400.
+    """
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(datetime.UTC)
+        except (OverflowError, ValueError) as out_of_range:
+            raise ValidationError(
+                "Enter a time between the years 1 and 9999.", code="invalid"
+            ) from out_of_range
+
+
+class UtcIsoDateTimeFilter(filters.IsoDateTimeFilter):
+    field_class = UtcIsoDateTimeField
+
+
 class EngagementFilter(filters.FilterSet):
     status = filters.ChoiceFilter(choices=Engagement.Status.choices)
-    updated_since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
 
 class ByEngagement(filters.FilterSet):
@@ -36,7 +64,7 @@ class MilestoneFilter(ByEngagement):
     due_date_before = filters.DateFilter(
         field_name="due_date", lookup_expr="lte", label="Due on or before this date."
     )
-    updated_since = filters.IsoDateTimeFilter(
+    updated_since = UtcIsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", label="Changed at or after this time."
     )
     external_id = filters.CharFilter(max_length=200)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
@@ -203,3 +205,20 @@ def test_a_session_calls_the_api_with_csrf(home):
         "/api/v1/milestones/", body, content_type="application/json", HTTP_X_CSRFTOKEN=token
     )
     assert accepted.status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("since", "status"),
+    [
+        # Python accepts this offset, PostgreSQL would not: compared in UTC, it is an answer.
+        ("2026-01-01T00:00:00-21:42", 200),
+        ("0001-01-01T00:00:00+23:00", 400),
+        ("not a time", 400),
+    ],
+)
+def test_updated_since_with_any_offset_is_an_answer_never_a_database_error(
+    api, home, since, status
+):
+    query = urlencode({"updated_since": since})
+    response = api.get(f"/api/v1/milestones/?{query}", token=home.tokens["pmo"])
+    assert response.status_code == status, response.content[:300]

@@ -77,7 +77,7 @@ def test_provider_lead_reads_the_plan_on_a_laptop_and_a_phone(browser, live_serv
             "5. Controlled go-live Not started",
             "6. Stabilisation Not started",
         ]
-        assert page.get_by_role("img", name="Phase timeline of Alpha care desk").is_visible()
+        assert page.get_by_role("group", name="Phase timeline of Alpha care desk").is_visible()
         assert page.get_by_role("cell", name="Campaign brief signed by both sides").count() == 1
         # Nothing overflows the viewport sideways on a phone.
         overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")

@@ -42,7 +42,7 @@ def action_url(world, item: Milestone, action: str) -> str:
 
 def row_of(content: bytes, item: Milestone) -> str:
     html = content.decode()
-    start = html.index(f'<tr id="m-{item.public_id}"')
+    start = html.index(f'<tr id="milestone-{item.public_id}"')
     return html[start : html.index("</tr>", start)]
 
 
@@ -51,7 +51,7 @@ def phase_headings(content: bytes) -> list[str]:
 
 
 def shown_titles(content: bytes) -> list[str]:
-    return re.findall(r'<span class="milestone-title">([^<]+)</span>', content.decode())
+    return re.findall(r'<a class="milestone-title" href="[^"]+">([^<]+)</a>', content.decode())
 
 
 # --- What the page shows ------------------------------------------------------------------
@@ -488,7 +488,7 @@ def test_without_javascript_a_change_redirects_and_a_refusal_is_a_page(client, l
     assert b"<html" in refused.content
     assert "needs evidence before it can be done" in refused.content.decode()
     assert saved.status_code == 302
-    assert saved["Location"] == f"{page_url(live_world)}#m-{session.public_id}"
+    assert saved["Location"] == f"{page_url(live_world)}#milestone-{session.public_id}"
     followed = client.get(saved["Location"])
     assert "Saved “Working kickoff session”: in progress." in followed.content.decode()
 

@@ -86,7 +86,8 @@ def test_the_gate_page_shows_criteria_attestations_and_the_phase_work(client, wo
         assert criterion.text in html
     assert "Client lead" in html and "Provider lead" in html
     for milestone in Milestone.objects.filter(phase__kind="kickoff"):
-        assert f'#milestone-{milestone.public_id}">{milestone.title}</a>' in html
+        page = f"/engagements/{world.engagement.public_id}/milestones/{milestone.public_id}/"
+        assert f'<a href="{page}">{milestone.title}</a>' in html
     assert "Request decision" in html
     # A provider lead marks criteria and attests for the provider side, never waives.
     assert "Mark met" in html and "Waive" not in html

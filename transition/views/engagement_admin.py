@@ -19,6 +19,10 @@ from transition import selectors, services
 from transition.forms import AddMemberForm, ChangeMemberForm, RescheduleForm
 
 STATUS_ACTIONS = {
+    "start": (
+        engagement_services.start_transition,
+        "{name} is in transition: its first phase is active and work can begin.",
+    ),
     "hold": (
         engagement_services.put_on_hold,
         "{name} is on hold: no gate is decided until it resumes.",
@@ -52,6 +56,10 @@ def _people_to_add(request: HttpRequest, engagement: Engagement):
 def _status_actions(engagement: Engagement) -> list[tuple[str, str, str]]:
     """(action, button label, what it does) for the status changes open from here."""
     actions = []
+    if engagement.status == Engagement.Status.PLANNING:
+        actions.append(
+            ("start", "Start the transition", "The first phase becomes active; work begins.")
+        )
     if engagement.status in engagement_services.HOLDABLE:
         actions.append(("hold", "Put on hold", "Pauses gate decisions until it resumes."))
     if engagement.status == Engagement.Status.ON_HOLD:
@@ -181,9 +189,8 @@ def change_status(request: HttpRequest, public_id) -> HttpResponse:
     engagement = _managed_engagement(request, public_id)
     action = STATUS_ACTIONS.get(request.POST.get("action", ""))
     if action is None:
-        return _admin_page(
-            request, engagement, refusal="Choose hold, resume or close.", status=INVALID_STATUS
-        )
+        refusal = "Choose start, hold, resume or close."
+        return _admin_page(request, engagement, refusal=refusal, status=INVALID_STATUS)
     service, done = action
     try:
         engagement = service(actor=request.user, engagement=engagement)
