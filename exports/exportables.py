@@ -23,6 +23,21 @@ from exports.registry import (
     text,
     yes_no,
 )
+from registers.models import RaidItem
+
+
+def _risk_score(item: Any) -> int | None:
+    return item.score
+
+
+def _raid_items(*, actor: Any, engagement: Any) -> Any:
+    """The engagement's register (already found through the actor's visibility)."""
+    return (
+        RaidItem.objects.visible_to(actor)
+        .filter(engagement=engagement)
+        .select_related("engagement", "owner")
+        .order_by("due_date", "id")
+    )
 
 
 def _target_met(measurement: Any) -> str:
@@ -104,5 +119,31 @@ register(
         scope=PERSONAL,
         rows=selectors.milestones_owned_by,
         columns=MILESTONE_COLUMNS,
+    )
+)
+
+register(
+    Exportable(
+        kind="raid-register",
+        title="RAID register",
+        description="Risks, assumptions, actions, issues, decisions and exceptions, with "
+        "owners, due dates and risk scores.",
+        scope=ENGAGEMENT,
+        rows=_raid_items,
+        columns=(
+            text("Engagement", "engagement.name", width=26),
+            choice("Type", "kind", width=12),
+            text("Title", "title", width=40),
+            person_name("Owner", "owner"),
+            person_email("Owner e-mail", "owner"),
+            day("Due date", "due_date"),
+            choice("Status", "status"),
+            number("Probability", "probability", width=11),
+            number("Impact", "impact", width=8),
+            Column("Score", _risk_score, width=8),
+            text("Response", "response", width=40),
+            text("Decision rule", "decision_rule", width=40),
+            text("Item ID", "public_id", width=38),
+        ),
     )
 )

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from django.core.paginator import Page, Paginator
 from django.db import models
-from django.db.models import Func, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -25,7 +25,9 @@ from engagements.models import Engagement, EngagementMember, Phase
 from engagements.selectors import visible_engagements
 from governance.models import Gate
 from milestones.models import Milestone
-from transition.health import engagement_health
+from registers.models import RaidItem
+from reporting.models import DriftAlert, Review, ReviewKpiResult
+from transition.health import HIGH_RISK_SCORE, Health, engagement_health
 
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 200
@@ -59,6 +61,80 @@ def _counted(model: type[models.Model], condition: Q) -> Subquery:
     return Subquery(matching, output_field=IntegerField())
 
 
+def _count_of(queryset: QuerySet) -> Subquery:
+    """``(SELECT COUNT(*) FROM (queryset))`` for a queryset already bound to the outer row."""
+    matching = (
+        queryset.order_by()
+        .annotate(counted=Func(template="COUNT(*)", output_field=IntegerField()))
+        .values("counted")
+    )
+    return Subquery(matching, output_field=IntegerField())
+
+
+def _latest_reviewed() -> QuerySet[Review]:
+    """The engagement's latest review with results: published, or refreshed while still open
+    (``refresh_review`` stores its results). Nested inside another correlated subquery."""
+    return (
+        Review._base_manager.filter(
+            tenant_id=OuterRef(OuterRef("tenant_id")),
+            engagement_id=OuterRef(OuterRef("pk")),
+            results__isnull=False,
+        )
+        .order_by("-day")
+        .values("pk")[:1]
+    )
+
+
+def _latest_review_day() -> Subquery:
+    latest = (
+        Review._base_manager.filter(
+            tenant_id=OuterRef("tenant_id"), engagement_id=OuterRef("pk"), results__isnull=False
+        )
+        .order_by("-day")
+        .values("day")[:1]
+    )
+    return Subquery(latest, output_field=IntegerField())
+
+
+def _open_drift(kind: str) -> Subquery:
+    """Open drift alerts of one kind: one per KPI at most (a unique constraint), so KPIs."""
+    return _count_of(
+        DriftAlert._base_manager.filter(
+            tenant_id=OuterRef("tenant_id"),
+            kpi__engagement_id=OuterRef("pk"),
+            ended_week__isnull=True,
+            kind=kind,
+        )
+    )
+
+
+def health_annotations(today: datetime.date) -> dict[str, models.Expression]:
+    """What ``engagement_health`` reads beyond the milestone counts and the next gate, each a
+    correlated subquery bound to the row's tenant and id (no query per engagement)."""
+    return {
+        "kpi_review_day": _latest_review_day(),
+        "kpi_misses": _count_of(
+            ReviewKpiResult._base_manager.filter(
+                tenant_id=OuterRef("tenant_id"),
+                review_id=Subquery(_latest_reviewed()),
+                met=False,
+            )
+        ),
+        "kpis_below_target": _open_drift(DriftAlert.Kind.BELOW_TARGET),
+        "kpis_worsening": _open_drift(DriftAlert.Kind.WORSENING),
+        "high_risks": _count_of(
+            RaidItem._base_manager.filter(
+                tenant_id=OuterRef("tenant_id"),
+                engagement_id=OuterRef("pk"),
+                kind=RaidItem.Kind.RISK,
+                status__in=RaidItem.OPEN,
+            )
+            .alias(score=F("probability") * F("impact"))
+            .filter(score__gte=HIGH_RISK_SCORE)
+        ),
+    }
+
+
 def _next_open_phase(field: str, output_field: models.Field) -> Subquery:
     """A field of the engagement's first phase that is not complete: the current phase (active
     or awaiting its gate decision) or, before the transition starts, the first one."""
@@ -71,20 +147,25 @@ def _next_open_phase(field: str, output_field: models.Field) -> Subquery:
     return Subquery(phases, output_field=output_field)
 
 
-def portfolio_rows(*, actor: User, today: datetime.date | None = None) -> QuerySet[Engagement]:
+def portfolio_rows(
+    *, actor: User, today: datetime.date | None = None, with_health: bool = True
+) -> QuerySet[Engagement]:
     """Every engagement the actor may see, by name, each annotated in the same query with
 
     - ``open_milestones`` (not started, in progress, blocked), ``total_milestones`` (not
       cancelled), ``done_milestones``, ``overdue_milestones`` (open and due before ``today``);
     - the next open phase: ``next_phase_kind``, ``next_phase_status``, and its gate:
-      ``next_gate_name``, ``next_gate_status``, ``next_gate_due`` (the phase's planned end).
+      ``next_gate_name``, ``next_gate_status``, ``next_gate_due`` (the phase's planned end);
+    - what the health rule reads beyond those (``health_annotations``): KPI misses at the
+      latest reviewed review, open drift alerts by kind, open high risks. ``with_health=False``
+      leaves them out (the benchmark's floor).
 
     Every annotation is a correlated subquery bound to the row's tenant and id, so filtering,
     sorting and paging run in the database and a page costs the same queries whatever its size.
     """
     today = today or today_for(actor)
     is_open = Q(status__in=Milestone.OPEN)
-    return (
+    rows = (
         visible_engagements(actor=actor)
         .annotate(
             open_milestones=_counted(Milestone, is_open),
@@ -99,6 +180,32 @@ def portfolio_rows(*, actor: User, today: datetime.date | None = None) -> QueryS
         )
         .order_by("name", "id")
     )
+    return rows.annotate(**health_annotations(today)) if with_health else rows
+
+
+def health_of(row: Engagement, *, today: datetime.date) -> Health:
+    """The health of one ``portfolio_rows`` row from its annotations (no query)."""
+    return engagement_health(
+        status=row.status,
+        overdue_milestones=row.overdue_milestones,
+        next_gate_name=row.next_gate_name,
+        next_gate_due=row.next_gate_due,
+        today=today,
+        kpi_misses=getattr(row, "kpi_misses", 0) or 0,
+        kpi_review_day=getattr(row, "kpi_review_day", None),
+        kpis_below_target=getattr(row, "kpis_below_target", 0) or 0,
+        kpis_worsening=getattr(row, "kpis_worsening", 0) or 0,
+        high_risks=getattr(row, "high_risks", 0) or 0,
+    )
+
+
+def engagement_health_for(
+    *, actor: User, engagement: Engagement, today: datetime.date | None = None
+) -> Health:
+    """One engagement's health, as the portfolio shows it, in one query (its page header)."""
+    today = today or today_for(actor)
+    row = portfolio_rows(actor=actor, today=today).filter(pk=engagement.pk).first()
+    return health_of(row, today=today) if row is not None else Health("green")
 
 
 def describe_portfolio_rows(
@@ -118,13 +225,7 @@ def describe_portfolio_rows(
     }
     for row in rows:
         row.__dict__.setdefault("_seat_cache", {})[actor.pk] = seats.get(row.pk)
-        row.health = engagement_health(
-            status=row.status,
-            overdue_milestones=row.overdue_milestones,
-            next_gate_name=row.next_gate_name,
-            next_gate_due=row.next_gate_due,
-            today=today,
-        )
+        row.health = health_of(row, today=today)
         row.progress = (
             round(100 * row.done_milestones / row.total_milestones)
             if row.total_milestones

@@ -187,3 +187,23 @@ PROBLEM = {
     "errors": {},
     "items": ["Open milestone: Badge access (in progress)"],
 }
+
+RAID_ITEM = {
+    "id": "7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e01",
+    "engagement": ENGAGEMENT_ID,
+    "kind": "risk",
+    "title": "Agents leave during the first wave",
+    "description": "",
+    "owner": PERSON_ID,
+    "due_date": "2026-02-20",
+    "status": "open",
+    "probability": 4,
+    "impact": 4,
+    "score": 16,
+    "response": "Retention bonus at day 60.",
+    "version": 1,
+}
+RAID_ITEM_WRITE = {
+    k: v for k, v in RAID_ITEM.items() if k not in {"id", "score", "version", "description"}
+}
+RAID_ITEM_PATCH = {"status": "in_progress", "response": "Retention bonus agreed."}

@@ -12,6 +12,7 @@ from engagements.models import Engagement, Phase
 from engagements.selectors import visible_engagements
 from governance.models import Gate, GateCriterion
 from milestones.models import Milestone
+from registers.models import RaidItem
 from reporting.models import Review
 
 
@@ -104,3 +105,9 @@ class MemberFilter(filters.FilterSet):
         actor = self.request.user
         engagements = visible_engagements(actor=actor).filter(public_id=value)
         return queryset.filter(user__engagement_memberships__engagement__in=engagements)
+
+
+class RaidItemFilter(ByEngagement):
+    kind = filters.ChoiceFilter(choices=RaidItem.Kind.choices)
+    status = filters.MultipleChoiceFilter(choices=RaidItem.Status.choices)
+    owner = filters.UUIDFilter(field_name="owner__public_id")

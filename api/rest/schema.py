@@ -342,6 +342,25 @@ OPERATIONS: dict[str, dict[str, Operation | list[Operation]]] = {
             201,
         ),
     },
+    "raid-items": {
+        "list": _list("RAID items", s.RaidItemSerializer, ex.RAID_ITEM),
+        "retrieve": _one("RAID item", s.RaidItemSerializer, ex.RAID_ITEM),
+        "create": Operation(
+            "Add a RAID item (PMO and leads)",
+            s.RaidItemSerializer,
+            ex.RAID_ITEM,
+            s.RaidItemSerializer,
+            ex.RAID_ITEM_WRITE,
+            201,
+        ),
+        "partial_update": Operation(
+            "Change some fields of a RAID item (If-Match guards against lost updates)",
+            s.RaidItemSerializer,
+            ex.RAID_ITEM,
+            s.RaidItemSerializer,
+            ex.RAID_ITEM_PATCH,
+        ),
+    },
     "api-tokens": {
         "list": _list(
             "API tokens of the tenant (tenant admins)", s.ApiTokenSerializer, ex.API_TOKEN

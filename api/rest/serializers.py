@@ -15,6 +15,7 @@ from rest_framework import serializers
 from engagements.models import Engagement, EngagementMember, Phase
 from governance.models import Gate, GateAttestation, GateCriterion, GateDecision
 from milestones.models import Milestone
+from registers.models import RaidItem
 from reporting.models import Kpi, Review
 
 MAX_DEPENDENCIES = 200
@@ -301,6 +302,38 @@ class KpiSerializer(StrictSerializer):
     target = serializers.DecimalField(max_digits=14, decimal_places=4)
     direction = serializers.ChoiceField(choices=Kpi.Direction.choices)
     contractual_from = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class RaidItemSerializer(StrictSerializer):
+    """A RAID item: reads describe it; writes go through ``registers.services``."""
+
+    id = serializers.UUIDField(source="public_id", read_only=True)
+    engagement = serializers.UUIDField(
+        source="engagement.public_id", help_text="Cannot change once created."
+    )
+    kind = serializers.ChoiceField(choices=RaidItem.Kind.choices)
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(allow_blank=True, required=False, default="")
+    owner = serializers.UUIDField(
+        source="owner.public_id", help_text="A person who is a member of the engagement."
+    )
+    due_date = serializers.DateField()
+    status = serializers.ChoiceField(
+        choices=RaidItem.Status.choices,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Open (proposed for a decision) when left out.",
+    )
+    probability = serializers.IntegerField(
+        min_value=1, max_value=5, required=False, allow_null=True, default=None
+    )
+    impact = serializers.IntegerField(
+        min_value=1, max_value=5, required=False, allow_null=True, default=None
+    )
+    score = serializers.IntegerField(read_only=True, allow_null=True)
+    response = serializers.CharField(allow_blank=True, required=False, default="")
+    version = serializers.IntegerField(read_only=True)
 
 
 class MeasurementSerializer(StrictSerializer):

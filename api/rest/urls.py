@@ -18,6 +18,7 @@ router.register("gate-criteria", views.CriterionViewSet, basename="gate-criterio
 router.register("reviews", views.ReviewViewSet, basename="review")
 router.register("kpis", views.KpiViewSet, basename="kpi")
 router.register("kpi-measurements", views.MeasurementViewSet, basename="kpi-measurement")
+router.register("raid-items", views.RaidItemViewSet, basename="raid-item")
 router.register("members", views.MemberViewSet, basename="member")
 router.register("api-tokens", views.ApiTokenViewSet, basename="api-token")
 

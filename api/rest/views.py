@@ -29,6 +29,8 @@ from governance.models import Gate, GateAttestation, GateCriterion, GateDecision
 from governance.selectors import visible_gates
 from milestones import services as milestones
 from milestones.models import Milestone
+from registers import services as registers
+from registers.models import RaidItem
 from reporting import services as reporting
 from reporting.models import Kpi, KpiMeasurement, Review, ReviewKpiResult
 from transition.services import create_engagement_from_playbook
@@ -716,3 +718,79 @@ class ApiTokenViewSet(ApiViewSet):
         self.check_if_match(lambda: self.etag_for(token, self.represent(token)))
         api_services.revoke_token(actor=self.actor, token=token)
         return self.object_response(self.get_object())
+
+
+# --- RAID items -------------------------------------------------------------------------------
+
+
+@documented("raid-items")
+class RaidItemViewSet(ApiViewSet):
+    """The engagement's register; every write through ``registers.services`` (the rules of
+    the browser's register pages), versioned: ``If-Match`` on PATCH answers 412 when stale."""
+
+    queryset = RaidItem.objects.none()  # the model, for the schema
+    serializer_class = serializers.RaidItemSerializer
+    filterset_class = filters.RaidItemFilter
+    http_method_names = ["get", "post", "patch", "head"]
+
+    def get_queryset(self):
+        return RaidItem.objects.visible_to(self.actor).select_related("engagement", "owner")
+
+    def etag_for(self, instance: Any, representation: dict) -> str:
+        return version_etag(representation["id"], representation["version"])
+
+    def list(self, request):
+        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
+
+    def retrieve(self, request, id=None):
+        return self.object_response(self.get_object())
+
+    def _owner(self, public_id, *, engagement) -> User:
+        owner = User.objects.filter(
+            public_id=public_id, engagement_memberships__engagement=engagement
+        ).first()
+        if owner is None:
+            message = "The owner must be a member of the engagement."
+            raise InvalidInput(message, errors={"owner": [message]})
+        return owner
+
+    def create(self, request):
+        data = _validated(serializers.RaidItemSerializer, request.data)
+        engagement = _engagement_named(actor=self.actor, public_id=data["engagement"]["public_id"])
+        item = registers.create_raid_item(
+            actor=self.actor,
+            engagement=engagement,
+            kind=data["kind"],
+            title=data["title"],
+            description=data["description"],
+            owner=self._owner(data["owner"]["public_id"], engagement=engagement),
+            due_date=data["due_date"],
+            status=data["status"],
+            probability=data["probability"],
+            impact=data["impact"],
+            response=data["response"],
+        )
+        response = self.object_response(item, status=201)
+        response["Location"] = self.request.build_absolute_uri(
+            reverse("api:raid-item-detail", kwargs={"id": item.public_id})
+        )
+        return response
+
+    def partial_update(self, request, id=None):
+        item = self.get_object()
+        self.check_if_match(lambda: version_etag(item.public_id, item.version))
+        data = _validated(serializers.RaidItemSerializer, request.data, partial=True)
+        if "engagement" in data and data["engagement"]["public_id"] != item.engagement.public_id:
+            message = "A RAID item cannot move to another engagement."
+            raise InvalidInput(message, errors={"engagement": [message]})
+        changes = {field: value for field, value in data.items() if field not in {"engagement"}}
+        if "owner" in changes:
+            changes["owner"] = self._owner(
+                changes["owner"]["public_id"], engagement=item.engagement
+            )
+        expected = item.version if request.headers.get("If-Match") else None
+        item = registers.update_raid_item(
+            actor=self.actor, item=item, expected_version=expected, **changes
+        )
+        return self.object_response(item)

@@ -14,6 +14,8 @@ from engagements.models import Phase
 from governance.models import Gate
 from governance.services import request_gate_decision
 from milestones.models import Milestone, MilestoneDependency
+from registers.models import RaidItem
+from registers.services import create_raid_item
 from reporting.models import Kpi, KpiMeasurement, Review
 from tests.world import DAY0, finish_phase, meet_criteria_and_attest, owners_for
 
@@ -106,6 +108,31 @@ def measurement_row(w, day: int = 20) -> dict:
     return {"kpi": str(a_kpi(w).public_id), "measured_on": f"2026-01-{day}", "value": "12.5"}
 
 
+def a_raid_item(w) -> RaidItem:
+    """The world's one RAID item (a risk owned by its provider lead), added on first use."""
+    found = RaidItem.objects.filter(engagement=w.engagement).order_by("id").first()
+    return found or create_raid_item(
+        actor=w.pmo,
+        engagement=w.engagement,
+        kind="risk",
+        title="Agents leave during the first wave",
+        owner=w.provider_lead,
+        due_date=DAY0,
+        probability=4,
+        impact=4,
+    )
+
+
+def raid_item_body(w) -> dict:
+    return {
+        "engagement": str(w.engagement.public_id),
+        "kind": "action",
+        "title": "Book the training rooms",
+        "owner": str(w.provider_lead.public_id),
+        "due_date": "2026-02-01",
+    }
+
+
 def token_named(w, name: str) -> ApiToken:
     return ApiToken.objects.get(name=name)
 
@@ -149,6 +176,7 @@ kpi = url("/kpis/{id}/", a_kpi)
 measurement = url(
     "/kpi-measurements/{id}/", lambda w: KpiMeasurement.objects.get(kpi__engagement=w.engagement)
 )
+raid_item = url("/raid-items/{id}/", a_raid_item)
 member = url("/members/{id}/", lambda w: w.provider_lead)
 token = url("/api-tokens/{id}/", lambda w: token_named(w, "bystander"))
 
@@ -282,6 +310,17 @@ ENDPOINTS = [
         names=BODY,
         status=201,
     ),
+    Endpoint("raid items list", "get", listing("/raid-items/"), names=LIST),
+    Endpoint("raid item", "get", raid_item),
+    Endpoint(
+        "raid item create",
+        "post",
+        listing("/raid-items/"),
+        raid_item_body,
+        names=BODY,
+        status=201,
+    ),
+    Endpoint("raid item change", "patch", raid_item, lambda w: {"status": "in_progress"}),
     Endpoint(
         "api tokens list",
         "get",

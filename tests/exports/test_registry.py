@@ -22,7 +22,11 @@ def personal_specs():
 
 
 def test_the_registry_offers_the_exports_of_issue_10():
-    assert {spec.kind for spec in exportables(ENGAGEMENT)} >= {"milestones", "kpi-measurements"}
+    assert {spec.kind for spec in exportables(ENGAGEMENT)} >= {
+        "milestones",
+        "kpi-measurements",
+        "raid-register",
+    }
     assert {spec.kind for spec in exportables(PERSONAL)} >= {"my-milestones"}
 
 

@@ -169,3 +169,8 @@ def add_register_rows(world):
         consulted="Provider lead",
         informed="PMO",
     )
+
+
+@route("api:raid-item-detail", engagement_scoped=True)
+def api_raid_item(world):
+    return f"/api/v1/raid-items/{_item(world).public_id}/"

@@ -535,7 +535,8 @@ def queries_for(client, url, django_assert_max_num_queries, limit, **headers):
     return len(captured.captured_queries), response
 
 
-MAX_PAGE_QUERIES = 10
+# One more than before issue 10: the header's health is one portfolio row (one query).
+MAX_PAGE_QUERIES = 11
 
 
 def test_the_page_takes_the_same_queries_for_100_and_300_milestones(

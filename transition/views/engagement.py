@@ -17,6 +17,7 @@ from milestones.filters import EngagementMilestoneFilter
 from milestones.models import Milestone
 from milestones.rows import MilestoneRow, build_rows
 from transition import selectors
+from transition.portfolio import engagement_health_for
 from transition.timeline import build_timeline
 
 CURRENT = (Phase.Status.ACTIVE, Phase.Status.AWAITING_DECISION)
@@ -96,6 +97,9 @@ def engagement_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
                 "day_number": (today - engagement.contract_signed_on).days,
                 "starts_in_days": (engagement.contract_signed_on - today).days,
                 "current_phase": next((p for p in phases if p.status in CURRENT), None),
+                "health": engagement_health_for(
+                    actor=request.user, engagement=engagement, today=today
+                ),
                 "timeline": build_timeline(
                     engagement=engagement,
                     phases=phases,
