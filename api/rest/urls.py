@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from api.rest import views
+from api.rest.changes import ChangeFeedViewSet
 from api.rest.exceptions import no_such_endpoint
 
 app_name = "api"
@@ -20,6 +21,7 @@ router.register("kpis", views.KpiViewSet, basename="kpi")
 router.register("kpi-measurements", views.MeasurementViewSet, basename="kpi-measurement")
 router.register("members", views.MemberViewSet, basename="member")
 router.register("api-tokens", views.ApiTokenViewSet, basename="api-token")
+router.register("changes", ChangeFeedViewSet, basename="change")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

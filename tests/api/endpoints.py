@@ -170,6 +170,7 @@ ENDPOINTS = [
         bystander=403,
     ),
     Endpoint("phases list", "get", listing("/phases/"), names=LIST),
+    Endpoint("change feed", "get", listing("/changes/"), names=LIST),
     Endpoint("phase", "get", phase),
     Endpoint("members list", "get", listing("/members/"), names=LIST),
     Endpoint("member", "get", member),
