@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 from api.rest import views
 from api.rest.changes import ChangeFeedViewSet
 from api.rest.exceptions import no_such_endpoint
+from api.rest.webhooks import WebhookViewSet
 
 app_name = "api"
 
@@ -22,6 +23,7 @@ router.register("kpi-measurements", views.MeasurementViewSet, basename="kpi-meas
 router.register("members", views.MemberViewSet, basename="member")
 router.register("api-tokens", views.ApiTokenViewSet, basename="api-token")
 router.register("changes", ChangeFeedViewSet, basename="change")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

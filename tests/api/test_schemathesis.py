@@ -56,6 +56,7 @@ def real_ids(api, token) -> dict[str, str]:
         "kpi-measurements",
         "members",
         "api-tokens",
+        "webhooks",
     ):
         rows = api.get(f"/api/v1/{resource}/", token=token).json()["results"]
         found[f"/api/v1/{resource}/"] = rows[0]["id"]
@@ -68,6 +69,12 @@ def test_every_operation_keeps_to_the_schema(api, home, foreign, wsgi_app):
     schema = from_wsgi("/api/schema/?format=json", wsgi_app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 40
+    subscribed = api.post(
+        "/api/v1/webhooks/",
+        {"url": "https://hooks.example.com/bpo", "event_types": ["milestone.updated"]},
+        token=token,
+    )
+    assert subscribed.status_code == 201, subscribed.content
     ids = real_ids(api, token)
     failures, calls, started = [], 0, time.monotonic()
 

@@ -227,3 +227,44 @@ def test_a_delivery_never_carries_another_tenants_data(
         "Home change"
     ]
     assert all(b"Foreign" not in r["body"] for r in receiver.received)
+
+
+def test_the_secret_is_shown_once_and_private_urls_are_a_400(api, home, settings):
+    token = home.tokens["admin"]
+    created = api.post(
+        "/api/v1/webhooks/",
+        {"url": "https://hooks.example.com/bpo", "event_types": ["review.published"]},
+        token=token,
+    )
+    assert created.status_code == 201, created.content
+    secret = created.json()["secret"]
+    assert secret.startswith("whsec_")
+    again = api.get(f"/api/v1/webhooks/{created.json()['id']}/", token=token)
+    listed = api.get("/api/v1/webhooks/", token=token)
+    assert secret.encode() not in again.content + listed.content
+    assert "secret" not in again.json()
+
+    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = False
+    refused = api.post(
+        "/api/v1/webhooks/",
+        {"url": "http://169.254.169.254/latest/", "event_types": ["milestone.created"]},
+        token=token,
+    )
+    assert refused.status_code == 400
+    assert list(refused.json()["errors"]) == ["url"]
+    assert len(api.get("/api/v1/webhooks/", token=token).json()["results"]) == 1
+
+
+def test_another_tenants_deliveries_are_not_found(api, home, foreign):
+    with tenant_context(foreign.tenant):
+        theirs, _secret = create_subscription(
+            actor=foreign.admin,
+            tenant=foreign.tenant,
+            url="https://hooks.example.com/theirs",
+            event_types=["milestone.updated"],
+        )
+    response = api.get(
+        f"/api/v1/webhooks/{theirs.public_id}/deliveries/", token=home.tokens["admin"]
+    )
+    assert response.status_code == 404
+    assert api.get("/api/v1/webhooks/", token=home.tokens["admin"]).json()["results"] == []
