@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from api.models import ApiToken, IdempotencyKey
+from api.models import ApiToken, IdempotencyKey, WebhookDelivery, WebhookSubscription
 from bpo_transition.admin_base import ReadOnlyDomainAdmin
 
 
@@ -25,3 +25,18 @@ class IdempotencyKeyAdmin(ReadOnlyDomainAdmin):
     list_display = ("key", "caller", "response_status", "created_at")
     # The stored responses stay out of the admin: they are the API's, not a person's.
     exclude = ("response_body", "response_headers")
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(ReadOnlyDomainAdmin):
+    list_display = ("url", "active", "consecutive_failures", "created_at")
+    list_filter = ("active",)
+    # The signing secret is shown once, to the admin who created the webhook.
+    exclude = ("secret",)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyDomainAdmin):
+    list_display = ("event_type", "status", "attempts", "response_code", "created_at")
+    list_filter = ("status",)
+    exclude = ("payload",)

@@ -80,3 +80,80 @@ class IdempotencyKey(TenantOwned):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.caller})"
+
+
+class WebhookSubscription(TenantOwned):
+    """A URL of the tenant's that is POSTed the events it subscribed to, signed.
+
+    ``secret`` signs every delivery (HMAC-SHA256), so it is kept as issued: it is shown once,
+    when the subscription is created, and never again by any page or endpoint.
+    ``last_position`` is how far the change feed has been walked for this subscription.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    url = models.URLField(max_length=500)
+    event_types = models.JSONField(default=list)
+    secret = models.CharField(max_length=80)
+    active = models.BooleanField(default=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    last_position = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    disabled_reason = models.CharField(max_length=300, blank=True)
+
+    objects = TenantManager()
+    # Only the beat task that walks every tenant's subscriptions uses it, to find the tenants.
+    every_tenant = models.Manager()
+
+    AUDIT_TYPE = "webhook"
+    AUDIT_FIELDS = ("url", "event_types", "active")
+    audit_engagement = None
+
+    class Meta:
+        default_manager_name = "objects"
+        ordering = ["-created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(TenantOwned):
+    """One event sent (or being sent) to one subscription: never two for the same pair."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Delivered"
+        FAILED = "failed", "Failed"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.ForeignKey("audit.Event", on_delete=models.PROTECT, related_name="+")
+    event_type = models.CharField(max_length=60)
+    payload = models.JSONField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantManager()
+
+    class Meta:
+        default_manager_name = "objects"
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "event"], name="one_delivery_per_event_and_subscription"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} to {self.subscription_id}"

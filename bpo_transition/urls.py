@@ -21,6 +21,7 @@ urlpatterns = [
     path("engagements/<uuid:engagement_id>/raid/", include("registers.urls")),
     path("api/", include("api.rest.urls")),
     path("api-tokens/", include("api.urls")),
+    path("webhooks/", include("api.webhooks.urls")),
     path("", include("accounts.urls")),
     path("", include("exports.urls")),
 ]

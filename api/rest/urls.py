@@ -5,7 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from api.rest import views
+from api.rest.changes import ChangeFeedViewSet
 from api.rest.exceptions import no_such_endpoint
+from api.rest.webhooks import WebhookViewSet
 
 app_name = "api"
 
@@ -21,6 +23,8 @@ router.register("kpi-measurements", views.MeasurementViewSet, basename="kpi-meas
 router.register("raid-items", views.RaidItemViewSet, basename="raid-item")
 router.register("members", views.MemberViewSet, basename="member")
 router.register("api-tokens", views.ApiTokenViewSet, basename="api-token")
+router.register("changes", ChangeFeedViewSet, basename="change")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -205,7 +205,23 @@ CELERY_BEAT_SCHEDULE = {
         "task": "api.tasks.purge_expired_idempotency_keys",
         "schedule": 3600.0,
     },
+    # Walks each active webhook subscription through the change feed into deliveries.
+    "collect-webhook-deliveries": {
+        "task": "api.tasks.collect_webhook_deliveries",
+        "schedule": 10.0,
+    },
 }
+
+# --- Webhooks (api) ---
+# Deliveries to private, loopback or link-local addresses are refused (SSRF) unless this is
+# set: tests and local development only (settings/test.py and settings/local.py).
+WEBHOOKS_ALLOW_PRIVATE_URLS = False
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+# Retries wait up to 10 s, 20 s, 40 s ... (with jitter), at most an hour.
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=10)
+# A subscription is disabled after this many failed attempts in a row (its admins are told).
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=24)
+WEBHOOK_WALK_BATCHES_PER_BEAT = 20
 
 # --- Reminders (notifications) ---
 # Links in e-mails and calendar feeds are absolute: the address people reach the site at.

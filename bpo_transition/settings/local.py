@@ -4,3 +4,5 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = env.bool("DEBUG", default=True)
+# Local development may point webhooks at a receiver on this machine.
+WEBHOOKS_ALLOW_PRIVATE_URLS = True

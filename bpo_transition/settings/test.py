@@ -19,3 +19,5 @@ DEMO_CREDENTIALS_FILE = Path(tempfile.gettempdir()) / "bpo-transition-test-demo-
 MEDIA_ROOT = Path(tempfile.gettempdir()) / "bpo-transition-test-media"
 # The API's per-token throttle is exercised by its own test with a low rate.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api": "100000/min"}}  # noqa: F405
+# The webhook tests receive on a loopback HTTP server; the SSRF test turns this off.
+WEBHOOKS_ALLOW_PRIVATE_URLS = True

@@ -9,7 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from api.models import ApiToken
+from api.models import ApiToken, WebhookDelivery, WebhookSubscription
+from api.webhooks.services import create_subscription
+from audit.models import Event
 from engagements.models import Phase
 from governance.models import Gate
 from governance.services import request_gate_decision
@@ -21,8 +23,9 @@ from tests.world import DAY0, finish_phase, meet_criteria_and_attest, owners_for
 
 V1 = "/api/v1"
 
-# What an operation names: an object in its URL, nothing (a list), or objects in its body.
-OBJECT, LIST, BODY = "object", "list", "body"
+# What an operation names: an object in its URL, nothing (a list), or objects in its body;
+# NOTHING: a write whose body names no object of any world (a webhook's URL and events).
+OBJECT, LIST, BODY, NOTHING = "object", "list", "body", "nothing"
 
 
 @dataclass(frozen=True)
@@ -181,6 +184,35 @@ member = url("/members/{id}/", lambda w: w.provider_lead)
 token = url("/api-tokens/{id}/", lambda w: token_named(w, "bystander"))
 
 
+def a_webhook(w) -> WebhookSubscription:
+    found = WebhookSubscription.objects.order_by("id").first()
+    if found is None:
+        found, _secret = create_subscription(
+            actor=w.admin,
+            tenant=w.tenant,
+            url="https://hooks.example.com/bpo",
+            event_types=["milestone.updated"],
+        )
+    return found
+
+
+def a_delivery(w) -> WebhookDelivery:
+    webhook = a_webhook(w)
+    found = webhook.deliveries.order_by("id").first()
+    if found is None:
+        found = WebhookDelivery.objects.create(
+            tenant=w.tenant,
+            subscription=webhook,
+            event=Event.objects.filter(object_type="milestone").order_by("position").first(),
+            event_type="milestone.created",
+            payload={"event": "milestone.created"},
+        )
+    return found
+
+
+webhook = url("/webhooks/{id}/", a_webhook)
+
+
 def listing(path: str) -> Callable[[Any], str]:
     return lambda w: V1 + path
 
@@ -198,6 +230,7 @@ ENDPOINTS = [
         bystander=403,
     ),
     Endpoint("phases list", "get", listing("/phases/"), names=LIST),
+    Endpoint("change feed", "get", listing("/changes/"), names=LIST),
     Endpoint("phase", "get", phase),
     Endpoint("members list", "get", listing("/members/"), names=LIST),
     Endpoint("member", "get", member),
@@ -344,6 +377,44 @@ ENDPOINTS = [
         "api token revoke",
         "post",
         lambda w: token(w) + "revoke/",
+        lambda w: {},
+        caller="admin",
+        bystander=403,
+    ),
+    Endpoint(
+        "webhooks list", "get", listing("/webhooks/"), names=LIST, caller="admin", bystander=403
+    ),
+    Endpoint("webhook", "get", webhook, caller="admin", bystander=403),
+    Endpoint(
+        "webhook create",
+        "post",
+        listing("/webhooks/"),
+        lambda w: {"url": "https://hooks.example.com/new", "event_types": ["gate.approved"]},
+        names=NOTHING,
+        caller="admin",
+        status=201,
+        bystander=403,
+    ),
+    Endpoint(
+        "webhook change",
+        "patch",
+        webhook,
+        lambda w: {"active": False},
+        caller="admin",
+        bystander=403,
+    ),
+    Endpoint("webhook delete", "delete", webhook, caller="admin", status=204, bystander=403),
+    Endpoint(
+        "webhook deliveries",
+        "get",
+        lambda w: webhook(w) + "deliveries/",
+        caller="admin",
+        bystander=403,
+    ),
+    Endpoint(
+        "webhook delivery resend",
+        "post",
+        lambda w: f"{webhook(w)}deliveries/{a_delivery(w).public_id}/resend/",
         lambda w: {},
         caller="admin",
         bystander=403,

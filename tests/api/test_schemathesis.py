@@ -60,6 +60,7 @@ def real_ids(api, token) -> dict[str, str]:
         "members",
         "api-tokens",
         "raid-items",
+        "webhooks",
     ):
         rows = api.get(f"/api/v1/{resource}/", token=token).json()["results"]
         found[f"/api/v1/{resource}/"] = rows[0]["id"]
@@ -74,6 +75,12 @@ def test_every_operation_keeps_to_the_schema(api, home, foreign, wsgi_app):
     assert len(operations) >= 40
     with tenant_context(home.tenant):
         a_raid_item(home)  # the register is empty until someone adds an item
+    subscribed = api.post(
+        "/api/v1/webhooks/",
+        {"url": "https://hooks.example.com/bpo", "event_types": ["milestone.updated"]},
+        token=token,
+    )
+    assert subscribed.status_code == 201, subscribed.content
     ids = real_ids(api, token)
     failures, calls, started = [], 0, time.monotonic()
 
