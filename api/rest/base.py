@@ -221,3 +221,14 @@ class ApiViewSet(TenantScopedAPIMixin, viewsets.GenericViewSet):
 
         # DRF's dispatch looks the handler up after initial(): the request runs through this.
         setattr(self, request.method.lower(), run_once)
+
+
+class ListAndRetrieve:
+    """The plain list (filtered, one cursor page) and retrieve of most API resources."""
+
+    def list(self, request):
+        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
+
+    def retrieve(self, request, id=None):
+        return self.object_response(self.get_object())

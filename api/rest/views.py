@@ -17,7 +17,7 @@ from api import selectors as api_selectors
 from api import services as api_services
 from api.models import ApiToken
 from api.rest import filters, serializers
-from api.rest.base import ApiViewSet, version_etag
+from api.rest.base import ApiViewSet, ListAndRetrieve, version_etag
 from api.rest.schema import documented
 from bpo_transition.errors import InvalidInput, NotFound, StaleVersion
 from engagements.models import Engagement, Phase, Playbook
@@ -62,20 +62,13 @@ class Created(Response):
 
 
 @documented("engagements")
-class EngagementViewSet(ApiViewSet):
+class EngagementViewSet(ListAndRetrieve, ApiViewSet):
     queryset = Engagement.objects.none()  # the model, for the schema
     serializer_class = serializers.EngagementSerializer
     filterset_class = filters.EngagementFilter
 
     def get_queryset(self):
         return visible_engagements(actor=self.actor)
-
-    def list(self, request):
-        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
-
-    def retrieve(self, request, id=None):
-        return self.object_response(self.get_object())
 
     def create(self, request):
         data = _validated(serializers.EngagementCreateSerializer, request.data)
@@ -132,7 +125,7 @@ class EngagementViewSet(ApiViewSet):
 
 
 @documented("phases")
-class PhaseViewSet(ApiViewSet):
+class PhaseViewSet(ListAndRetrieve, ApiViewSet):
     queryset = Phase.objects.none()  # the model, for the schema
     serializer_class = serializers.PhaseSerializer
     filterset_class = filters.PhaseFilter
@@ -140,16 +133,9 @@ class PhaseViewSet(ApiViewSet):
     def get_queryset(self):
         return Phase.objects.visible_to(self.actor).select_related("engagement", "gate")
 
-    def list(self, request):
-        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
-
-    def retrieve(self, request, id=None):
-        return self.object_response(self.get_object())
-
 
 @documented("members")
-class MemberViewSet(ApiViewSet):
+class MemberViewSet(ListAndRetrieve, ApiViewSet):
     queryset = Membership.objects.none()  # the model, for the schema
     serializer_class = serializers.MemberSerializer
     filterset_class = filters.MemberFilter
@@ -158,13 +144,6 @@ class MemberViewSet(ApiViewSet):
 
     def get_queryset(self):
         return api_selectors.members_visible_to(actor=self.actor, tenant_id=self.tenant.pk)
-
-    def list(self, request):
-        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
-
-    def retrieve(self, request, id=None):
-        return self.object_response(self.get_object())
 
 
 # --- Milestones -------------------------------------------------------------------------------
@@ -379,7 +358,7 @@ class MilestoneViewSet(ApiViewSet):
 
 
 @documented("gates")
-class GateViewSet(ApiViewSet):
+class GateViewSet(ListAndRetrieve, ApiViewSet):
     queryset = Gate.objects.none()  # the model, for the schema
     serializer_class = serializers.GateSerializer
     filterset_class = filters.GateFilter
@@ -401,13 +380,6 @@ class GateViewSet(ApiViewSet):
                 ),
             )
         )
-
-    def list(self, request):
-        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
-
-    def retrieve(self, request, id=None):
-        return self.object_response(self.get_object())
 
     def _act(self, gate, do) -> Response:
         self.check_if_match(lambda: self.etag_for(gate, self.represent(gate)))
@@ -453,7 +425,7 @@ class GateViewSet(ApiViewSet):
 
 
 @documented("gate-criteria")
-class CriterionViewSet(ApiViewSet):
+class CriterionViewSet(ListAndRetrieve, ApiViewSet):
     queryset = GateCriterion.objects.none()  # the model, for the schema
     serializer_class = serializers.CriterionSerializer
     filterset_class = filters.CriterionFilter
@@ -462,13 +434,6 @@ class CriterionViewSet(ApiViewSet):
         return GateCriterion.objects.visible_to(self.actor).select_related(
             "gate__engagement", "decided_by"
         )
-
-    def list(self, request):
-        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
-
-    def retrieve(self, request, id=None):
-        return self.object_response(self.get_object())
 
     def _set_state(self, criterion, state: str, justification: str = "") -> Response:
         self.check_if_match(lambda: self.etag_for(criterion, self.represent(criterion)))
@@ -500,7 +465,7 @@ class CriterionViewSet(ApiViewSet):
 
 
 @documented("reviews")
-class ReviewViewSet(ApiViewSet):
+class ReviewViewSet(ListAndRetrieve, ApiViewSet):
     queryset = Review.objects.none()  # the model, for the schema
     serializer_class = serializers.ReviewSerializer
     filterset_class = filters.ReviewFilter
@@ -519,13 +484,6 @@ class ReviewViewSet(ApiViewSet):
             )
         )
 
-    def list(self, request):
-        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
-
-    def retrieve(self, request, id=None):
-        return self.object_response(self.get_object())
-
     @action(detail=True, methods=["post"])
     def publish(self, request, id=None):
         review = self.get_object()
@@ -536,20 +494,13 @@ class ReviewViewSet(ApiViewSet):
 
 
 @documented("kpis")
-class KpiViewSet(ApiViewSet):
+class KpiViewSet(ListAndRetrieve, ApiViewSet):
     queryset = Kpi.objects.none()  # the model, for the schema
     serializer_class = serializers.KpiSerializer
     filterset_class = filters.KpiFilter
 
     def get_queryset(self):
         return Kpi.objects.visible_to(self.actor).select_related("engagement")
-
-    def list(self, request):
-        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
-
-    def retrieve(self, request, id=None):
-        return self.object_response(self.get_object())
 
     def create(self, request):
         data = _validated(serializers.KpiSerializer, request.data)
@@ -572,7 +523,7 @@ class KpiViewSet(ApiViewSet):
 
 
 @documented("kpi-measurements")
-class MeasurementViewSet(ApiViewSet):
+class MeasurementViewSet(ListAndRetrieve, ApiViewSet):
     queryset = KpiMeasurement.objects.none()  # the model, for the schema
     serializer_class = serializers.MeasurementSerializer
     filterset_class = filters.MeasurementFilter
@@ -581,13 +532,6 @@ class MeasurementViewSet(ApiViewSet):
         return KpiMeasurement.objects.visible_to(self.actor).select_related(
             "kpi__engagement", "recorded_by"
         )
-
-    def list(self, request):
-        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
-
-    def retrieve(self, request, id=None):
-        return self.object_response(self.get_object())
 
     def _kpis(self, public_ids) -> dict:
         return {
@@ -724,7 +668,7 @@ class ApiTokenViewSet(ApiViewSet):
 
 
 @documented("raid-items")
-class RaidItemViewSet(ApiViewSet):
+class RaidItemViewSet(ListAndRetrieve, ApiViewSet):
     """The engagement's register; every write through ``registers.services`` (the rules of
     the browser's register pages), versioned: ``If-Match`` on PATCH answers 412 when stale."""
 
@@ -738,13 +682,6 @@ class RaidItemViewSet(ApiViewSet):
 
     def etag_for(self, instance: Any, representation: dict) -> str:
         return version_etag(representation["id"], representation["version"])
-
-    def list(self, request):
-        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
-
-    def retrieve(self, request, id=None):
-        return self.object_response(self.get_object())
 
     def _owner(self, public_id, *, engagement) -> User:
         owner = User.objects.filter(
