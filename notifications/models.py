@@ -44,6 +44,9 @@ class Kind(models.TextChoices):
     REVIEW_UNPUBLISHED = "review_unpublished", "Review not yet published"
     ACTION_DUE_SOON = "action_due_soon", "Corrective action due soon"
     ACTION_OVERDUE = "action_overdue", "Corrective action overdue"
+    RAID_DUE_SOON = "raid_due_soon", "RAID item due soon"
+    RAID_OVERDUE = "raid_overdue", "RAID item overdue"
+    DRIFT_ALERT = "drift_alert", "KPI drifting (as lead)"
 
 
 class ReminderPolicy(TenantOwned):
@@ -137,7 +140,8 @@ class Reminder(TenantOwned):
         IN_APP = "in_app", "In-app only"
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
-    # The primary key of the milestone, gate, review or KPI result that ``kind`` is about.
+    # The primary key of the milestone, gate, review, KPI result, RAID item or drift alert
+    # that ``kind`` is about.
     object_id = models.BigIntegerField()
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="+")
     recipient = models.ForeignKey(

@@ -38,7 +38,9 @@ from notifications.models import (
     Reminder,
     ReminderPolicy,
 )
-from reporting.models import Review, ReviewKpiResult
+from registers.models import OPEN_STATUSES as OPEN_RAID_ITEM
+from registers.models import RaidItem
+from reporting.models import DriftAlert, Kpi, Review, ReviewKpiResult
 
 OPEN_MILESTONE = ("not_started", "in_progress", "blocked")
 QUIET_ENGAGEMENT = (Engagement.Status.CLOSED, Engagement.Status.ON_HOLD)
@@ -251,12 +253,16 @@ def _lead_test(due: str) -> str:
 MILESTONE_COLUMNS = "m.id, m.engagement_id, m.owner_id, m.side, m.due_date"
 ACTION_COLUMNS = "a.id, r.engagement_id, a.action_owner_id, a.action_due"
 ACTIONS = "reporting_reviewkpiresult a JOIN reporting_review r ON r.id = a.review_id"
+RAID_COLUMNS = "i.id, i.engagement_id, i.owner_id, i.due_date"
 
 
 def occasions(window: Window) -> list[Occasion]:
     """Every occasion, as SQL for this window (placeholders sized to its date lists)."""
     open_statuses = ", ".join(f"'{status}'" for status in OPEN_MILESTONE)
     open_milestones = f"FROM milestones_milestone m WHERE m.status IN ({open_statuses})"
+    # The same status list as the partial index ``raid_open_due``, so that index serves.
+    open_raid_statuses = ", ".join(f"'{status}'" for status in OPEN_RAID_ITEM)
+    open_raid_items = f"FROM registers_raiditem i WHERE i.status IN ({open_raid_statuses})"
     due_soon = window.shifted(*window.lead_days)
     criteria_days = window.shifted(CRITERIA_DAYS_BEFORE_END)
     review_soon = window.shifted(REVIEW_DAYS_BEFORE)
@@ -365,6 +371,39 @@ def occasions(window: Window) -> list[Occasion]:
                 f"<= COALESCE(p.action_overdue_days, {DEFAULT_ACTION_OVERDUE_DAYS})"
             ),
             routes=(owner("a.action_owner_id"),),
+        ),
+        Occasion(
+            kind=Kind.RAID_DUE_SOON,
+            due=f"SELECT {RAID_COLUMNS} {open_raid_items} AND i.due_date IN ({_in(due_soon)})",
+            due_params=due_soon,
+            alias="i",
+            when=_lead_test("i.due_date"),
+            routes=(owner("i.owner_id"),),
+        ),
+        Occasion(
+            kind=Kind.RAID_OVERDUE,
+            due=f"SELECT {RAID_COLUMNS} {open_raid_items} AND i.due_date < %s",
+            due_params=[latest],
+            alias="i",
+            when="i.due_date < z.local_date",
+            routes=(owner("i.owner_id"),),
+        ),
+        # Once per episode: an open alert reaches each lead on the first scan that finds
+        # them (the next 08:00 in their zone), and never again while it stays open.
+        Occasion(
+            kind=Kind.DRIFT_ALERT,
+            due=(
+                "SELECT d.id, k.engagement_id FROM reporting_driftalert d "
+                "JOIN reporting_kpi k ON k.id = d.kpi_id WHERE d.ended_week IS NULL"
+            ),
+            due_params=[],
+            alias="d",
+            when=(
+                "NOT EXISTS (SELECT 1 FROM notifications_reminder x "
+                f"WHERE x.kind = '{Kind.DRIFT_ALERT}' AND x.object_id = d.id "
+                "AND x.recipient_id = u.id)"
+            ),
+            routes=(LEADS,),
         ),
     ]
 
@@ -614,6 +653,85 @@ def _action(reminder: Reminder, user) -> Described:
     )
 
 
+def _raid_item(reminder: Reminder, user) -> Described:
+    item = RaidItem.objects.select_related("engagement").filter(pk=reminder.object_id).first()
+    if item is None:
+        return Described(skip="the RAID item was deleted")
+    engagement = item.engagement
+    what = item.get_kind_display()
+    if not item.is_open:
+        return Described(skip=f"the {what.lower()} is {item.get_status_display().lower()}")
+    if not _still_active(engagement):
+        return Described(skip=f"the engagement is {engagement.get_status_display().lower()}")
+    if item.owner_id != user.pk or not seat_of(user=user, engagement=engagement):
+        return Described(skip=f"the recipient no longer owns the {what.lower()} here")
+    days_left = (item.due_date - reminder.occasion_date).days
+    if reminder.kind == Kind.RAID_DUE_SOON:
+        if days_left not in _policy(item.tenant_id).lead_days:
+            return Described(skip=f"the {what.lower()}'s due date moved")
+        title = f"{what} “{item.title}” is due in {_plural(days_left, 'day')}"
+    else:
+        if days_left >= 0:
+            return Described(skip=f"the {what.lower()}'s due date moved")
+        title = f"{what} “{item.title}” is {_plural(-days_left, 'day')} overdue"
+    return Described(
+        title=title,
+        body=(
+            f"You own this {what.lower()} in the RAID register; it is due on "
+            f"{item.due_date:%A %d %B %Y} and still {item.get_status_display().lower()}."
+        ),
+        link=f"{_engagement_path(engagement)}raid/{item.public_id}/",
+        engagement_link=_engagement_path(engagement),
+        facts=[
+            (what, item.title),
+            ("Status", item.get_status_display()),
+            ("Due", item.due_date.isoformat()),
+        ],
+    )
+
+
+def _number(value) -> str:
+    return format(value.normalize(), "f")
+
+
+def _drift_alert(reminder: Reminder, user) -> Described:
+    alert = DriftAlert.objects.select_related("kpi__engagement").filter(pk=reminder.object_id)
+    alert = alert.first()
+    if alert is None:
+        return Described(skip="the drift alert was deleted")
+    kpi, engagement = alert.kpi, alert.kpi.engagement
+    if not alert.is_open:
+        return Described(skip=f"{kpi.name} recovered")
+    if not _still_active(engagement):
+        return Described(skip=f"the engagement is {engagement.get_status_display().lower()}")
+    if not _is_lead(user, engagement):
+        return Described(skip="the recipient is no longer a lead here")
+    target = f"{_number(kpi.target)}{f' {kpi.unit}' if kpi.unit else ''}"
+    better = "higher" if kpi.direction == Kpi.Direction.HIGHER else "lower"
+    since = f"the week of Monday {alert.started_week:%d %B %Y}"
+    if alert.kind == DriftAlert.Kind.BELOW_TARGET:
+        title = f"{kpi.name} is below its target of {target}"
+        body = f"Its weekly mean has missed the target since {since} ({better} is better)."
+    else:
+        title = f"{kpi.name} has got worse three weeks running"
+        body = (
+            f"Still on its target of {target} ({better} is better), but worse week after "
+            f"week since {since}: a slow drift that daily figures hide."
+        )
+    return Described(
+        title=title,
+        body=f"{body} You hear about this episode once; the KPI page shows when it ends.",
+        link=f"{_engagement_path(engagement)}kpis/{kpi.public_id}/",
+        engagement_link=_engagement_path(engagement),
+        facts=[
+            ("KPI", kpi.name),
+            ("Target", target),
+            ("Drift", alert.get_kind_display()),
+            ("Since", alert.started_week.isoformat()),
+        ],
+    )
+
+
 DESCRIBERS = {
     Kind.MILESTONE_DUE_SOON: _milestone,
     Kind.MILESTONE_OVERDUE: _milestone,
@@ -624,6 +742,9 @@ DESCRIBERS = {
     Kind.REVIEW_UNPUBLISHED: _review,
     Kind.ACTION_DUE_SOON: _action,
     Kind.ACTION_OVERDUE: _action,
+    Kind.RAID_DUE_SOON: _raid_item,
+    Kind.RAID_OVERDUE: _raid_item,
+    Kind.DRIFT_ALERT: _drift_alert,
 }
 
 

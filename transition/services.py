@@ -21,6 +21,7 @@ from engagements.playbooks import PlaybookDefinition
 from governance.services import build_gates_from_playbook
 from milestones import builders as milestones
 from milestones.models import Milestone
+from registers.models import RaidItem
 from reporting import services as reporting
 
 LEAD_ROLES = {"client_lead", "provider_lead", "pmo_lead"}
@@ -202,11 +203,18 @@ def update_engagement(*, actor: User, engagement: Engagement, **changes: Any) ->
 # --- People --------------------------------------------------------------------------------
 
 
-def _open_work_of(*, user: User, engagement: Engagement | None = None) -> list[str]:
-    owned = Milestone.objects.filter(owner=user).filter(status__in=Milestone.OPEN)
+def _open_work_of(*, user: User, engagement: Engagement | None = None) -> str:
+    """What ``user`` still owns that is open (milestones, then RAID items), in words, or ""."""
+    milestones_owned = Milestone.objects.filter(owner=user, status__in=Milestone.OPEN)
+    items_owned = RaidItem.objects.filter(owner=user, status__in=RaidItem.OPEN)
     if engagement is not None:
-        owned = owned.filter(engagement=engagement)
-    return list(owned.order_by("due_date", "id").values_list("title", flat=True)[:5])
+        milestones_owned = milestones_owned.filter(engagement=engagement)
+        items_owned = items_owned.filter(engagement=engagement)
+    for what, owned in (("milestones", milestones_owned), ("RAID items", items_owned)):
+        titles = list(owned.order_by("due_date", "id").values_list("title", flat=True)[:5])
+        if titles:
+            return f"{user} still owns open {what}: {'; '.join(titles)}. Reassign them first."
+    return ""
 
 
 @operation("member.removed", tenant_of="member")
@@ -219,9 +227,7 @@ def remove_member(*, actor: User, member: EngagementMember) -> None:
     )
     require_pmo(actor=actor, engagement=member.engagement, doing="change an engagement's team")
     if owned := _open_work_of(user=member.user, engagement=member.engagement):
-        raise RuleBroken(
-            f"{member.user} still owns open milestones: {'; '.join(owned)}. Reassign them first."
-        )
+        raise RuleBroken(owned)
     engagements.delete_seats(actor=actor, seats=[member])
 
 
@@ -309,10 +315,7 @@ def remove_membership(*, actor: User, membership: Membership) -> None:
     )
     _refuse_losing_the_last_admin(membership=membership)
     if owned := _open_work_of(user=membership.user):
-        raise RuleBroken(
-            f"{membership.user} still owns open milestones: "
-            f"{'; '.join(owned)}. Reassign them first."
-        )
+        raise RuleBroken(owned)
     seats = EngagementMember.objects.filter(user=membership.user).select_related("engagement")
     engagements.delete_seats(actor=actor, seats=seats)
     audit.record_deleted(actor=actor, instance=membership)

@@ -13,6 +13,12 @@ def test_the_demo_greets_pmo_with_notifications(db, capsys):
     assert len(mine) >= 2
     assert {n.engagement.name for n in mine} <= {"Contact centre launch", "Back-office transition"}
     assert "Subject:" not in capsys.readouterr().out  # demo e-mail is not printed
+    # Issue 10's occasions show too: the KPIs' drift to pmo, a RAID item to its owner.
+    assert any(n.kind == "drift_alert" and "Contact rate" in n.title for n in mine)
+    client_lead = User.objects.get(username="client.lead")
+    with tenant_context(Tenant.objects.get(slug="demo")):
+        raid = Notification.objects.filter(recipient=client_lead, kind__startswith="raid_")
+        assert raid.exists() and all("/raid/" in n.link for n in raid)
 
     call_command("load_demo")
     with tenant_context(Tenant.objects.get(slug="demo")):

@@ -91,9 +91,10 @@ class Command(BaseCommand):
             self._engagements(tenant, users)
             self._portfolio_examples(tenant, users)
             self._slip_a_gate(users)
-            self._reminders(tenant, users)
             load_demo_measurements(actor=users["pmo"])
             add_demo_registers(users=users)
+            # Last: the scans find the registers' due items and the KPIs' drift alerts too.
+            self._reminders(tenant, users)
         return created
 
     def _engagements(self, tenant, users) -> None:
