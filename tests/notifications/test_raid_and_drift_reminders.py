@@ -123,9 +123,7 @@ def test_a_raid_owner_who_lost_their_seat_is_not_reminded(world, scan):
     assert occasion_days(Kind.RAID_DUE_SOON, risk) == []
 
 
-def test_an_email_turned_off_for_raid_reminders_still_lands_in_the_notification_centre(
-    world, scan
-):
+def test_raid_email_turned_off_still_lands_in_the_notification_centre(world, scan):
     risk = add_risk(world)
     update_preferences(
         actor=world.provider_staff,
