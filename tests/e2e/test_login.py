@@ -38,3 +38,33 @@ def test_wrong_password_shows_an_error_on_a_phone(phone_page, live_server, scree
     alert = phone_page.get_by_role("alert")
     assert "correct username and password" in alert.inner_text()
     screenshot(phone_page, "login-error-phone")
+
+
+def test_the_account_menu_switches_tenant_and_signs_out(page, live_server, screenshot):
+    cache.clear()
+    user = factories.UserFactory(username="mo")
+    acme = factories.TenantFactory(name="Acme Customer Care")
+    globex = factories.TenantFactory(name="Globex Retail")
+    for tenant in (acme, globex):
+        factories.MembershipFactory(tenant=tenant, user=user, role="pmo")
+        factories.EngagementFactory(tenant=tenant, name=f"{tenant.name} desk")
+    page.set_viewport_size({"width": 1280, "height": 720})
+    sign_in(page, live_server, "mo", "correct horse battery")
+    first = page.get_by_role("heading", level=1).inner_text()
+    other = "Globex Retail" if first == "Acme Customer Care" else "Acme Customer Care"
+    # The top bar says where you work; one row at laptop width.
+    assert first in page.locator(".user-name").inner_text()
+    bar = page.locator(".app-navbar").bounding_box()
+    assert bar["height"] < 70
+
+    page.locator(".user-name").click()
+    screenshot(page, "account-menu-desktop")
+    page.get_by_role("button", name=other).click()
+    page.get_by_text(f"You are now working in {other}.").wait_for()
+    page.get_by_role("heading", name=other, level=1).wait_for()
+    assert page.get_by_role("link", name=f"{other} desk", exact=True).is_visible()
+    assert other in page.locator(".user-name").inner_text()
+
+    page.locator(".user-name").click()
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("button", name="Sign in").wait_for()

@@ -65,7 +65,8 @@ def test_the_client_lead_chooses_a_daily_digest(page, phone_page, live_server, s
     cache.clear()
     world = build_world("Alpha")
     sign_in(page, live_server, world.client_lead)
-    page.locator(".user-name a").click()
+    page.locator(".user-name").click()  # the account menu
+    page.get_by_role("link", name="Notification preferences").click()
     page.get_by_role("heading", name="Notification preferences").wait_for()
     page.locator("#notification-bell").wait_for()
     screenshot(page, "preferences-desktop")
