@@ -256,6 +256,32 @@ ACTIONS = "reporting_reviewkpiresult a JOIN reporting_review r ON r.id = a.revie
 RAID_COLUMNS = "i.id, i.engagement_id, i.owner_id, i.due_date"
 
 
+def _owned_due_date(
+    *, soon: str, overdue: str, rows: str, alias: str, owner_column: str, due_soon, latest
+) -> tuple[Occasion, Occasion]:
+    """Open work with an owner and a ``due_date`` (``rows``: SELECT ... WHERE, by ``alias``):
+    its owner hears on each lead day before it, then daily while it is overdue."""
+    due, person = f"{alias}.due_date", owner(f"{alias}.{owner_column}")
+    return (
+        Occasion(
+            kind=soon,
+            due=f"{rows} AND {due} IN ({_in(due_soon)})",
+            due_params=due_soon,
+            alias=alias,
+            when=_lead_test(due),
+            routes=(person,),
+        ),
+        Occasion(
+            kind=overdue,
+            due=f"{rows} AND {due} < %s",
+            due_params=[latest],
+            alias=alias,
+            when=f"{due} < z.local_date",
+            routes=(person,),
+        ),
+    )
+
+
 def occasions(window: Window) -> list[Occasion]:
     """Every occasion, as SQL for this window (placeholders sized to its date lists)."""
     open_statuses = ", ".join(f"'{status}'" for status in OPEN_MILESTONE)
@@ -272,21 +298,14 @@ def occasions(window: Window) -> list[Occasion]:
         window.earliest_date - datetime.timedelta(days=window.action_overdue_days + 1)
     )
     return [
-        Occasion(
-            kind=Kind.MILESTONE_DUE_SOON,
-            due=f"SELECT {MILESTONE_COLUMNS} {open_milestones} AND m.due_date IN ({_in(due_soon)})",
-            due_params=due_soon,
+        *_owned_due_date(
+            soon=Kind.MILESTONE_DUE_SOON,
+            overdue=Kind.MILESTONE_OVERDUE,
+            rows=f"SELECT {MILESTONE_COLUMNS} {open_milestones}",
             alias="m",
-            when=_lead_test("m.due_date"),
-            routes=(owner("m.owner_id"),),
-        ),
-        Occasion(
-            kind=Kind.MILESTONE_OVERDUE,
-            due=f"SELECT {MILESTONE_COLUMNS} {open_milestones} AND m.due_date < %s",
-            due_params=[latest],
-            alias="m",
-            when="m.due_date < z.local_date",
-            routes=(owner("m.owner_id"),),
+            owner_column="owner_id",
+            due_soon=due_soon,
+            latest=latest,
         ),
         Occasion(
             kind=Kind.MILESTONE_OVERDUE_LEAD,
@@ -372,21 +391,14 @@ def occasions(window: Window) -> list[Occasion]:
             ),
             routes=(owner("a.action_owner_id"),),
         ),
-        Occasion(
-            kind=Kind.RAID_DUE_SOON,
-            due=f"SELECT {RAID_COLUMNS} {open_raid_items} AND i.due_date IN ({_in(due_soon)})",
-            due_params=due_soon,
+        *_owned_due_date(
+            soon=Kind.RAID_DUE_SOON,
+            overdue=Kind.RAID_OVERDUE,
+            rows=f"SELECT {RAID_COLUMNS} {open_raid_items}",
             alias="i",
-            when=_lead_test("i.due_date"),
-            routes=(owner("i.owner_id"),),
-        ),
-        Occasion(
-            kind=Kind.RAID_OVERDUE,
-            due=f"SELECT {RAID_COLUMNS} {open_raid_items} AND i.due_date < %s",
-            due_params=[latest],
-            alias="i",
-            when="i.due_date < z.local_date",
-            routes=(owner("i.owner_id"),),
+            owner_column="owner_id",
+            due_soon=due_soon,
+            latest=latest,
         ),
         # Once per episode: an open alert reaches each lead on the first scan that finds
         # them (the next 08:00 in their zone), and never again while it stays open.
