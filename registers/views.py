@@ -221,6 +221,7 @@ def raid_item(request: HttpRequest, engagement_id: uuid.UUID, item_id: uuid.UUID
             "kind": item.kind,
             "kind_label": item.get_kind_display(),
             "item": item,
+            "today": engagement.today(),
             "history": _history(item),
             "may_edit": may_edit,
             "nav_section": "portfolio",

@@ -239,6 +239,18 @@ def test_the_item_page_saves_an_edit_and_shows_the_history(client, world):
     )
 
 
+def test_the_item_page_says_overdue_in_words_until_the_item_is_closed(client, world):
+    late = add(world, "action", title="Send the badge list", due_date=PAST)
+    on_time = add(world, "action", title="Book the training room")
+    client.force_login(world.provider_lead)
+    header = text(client.get(raid_url(world, f"{late.public_id}/"))).split("History")[0]
+    assert "due 1 Jan 2001 Overdue" in header
+    assert "Overdue" not in text(client.get(raid_url(world, f"{on_time.public_id}/")))
+
+    update_raid_item(actor=world.pmo, item=late, status="closed")
+    assert "Overdue" not in text(client.get(raid_url(world, f"{late.public_id}/")))
+
+
 def test_a_quick_edit_saves_the_row(client, world):
     item = add(world, "issue", title="Badge readers offline")
     client.force_login(world.provider_lead)
