@@ -215,25 +215,38 @@ class Occasion:
 
     def statement(self, window: Window) -> tuple[str, list, str]:
         """(WITH clause, its params, SELECT of (tenant, kind, object, engagement, person,
-        local date) rows, one per route, UNION ALL)."""
+        local date) rows).
+
+        Two steps, each materialised: ``due`` (the due objects, through their index), then
+        ``reach`` (each due object with each person a route reaches, their tenant and the
+        name of the zone their day runs in), and only then the zone by that name and the
+        date test. Otherwise the planner joins every zone whose dates fit to every due
+        object first (one row per zone per object) and drops the wrong zones last.
+        """
         zones, zone_params = zone_table(window)
-        with_clause = f"WITH {zones}, due AS MATERIALIZED ({self.due})"
         o = self.alias
-        parts = [
-            f"SELECT e.tenant_id AS tenant_id, '{self.kind}' AS kind, "
-            f"{o}.id AS object_id, e.id AS engagement_id, "
-            f"u.id AS recipient_id, z.local_date AS occasion_date "
+        reach = " UNION ALL ".join(
+            f"SELECT {o}.*, e.tenant_id AS scan_tenant_id, u.id AS scan_recipient_id, "
+            f"COALESCE(NULLIF(u.time_zone, ''), t.time_zone) AS scan_zone "
             f"FROM due {o} "
             f"JOIN engagements_engagement e ON e.id = {o}.engagement_id "
             f"{route.joins} "
             f"JOIN accounts_tenant t ON t.id = e.tenant_id "
-            f"JOIN zone z ON z.name = COALESCE(NULLIF(u.time_zone, ''), t.time_zone) "
-            f"LEFT JOIN notifications_reminderpolicy p ON p.tenant_id = e.tenant_id "
-            f"WHERE e.status NOT IN ('closed', 'on_hold') "
-            f"AND u.is_active AND ({self.when}) AND ({route.where})"
+            f"WHERE e.status NOT IN ('closed', 'on_hold') AND u.is_active AND ({route.where})"
             for route in self.routes
-        ]
-        return with_clause, [*zone_params, *self.due_params], " UNION ALL ".join(parts)
+        )
+        with_clause = (
+            f"WITH {zones}, due AS MATERIALIZED ({self.due}), reach AS MATERIALIZED ({reach})"
+        )
+        select = (
+            f"SELECT {o}.scan_tenant_id AS tenant_id, '{self.kind}' AS kind, "
+            f"{o}.id AS object_id, {o}.engagement_id AS engagement_id, "
+            f"{o}.scan_recipient_id AS recipient_id, z.local_date AS occasion_date "
+            f"FROM reach {o} JOIN zone z ON z.name = {o}.scan_zone "
+            f"LEFT JOIN notifications_reminderpolicy p ON p.tenant_id = {o}.scan_tenant_id "
+            f"WHERE ({self.when})"
+        )
+        return with_clause, [*zone_params, *self.due_params], select
 
 
 def _in(values: list) -> str:
