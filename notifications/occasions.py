@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime
 import functools
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -213,9 +213,11 @@ class Occasion:
     when: str
     routes: tuple[Route, ...]
 
-    def statement(self, window: Window) -> tuple[str, list, str]:
+    def statement(
+        self, window: Window, tenants: Sequence[int] | None = None
+    ) -> tuple[str, list, str]:
         """(WITH clause, its params, SELECT of (tenant, kind, object, engagement, person,
-        local date) rows).
+        local date) rows), of every tenant or only of ``tenants``.
 
         Two steps, each materialised: ``due`` (the due objects, through their index), then
         ``reach`` (each due object with each person a route reaches, their tenant and the
@@ -225,6 +227,9 @@ class Occasion:
         """
         zones, zone_params = zone_table(window)
         o = self.alias
+        only, only_params = "", []
+        if tenants is not None:
+            only, only_params = f" AND e.tenant_id IN ({_in(list(tenants))})", list(tenants)
         reach = " UNION ALL ".join(
             f"SELECT {o}.*, e.tenant_id AS scan_tenant_id, u.id AS scan_recipient_id, "
             f"COALESCE(NULLIF(u.time_zone, ''), t.time_zone) AS scan_zone "
@@ -233,6 +238,7 @@ class Occasion:
             f"{route.joins} "
             f"JOIN accounts_tenant t ON t.id = e.tenant_id "
             f"WHERE e.status NOT IN ('closed', 'on_hold') AND u.is_active AND ({route.where})"
+            f"{only}"
             for route in self.routes
         )
         with_clause = (
@@ -246,7 +252,8 @@ class Occasion:
             f"LEFT JOIN notifications_reminderpolicy p ON p.tenant_id = {o}.scan_tenant_id "
             f"WHERE ({self.when})"
         )
-        return with_clause, [*zone_params, *self.due_params], select
+        params = [*zone_params, *self.due_params, *only_params * len(self.routes)]
+        return with_clause, params, select
 
 
 def _in(values: list) -> str:

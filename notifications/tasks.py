@@ -38,7 +38,7 @@ def scan_reminders(now: str | None = None) -> dict:
     """Every occasion across every tenant, once; safe to run twice or side by side."""
     moment = datetime.datetime.fromisoformat(now) if now else timezone.now()
     with dispatcher() as dispatch:
-        return services.run_scan(now=moment, dispatch=dispatch).summary()
+        return services.run_scan(now=moment, dispatch=dispatch, incremental=True).summary()
 
 
 @shared_task(
