@@ -161,8 +161,10 @@ class Reminder(TenantOwned):
     class Meta:
         ordering = ["-occasion_date", "id"]
         constraints = [
+            # The date first: a day's rows are written at the right edge of this index, and
+            # a scan's conflict probes stay among that day's entries, however long the ledger.
             models.UniqueConstraint(
-                fields=["kind", "object_id", "recipient", "occasion_date"],
+                fields=["occasion_date", "kind", "object_id", "recipient"],
                 name="one_reminder_per_occasion",
             ),
         ]
