@@ -8,6 +8,12 @@ The local dates come from ``zone``, a small table of every time zone where it is
 The same occasion is checked again in Python just before it is sent (``check``), with the
 person's seat on the engagement: whatever changed since the scan (a milestone done, a person
 removed from the engagement) stops the reminder.
+
+Beat's scan is incremental (``services.plan_scan``): it runs an occasion again only for zones
+on a new local day and for tenants with new audit events. So an occasion may depend only on
+the person's local date and on data that changes through audited services (a change that
+writes no event must void the scan marks, as ``notifications.signals`` does for time zones);
+anything else is picked up only by the hourly full pass.
 """
 
 # SQL here is assembled from constants of this module only; every value is a parameter.

@@ -2,8 +2,9 @@
 
 The scan (``run_scan``) runs across tenants with no tenant active: it only writes ledger rows,
 each taking its tenant from the object it is about, and hands them out in batches of one
-tenant and one person. Delivery (``deliver_reminders``) runs inside that tenant, as a
-``TenantTask`` does, and finds only that tenant's rows.
+tenant and one person. Beat's scan is incremental: it skips what no change can have made due
+(``plan_scan`` says why that is safe). Delivery (``deliver_reminders``) runs inside that
+tenant, as a ``TenantTask`` does, and finds only that tenant's rows.
 
 Exactly once, step by step:
 - the ledger's unique key (kind, object, person, occasion date) makes a second scan of the
