@@ -165,8 +165,10 @@ class Reminder(TenantOwned):
     class Meta:
         ordering = ["-occasion_date", "id"]
         constraints = [
+            # The date first: a day's rows are written at the right edge of this index, and
+            # a scan's conflict probes stay among that day's entries, however long the ledger.
             models.UniqueConstraint(
-                fields=["kind", "object_id", "recipient", "occasion_date"],
+                fields=["occasion_date", "kind", "object_id", "recipient"],
                 name="one_reminder_per_occasion",
             ),
         ]
@@ -243,3 +245,41 @@ class Preference(models.Model):
 
     def wants_email(self, kind: str) -> bool:
         return kind not in self.email_off
+
+
+class ScanMark(models.Model):
+    """A time zone's local day that a scan has covered for every tenant (see ``run_scan``).
+
+    Global scan state, not tenant data. A repeat scan on the same day runs the occasions there
+    only for tenants changed since (``ScanCursor``), unless the mark is older than the full
+    scan interval or than the last change the audit log does not see (``ScanGeneration``).
+    """
+
+    zone = models.CharField(max_length=64, primary_key=True)
+    local_date = models.DateField()
+    generation = models.BigIntegerField()
+    scanned_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.zone} scanned for {self.local_date} at {self.scanned_at:%H:%M} UTC"
+
+
+class ScanCursor(models.Model):
+    """A tenant's change-feed position whose changes every marked zone's day has seen."""
+
+    tenant_id = models.BigIntegerField(primary_key=True)
+    position = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"Tenant {self.tenant_id} scanned up to {self.position}"
+
+
+class ScanGeneration(models.Model):
+    """One row, bumped by a change that reminders depend on but the audit log does not see
+    (a person's time zone or active flag, a tenant's time zone): it voids every ScanMark."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"Scan generation {self.value}"

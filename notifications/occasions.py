@@ -8,6 +8,12 @@ The local dates come from ``zone``, a small table of every time zone where it is
 The same occasion is checked again in Python just before it is sent (``check``), with the
 person's seat on the engagement: whatever changed since the scan (a milestone done, a person
 removed from the engagement) stops the reminder.
+
+Beat's scan is incremental (``services.plan_scan``): it runs an occasion again only for zones
+on a new local day and for tenants with new audit events. So an occasion may depend only on
+the person's local date and on data that changes through audited services (a change that
+writes no event must void the scan marks, as ``notifications.signals`` does for time zones);
+anything else is picked up only by the hourly full pass.
 """
 
 # SQL here is assembled from constants of this module only; every value is a parameter.
@@ -18,7 +24,7 @@ from __future__ import annotations
 import datetime
 import functools
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -215,27 +221,47 @@ class Occasion:
     when: str
     routes: tuple[Route, ...]
 
-    def statement(self, window: Window) -> tuple[str, list, str]:
+    def statement(
+        self, window: Window, tenants: Sequence[int] | None = None
+    ) -> tuple[str, list, str]:
         """(WITH clause, its params, SELECT of (tenant, kind, object, engagement, person,
-        local date) rows, one per route, UNION ALL)."""
+        local date) rows), of every tenant or only of ``tenants``.
+
+        Two steps, each materialised: ``due`` (the due objects, through their index), then
+        ``reach`` (each due object with each person a route reaches, their tenant and the
+        name of the zone their day runs in), and only then the zone by that name and the
+        date test. Otherwise the planner joins every zone whose dates fit to every due
+        object first (one row per zone per object) and drops the wrong zones last.
+        """
         zones, zone_params = zone_table(window)
-        with_clause = f"WITH {zones}, due AS MATERIALIZED ({self.due})"
         o = self.alias
-        parts = [
-            f"SELECT e.tenant_id AS tenant_id, '{self.kind}' AS kind, "
-            f"{o}.id AS object_id, e.id AS engagement_id, "
-            f"u.id AS recipient_id, z.local_date AS occasion_date "
+        only, only_params = "", []
+        if tenants is not None:
+            only, only_params = f" AND e.tenant_id IN ({_in(list(tenants))})", list(tenants)
+        reach = " UNION ALL ".join(
+            f"SELECT {o}.*, e.tenant_id AS scan_tenant_id, u.id AS scan_recipient_id, "
+            f"COALESCE(NULLIF(u.time_zone, ''), t.time_zone) AS scan_zone "
             f"FROM due {o} "
             f"JOIN engagements_engagement e ON e.id = {o}.engagement_id "
             f"{route.joins} "
             f"JOIN accounts_tenant t ON t.id = e.tenant_id "
-            f"JOIN zone z ON z.name = COALESCE(NULLIF(u.time_zone, ''), t.time_zone) "
-            f"LEFT JOIN notifications_reminderpolicy p ON p.tenant_id = e.tenant_id "
-            f"WHERE e.status NOT IN ('closed', 'on_hold') "
-            f"AND u.is_active AND ({self.when}) AND ({route.where})"
+            f"WHERE e.status NOT IN ('closed', 'on_hold') AND u.is_active AND ({route.where})"
+            f"{only}"
             for route in self.routes
-        ]
-        return with_clause, [*zone_params, *self.due_params], " UNION ALL ".join(parts)
+        )
+        with_clause = (
+            f"WITH {zones}, due AS MATERIALIZED ({self.due}), reach AS MATERIALIZED ({reach})"
+        )
+        select = (
+            f"SELECT {o}.scan_tenant_id AS tenant_id, '{self.kind}' AS kind, "
+            f"{o}.id AS object_id, {o}.engagement_id AS engagement_id, "
+            f"{o}.scan_recipient_id AS recipient_id, z.local_date AS occasion_date "
+            f"FROM reach {o} JOIN zone z ON z.name = {o}.scan_zone "
+            f"LEFT JOIN notifications_reminderpolicy p ON p.tenant_id = {o}.scan_tenant_id "
+            f"WHERE ({self.when})"
+        )
+        params = [*zone_params, *self.due_params, *only_params * len(self.routes)]
+        return with_clause, params, select
 
 
 def _in(values: list) -> str:
@@ -413,7 +439,7 @@ def occasions(window: Window) -> list[Occasion]:
             when=(
                 "NOT EXISTS (SELECT 1 FROM notifications_reminder x "
                 f"WHERE x.kind = '{Kind.DRIFT_ALERT}' AND x.object_id = d.id "
-                "AND x.recipient_id = u.id)"
+                "AND x.recipient_id = d.scan_recipient_id)"
             ),
             routes=(LEADS,),
         ),

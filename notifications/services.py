@@ -2,8 +2,9 @@
 
 The scan (``run_scan``) runs across tenants with no tenant active: it only writes ledger rows,
 each taking its tenant from the object it is about, and hands them out in batches of one
-tenant and one person. Delivery (``deliver_reminders``) runs inside that tenant, as a
-``TenantTask`` does, and finds only that tenant's rows.
+tenant and one person. Beat's scan is incremental: it skips what no change can have made due
+(``plan_scan`` says why that is safe). Delivery (``deliver_reminders``) runs inside that
+tenant, as a ``TenantTask`` does, and finds only that tenant's rows.
 
 Exactly once, step by step:
 - the ledger's unique key (kind, object, person, occasion date) makes a second scan of the
@@ -25,7 +26,7 @@ import logging
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -48,10 +49,15 @@ from notifications.models import (
     Preference,
     Reminder,
     ReminderPolicy,
+    ScanCursor,
+    ScanGeneration,
+    ScanMark,
     lead_days_mask,
 )
 from notifications.occasions import (
     Described,
+    Window,
+    Zone,
     describe,
     next_reminder_hour,
     occasions,
@@ -98,17 +104,11 @@ def _moment(value: datetime.datetime):
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def record_due_reminders(*, now: datetime.datetime) -> tuple[dict[str, int], list[tuple]]:
-    """Write a pending ledger row for every occasion due now that has none: one INSERT ...
-    SELECT per kind, across every tenant. The rows are written already claimed (leased) by
-    this scan; returns the count per kind and the (id, tenant, person) of each row."""
-    window = window_for(now)
-    if window is None:
-        return {}, []
-    lease_until = now + datetime.timedelta(seconds=settings.REMINDER_DELIVERY_LEASE_SECONDS)
+def _record(window: Window, lease_until, now, tenants=None) -> tuple[dict[str, int], list]:
+    """One INSERT ... SELECT per kind over ``window``'s zones (of ``tenants``, default all)."""
     recorded, rows = {}, []
     for occasion in occasions(window):
-        with_clause, with_params, select_sql = occasion.statement(window)
+        with_clause, with_params, select_sql = occasion.statement(window, tenants)
         # The WITH goes inside the INSERT (SQLite knows a statement as an INSERT only when it
         # starts with one). Rows in a fixed order: two scans inserting at once wait for each
         # other instead of deadlocking, and only the scan that wrote a row hands it out.
@@ -124,8 +124,118 @@ def record_due_reminders(*, now: datetime.datetime) -> tuple[dict[str, int], lis
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [*with_params, _moment(lease_until), _moment(now)])
             written = cursor.fetchall()
-        recorded[occasion.kind] = len(written)
+        recorded[occasion.kind] = recorded.get(occasion.kind, 0) + len(written)
         rows += written
+    return recorded, rows
+
+
+CHANGED_TENANTS_SQL = (
+    "SELECT f.tenant_id, f.last_position FROM audit_feedcounter f "
+    "LEFT JOIN notifications_scancursor c ON c.tenant_id = f.tenant_id "
+    "WHERE c.tenant_id IS NULL OR f.last_position > c.position "
+    # In one order: two scans writing the same cursors wait for each other, never deadlock.
+    "ORDER BY f.tenant_id"
+)
+
+
+@dataclass(frozen=True)
+class ScanPlan:
+    """What a repeat scan must look at again: zones whose day no scan has covered for every
+    tenant yet (``stale``), and tenants changed since the last scan, over the other zones."""
+
+    generation: int
+    changed: dict[int, int]  # tenant -> its change-feed position, read before the statements
+    stale: list[Zone]
+    fresh: list[Zone]
+
+
+def plan_scan(*, window: Window, now: datetime.datetime, full: bool = False) -> ScanPlan:
+    """Read, before any statement runs, the marks, the generation and the changed tenants.
+
+    Why a skipped zone is safe: every occasion is a function of the person's local date and
+    of the data, and the data changes only through services, which write audit events whose
+    per-tenant position follows commit order (``audit.FeedCounter``). A zone's mark says that
+    its date was scanned for every tenant; a tenant's cursor says that every change up to that
+    position was committed before the scan that covered it. A tenant whose counter has not
+    moved has had no change since, so a new scan would find nothing new for it. Changes that
+    write no event (a person's or a tenant's time zone, a person made active) bump the
+    generation and void every mark; and a mark older than REMINDER_FULL_SCAN_SECONDS is void
+    too, so anything changed some other way is picked up within that interval.
+    """
+    generation = ScanGeneration.objects.filter(pk=1).values_list("value", flat=True).first() or 0
+    with connection.cursor() as cursor:
+        cursor.execute(CHANGED_TENANTS_SQL)
+        changed = dict(cursor.fetchall())
+    marks = {mark.zone: mark for mark in ScanMark.objects.all()}
+    horizon = now - datetime.timedelta(seconds=settings.REMINDER_FULL_SCAN_SECONDS)
+    stale, fresh = [], []
+    for zone in window.zones:
+        mark = marks.get(zone.name)
+        covered = (
+            not full
+            and mark is not None
+            and mark.local_date == zone.local_date
+            and mark.generation == generation
+            and horizon < mark.scanned_at <= now
+        )
+        (fresh if covered else stale).append(zone)
+    return ScanPlan(generation=generation, changed=changed, stale=stale, fresh=fresh)
+
+
+def _remember(plan: ScanPlan, now: datetime.datetime) -> None:
+    """After the statements: the stale zones' days are covered, the changed tenants too."""
+    if not plan.stale and not plan.changed:
+        return
+    with transaction.atomic():
+        ScanMark.objects.bulk_create(
+            [
+                ScanMark(
+                    zone=zone.name,
+                    local_date=zone.local_date,
+                    generation=plan.generation,
+                    scanned_at=now,
+                )
+                for zone in plan.stale
+            ],
+            update_conflicts=True,
+            unique_fields=["zone"],
+            update_fields=["local_date", "generation", "scanned_at"],
+        )
+        ScanCursor.objects.bulk_create(
+            [ScanCursor(tenant_id=tenant, position=pos) for tenant, pos in plan.changed.items()],
+            update_conflicts=True,
+            unique_fields=["tenant_id"],
+            update_fields=["position"],
+        )
+
+
+def record_due_reminders(
+    *, now: datetime.datetime, incremental: bool = False
+) -> tuple[dict[str, int], list[tuple]]:
+    """Write a pending ledger row for every occasion due now that has none: one INSERT ...
+    SELECT per kind, across every tenant. The rows are written already claimed (leased) by
+    this scan; returns the count per kind and the (id, tenant, person) of each row.
+
+    ``incremental`` (what beat does): look again only at zones whose day is new to the scan
+    and at tenants changed since the last scan (``plan_scan``); with nothing new, no
+    statement runs at all."""
+    window = window_for(now)
+    if window is None:
+        return {}, []
+    lease_until = now + datetime.timedelta(seconds=settings.REMINDER_DELIVERY_LEASE_SECONDS)
+    plan = plan_scan(window=window, now=now, full=not incremental)
+    passes = []
+    if plan.stale:
+        passes.append((replace(window, zones=plan.stale), None))
+    if plan.fresh and plan.changed:
+        passes.append((replace(window, zones=plan.fresh), sorted(plan.changed)))
+    recorded, rows = dict.fromkeys((occasion.kind for occasion in occasions(window)), 0), []
+    for zones, tenants in passes:
+        counts, written = _record(zones, lease_until, now, tenants)
+        for kind, count in counts.items():
+            recorded[kind] += count
+        rows += written
+    _remember(plan, now)
     return recorded, rows
 
 
@@ -177,9 +287,12 @@ def batches_of(rows: Iterable[tuple]) -> list[Batch]:
     return batches
 
 
-def run_scan(*, now: datetime.datetime, dispatch: Callable[[Batch], None]) -> ScanReport:
-    """Every occasion once: record what is due, claim what may go, hand each batch over."""
-    recorded, written = record_due_reminders(now=now)
+def run_scan(
+    *, now: datetime.datetime, dispatch: Callable[[Batch], None], incremental: bool = False
+) -> ScanReport:
+    """Every occasion once: record what is due, claim what may go, hand each batch over.
+    ``incremental``: skip what no change can have made due (see ``plan_scan``)."""
+    recorded, written = record_due_reminders(now=now, incremental=incremental)
     report = ScanReport(recorded=recorded)
     report.batches = batches_of([*written, *claim_due_reminders(now=now)])
     for batch in report.batches:

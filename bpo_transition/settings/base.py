@@ -235,6 +235,10 @@ REMINDER_RETRY_MAX_SECONDS = 6 * 3600
 REMINDER_TASK_MAX_RETRIES = 8
 REMINDER_CLAIM_BATCH = 1000  # ledger rows per claiming statement
 REMINDER_TASK_BATCH = 100  # reminders of one person per delivery task
+# Beat's scan looks again only at what changed (zones on a new day, tenants with new audit
+# events); every zone's day is still scanned in full at least this often (a safety net for
+# changes made outside the services).
+REMINDER_FULL_SCAN_SECONDS = env.int("REMINDER_FULL_SCAN_SECONDS", default=3600)
 
 if REDIS_URL:
     CACHES = {

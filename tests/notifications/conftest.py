@@ -41,13 +41,16 @@ def deliver(batch: services.Batch) -> services.DeliveryReport:
 
 @pytest.fixture
 def scan():
-    """``scan(instant)``: one full scan with the clock frozen there, delivered at once."""
+    """``scan(instant)``: one scan as beat runs it (incremental), the clock frozen there,
+    delivered at once."""
 
     def run(instant: datetime.datetime) -> Run:
         with time_machine.travel(instant, tick=False):
             outcome = Run(report=services.ScanReport())
             outcome.report = services.run_scan(
-                now=instant, dispatch=lambda batch: outcome.deliveries.append(deliver(batch))
+                now=instant,
+                dispatch=lambda batch: outcome.deliveries.append(deliver(batch)),
+                incremental=True,
             )
         return outcome
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('notifications', '0003_no_lone_tenant_index'),
+        ('notifications', '0006_ledger_key_date_first'),
     ]
 
     operations = [
