@@ -4,7 +4,8 @@ Builds (set-based, INSERT ... SELECT generate_series) N milestones across T tena
 PostgreSQL, then for each size of due rows asked for: opens that many past milestones
 (overdue), and times
 
-- the floor: one plain indexed SQL count of the due rows (every occasion's due objects);
+- the floor: one plain indexed SQL count of the due rows (every occasion's due objects,
+  RAID items and open drift alerts included);
 - the first scan at 14:00 UTC (08:00 has passed in every zone the people live in), as beat
   runs it: records every reminder, claims them and publishes one delivery task per tenant
   batch (memory broker);
@@ -45,6 +46,7 @@ SEATS = [  # side, role of each tenant person's seat on every engagement of the 
     ("pmo", "lead"),
 ]
 OPEN = "('not_started', 'in_progress', 'blocked')"
+RAID_OPEN = "('open', 'in_progress', 'proposed')"
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -190,6 +192,25 @@ def build(args: argparse.Namespace) -> None:
             f"FROM generate_series(1, {engagements}) e",
         ),
         (
+            "RAID items (5 per engagement, due over a year; 1 in 5 still open)",
+            "INSERT INTO registers_raiditem (tenant_id, public_id, engagement_id, kind, title, "
+            "description, owner_id, due_date, status, probability, impact, response, handling, "
+            "decision_rule, version, created_at, updated_at) "
+            f"SELECT 1 + (e - 1) / {per_tenant}, gen_random_uuid(), e, 'action', "
+            f"'Action ' || e || '.' || k, '', ((e - 1) / {per_tenant}) * {people} + k + 1, "
+            f"{day} - 180 + ((e * 5 + k) * 7919) % 365, "
+            "CASE WHEN (e + k) % 5 = 0 THEN 'open' ELSE 'closed' END, NULL, NULL, '', '', '', "
+            f"1, now(), now() FROM generate_series(1, {engagements}) e, generate_series(0, 4) k",
+        ),
+        (
+            "drift alerts (1 in 100 KPIs drifting, an episode open)",
+            "INSERT INTO reporting_driftalert (tenant_id, public_id, kpi_id, kind, started_week, "
+            "ended_week, opened_at) "
+            f"SELECT 1 + (e - 1) / {per_tenant}, gen_random_uuid(), e, 'below_target', "
+            f"{day} - 14, NULL, now() FROM generate_series(1, {engagements}) e "
+            "WHERE e % 100 = 4",
+        ),
+        (
             f"milestones ({per_engagement} per engagement, due over two years)",
             "INSERT INTO milestones_milestone (id, tenant_id, public_id, engagement_id, "
             "phase_id, title, description, owner_id, side, due_date, status, evidence, "
@@ -254,10 +275,16 @@ def floor_sql() -> tuple[str, list]:
         "(SELECT count(*) FROM reporting_review WHERE status = 'scheduled' "
         "AND scheduled_on IN (%s, %s)) + "
         "(SELECT count(*) FROM reporting_reviewkpiresult WHERE action_owner_id IS NOT NULL "
-        "AND (action_due IN (%s, %s) OR (action_due < %s AND action_due >= %s)))"
+        "AND (action_due IN (%s, %s) OR (action_due < %s AND action_due >= %s))) + "
+        f"(SELECT count(*) FROM registers_raiditem WHERE status IN {RAID_OPEN} "
+        "AND due_date IN (%s, %s)) + "
+        f"(SELECT count(*) FROM registers_raiditem WHERE status IN {RAID_OPEN} "
+        "AND due_date < %s) + "
+        "(SELECT count(*) FROM reporting_driftalert WHERE ended_week IS NULL)"
     )
     params = [d + days(1), d + days(3), d, SCAN_AT - days(days=1), d + days(2), d + days(3)]
     params += [d - days(5), d + days(1), d + days(3), d, d - days(8)]
+    params += [d + days(1), d + days(3), d]
     return sql, params
 
 
