@@ -66,9 +66,7 @@ def test_a_change_through_a_service_between_scans_is_picked_up_the_same_day(worl
     assert all("AND e.tenant_id IN (" in sql for sql in recording_statements(queries))
 
 
-def test_a_raid_item_and_a_drift_alert_opened_between_scans_are_picked_up_the_same_day(
-    world, scan
-):
+def test_raid_items_and_drift_alerts_opened_between_scans_count_the_same_day(world, scan):
     from registers.services import create_raid_item
     from reporting.models import DriftAlert
     from tests.reporting.test_drift import load
