@@ -19,13 +19,15 @@ from accounts.models import User
 from engagements.models import Engagement, EngagementMember, Phase
 from governance.models import Gate, GateAttestation
 from milestones.models import Milestone
+from registers.models import RaidItem
 from reporting.models import ReviewKpiResult
 from transition.portfolio import today_for
 
 
 @dataclass(frozen=True)
 class WorkItem:
-    """One thing waiting on a person: a milestone, a corrective action or an attestation."""
+    """One thing waiting on a person: a milestone, a RAID item, a corrective action or an
+    attestation."""
 
     kind: str
     kind_label: str
@@ -89,8 +91,9 @@ def _attestations_waiting(*, actor: User) -> QuerySet[Gate]:
 def work_of(*, actor: User, today: datetime.date | None = None) -> list[WorkItem]:
     """Everything the actor owns in the active tenant, overdue first, then by due date.
 
-    Open milestones they own, corrective actions of missed KPIs they own, and gate
-    attestations waiting on them as a side's lead. Three queries, whatever the number of items.
+    Open milestones and RAID items they own, corrective actions of missed KPIs they own, and
+    gate attestations waiting on them as a side's lead. Four queries, whatever the number of
+    items.
     """
     today = today or today_for(actor)
     items = []
@@ -117,6 +120,33 @@ def work_of(*, actor: User, today: datetime.date | None = None) -> list[WorkItem
                 url=reverse(
                     "milestones:detail", args=[milestone.engagement.public_id, milestone.public_id]
                 ),
+            )
+        )
+    raid_items = (
+        RaidItem.objects.visible_to(actor)
+        .filter(owner=actor, status__in=RaidItem.OPEN)
+        .exclude(engagement__status=Engagement.Status.CLOSED)
+        .select_related("engagement")
+    )
+    for item in raid_items:
+        detail = "RAID register"
+        if item.score is not None:
+            times = "\N{MULTIPLICATION SIGN}"
+            detail += (
+                f" · probability {item.probability} {times} impact {item.impact} = {item.score}"
+            )
+        items.append(
+            WorkItem(
+                kind="raid_item",
+                kind_label=item.get_kind_display(),
+                title=item.title,
+                detail=detail,
+                engagement=item.engagement,
+                due=item.due_date,
+                overdue=item.due_date < today,
+                status=item.status,
+                status_label=item.get_status_display(),
+                url=reverse("registers:item", args=[item.engagement.public_id, item.public_id]),
             )
         )
     actions = (

@@ -9,6 +9,7 @@ from engagements.services import start_transition
 from governance.models import Gate
 from governance.services import attest_gate
 from milestones.models import Milestone
+from registers.services import create_raid_item
 from reporting.models import Review, ReviewKpiResult
 from reporting.services import explain_miss, refresh_review
 from tests.web.pages import table_rows, text_of
@@ -67,6 +68,44 @@ def test_milestones_actions_and_attestations_of_the_person_overdue_first(client,
     assert f"{len(overdue)} overdue" in text_of(page)
 
 
+def test_open_raid_items_of_the_person_with_their_score_and_lateness(client, world):
+    from registers.services import close_raid_item
+
+    today = today_for(world.client_lead)
+
+    def add(kind, title, *, owner=world.client_lead, days=3, **fields):
+        return create_raid_item(
+            actor=world.pmo,
+            engagement=world.engagement,
+            kind=kind,
+            title=title,
+            owner=owner,
+            due_date=today + datetime.timedelta(days=days),
+            **fields,
+        )
+
+    risk = add("risk", "Dialer licences late", days=-2, probability=4, impact=4)
+    add("issue", "Badge readers offline", days=5)
+    closed = add("action", "Send the seating plan")
+    close_raid_item(actor=world.pmo, item=closed)
+    add("action", "Book the training room", owner=world.provider_lead)
+    client.force_login(world.client_lead)
+
+    rows = [row for row in table_rows(client.get(MY_WORK)) if row["Type"] in ("Risk", "Issue")]
+    assert [(row["Type"], row["What"]) for row in rows] == [
+        (
+            "Risk",
+            "Dialer licences late RAID register · probability 4 \N{MULTIPLICATION SIGN} "
+            "impact 4 = 16",
+        ),
+        ("Issue", "Badge readers offline RAID register"),
+    ]
+    assert "Overdue" in rows[0]["Due"] and "Overdue" not in rows[1]["Due"]
+    page = client.get(MY_WORK).content.decode()
+    assert f'href="/engagements/{world.engagement.public_id}/raid/{risk.public_id}/"' in page
+    assert "Send the seating plan" not in page and "Book the training room" not in page
+
+
 def test_an_attestation_once_given_or_not_required_is_not_waiting(client, world):
     start_transition(actor=world.pmo, engagement=world.engagement)
     gate = Gate.objects.get(engagement=world.engagement, phase__kind="kickoff")
@@ -116,7 +155,17 @@ def test_the_page_costs_the_same_queries_with_few_or_200_items(db, client):
     few_queries, few_items = measure()
     with tenant_context(world.tenant):
         while Milestone.objects.filter(owner=world.provider_lead).count() < 200:
-            add_engagement(world, name=f"Desk {Milestone.objects.count()}")
+            engagement = add_engagement(world, name=f"Desk {Milestone.objects.count()}")
+            create_raid_item(
+                actor=world.pmo,
+                engagement=engagement,
+                kind="risk",
+                title="Dialer licences late",
+                owner=world.provider_lead,
+                due_date=datetime.date(2026, 2, 1),
+                probability=3,
+                impact=4,
+            )
     many_queries, many_items = measure()
     assert many_items >= 200 > few_items
     assert many_queries == few_queries
