@@ -1,4 +1,4 @@
-"""Required text: whitespace is not a value."""
+"""Text in and out: whitespace is not a value; sizes in words."""
 
 from __future__ import annotations
 
@@ -33,3 +33,12 @@ def required(
     if not cleaned:
         raise InvalidInput(message, errors={field: [field_message or message]})
     return cleaned
+
+
+def size_in_words(size: int) -> str:
+    """A number of bytes as people read it: ``10 MB``, ``9.77 KB``, ``100 bytes``."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.3g} MB"
+    if size >= 1024:
+        return f"{size / 1024:.3g} KB"
+    return f"{size} bytes"

@@ -23,7 +23,7 @@ from bpo_transition.errors import (
     check_fields,
     found,
 )
-from bpo_transition.text import required
+from bpo_transition.text import required, size_in_words
 from engagements.models import Engagement, Phase
 from engagements.permissions import (
     can_comment,
@@ -418,14 +418,6 @@ def allowed_evidence_types() -> list[EvidenceType]:
     return [EVIDENCE_TYPES[key] for key in settings.EVIDENCE_ALLOWED_TYPES if key in EVIDENCE_TYPES]
 
 
-def _size_in_words(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.3g} MB"
-    if size >= 1024:
-        return f"{size / 1024:.3g} KB"
-    return f"{size} bytes"
-
-
 def _refuse_file(message: str) -> InvalidInput:
     return InvalidInput(message, errors={"file": [message]})
 
@@ -486,8 +478,8 @@ def attach_evidence_file(*, actor: User, milestone: Milestone, upload: File) -> 
         raise _refuse_file(f"“{name}” is empty.")
     if size > settings.EVIDENCE_MAX_BYTES:
         raise _refuse_file(
-            f"“{name}” is {_size_in_words(size)}; files can be at most "
-            f"{_size_in_words(settings.EVIDENCE_MAX_BYTES)}."
+            f"“{name}” is {size_in_words(size)}; files can be at most "
+            f"{size_in_words(settings.EVIDENCE_MAX_BYTES)}."
         )
     kind = _evidence_type_of(name=name, upload=upload)
     evidence = EvidenceFile(

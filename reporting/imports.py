@@ -19,6 +19,8 @@ from typing import Any
 
 from django.conf import settings
 
+from bpo_transition.text import size_in_words
+
 COLUMNS = ("kpi", "date", "value")
 HEADER_NAMES = {
     "kpi": "kpi",
@@ -168,7 +170,7 @@ def read_measurement_file(*, name: str, content: bytes) -> list[RawRow]:
     """The rows of an uploaded file, by its extension (or an XLSX's zip signature)."""
     if len(content) > settings.KPI_UPLOAD_MAX_BYTES:
         raise UnreadableFile(
-            f"The file is larger than {settings.KPI_UPLOAD_MAX_BYTES // 1024} KB; split it."
+            f"The file is larger than {size_in_words(settings.KPI_UPLOAD_MAX_BYTES)}; split it."
         )
     lowered = name.lower()
     if lowered.endswith(".xlsx") or content[:4] == b"PK\x03\x04":

@@ -6,6 +6,8 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 
+from bpo_transition.text import size_in_words
+
 PREVIEW_SALT = "reporting.kpi-import-preview"
 
 
@@ -21,7 +23,8 @@ class MeasurementFileForm(forms.Form):
         limit = settings.KPI_UPLOAD_MAX_BYTES
         if upload.size > limit:
             raise forms.ValidationError(
-                f"The file is {upload.size // 1024} KB; the limit is {limit // 1024} KB. Split it."
+                f"The file is {size_in_words(upload.size)}; the limit is "
+                f"{size_in_words(limit)}. Split it."
             )
         return upload
 

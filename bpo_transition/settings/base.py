@@ -319,6 +319,14 @@ LOGGING = {
 # preview carries the rows to its confirm step in one signed form field.
 KPI_UPLOAD_MAX_BYTES = env.int("KPI_UPLOAD_MAX_BYTES", default=2 * 1024 * 1024)
 KPI_UPLOAD_MAX_ROWS = env.int("KPI_UPLOAD_MAX_ROWS", default=10_000)
+# The largest file any form takes: a request with a bigger body has its files counted and
+# thrown away as they arrive (bpo_transition/uploads.py), then refused with their real size.
+UPLOAD_MAX_BYTES = max(EVIDENCE_MAX_BYTES, KPI_UPLOAD_MAX_BYTES)
+FILE_UPLOAD_HANDLERS = [
+    "bpo_transition.uploads.CountOversizedUploads",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 # The confirm step must follow its preview within this many seconds.
 KPI_UPLOAD_PREVIEW_SECONDS = env.int("KPI_UPLOAD_PREVIEW_SECONDS", default=3600)
 # Stored review reports (PDF) live in the default storage under MEDIA_ROOT; they are served

@@ -171,7 +171,7 @@ def test_unreadable_and_oversized_files_are_refused_beside_the_field(client, wor
     settings.KPI_UPLOAD_MAX_BYTES = 100
     too_big = client.post(upload_url(world), {"file": csv_file("kpi,date,value\n" + "x" * 200)})
     assert too_big.status_code == 400
-    assert b"the limit is 0 KB" in too_big.content
+    assert b"the limit is 100 bytes. Split it." in too_big.content
     assert not KpiMeasurement.objects.exists()
 
 
