@@ -544,7 +544,7 @@ def part_scans(
         ),
         "overdue, focus tenant": ("tenant_id = %s AND due_date < %s", (focus.tenant.pk, today)),
     }
-    new_indexes = ["milestone_open_due", "milestone_open_due_in_tenant"]
+    new_indexes = ["reminder_milestone_open_due", "milestone_open_due_in_tenant"]
     for label, (condition, values) in scans.items():
         where = f"WHERE status IN ({placeholders}) AND {condition}"
         params = (*OPEN, *values)

@@ -1,7 +1,7 @@
 """Indexes the hot paths rely on (bench/hot_paths.py measures them on PostgreSQL)."""
 
 from django.apps import apps
-from django.db import models
+from django.db import connection, models
 
 from bpo_transition.tenancy import is_tenant_owned
 from milestones.models import Milestone
@@ -56,9 +56,20 @@ def test_open_milestones_have_partial_due_date_indexes():
     }
     open_only = models.Q(status__in=Milestone.OPEN)
     assert partial == {
-        "milestone_open_due": (["due_date"], open_only),
         "milestone_open_due_in_tenant": (["tenant", "due_date"], open_only),
     }
+
+
+def test_one_index_serves_open_milestones_by_due_date_across_tenants(db):
+    """The reminder scan's covering index (notifications 0002); no second one beside it."""
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, "milestones_milestone")
+    leading_due_date = sorted(
+        name
+        for name, index in indexes.items()
+        if index["index"] and index["columns"] and index["columns"][0] == "due_date"
+    )
+    assert leading_due_date == ["reminder_milestone_open_due"]
 
 
 def test_the_engagement_due_date_index_covers_status_for_the_portfolio_counts():

@@ -1,11 +1,49 @@
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import connection
+from django.test.testcases import LiveServerThread
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+
+class OneRequestAtATimeWSGIServer(ThreadedWSGIServer):
+    """The live server's request threads all use the test's one in-memory SQLite connection.
+    Two requests at once (a page and its htmx bell, say) can deadlock inside SQLite: one
+    thread waits for the connection while holding the GIL, the other holds the connection
+    and needs the GIL for a function Django registers with SQLite. Requests still arrive on
+    their own threads (keep-alive works), but the application runs one at a time, its
+    response read to the end inside the lock (streaming bodies query as they go)."""
+
+    def set_app(self, application):
+        lock = threading.Lock()
+
+        def one_at_a_time(environ, start_response):
+            with lock:
+                result = application(environ, start_response)
+                try:
+                    return [b"".join(result)]
+                finally:
+                    if hasattr(result, "close"):
+                        result.close()
+
+        super().set_app(one_at_a_time)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def serial_live_server_on_sqlite():
+    if connection.vendor != "sqlite":
+        yield
+        return
+    original = LiveServerThread.server_class
+    LiveServerThread.server_class = OneRequestAtATimeWSGIServer
+    yield
+    LiveServerThread.server_class = original
 
 
 @pytest.fixture(scope="session")
