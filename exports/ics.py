@@ -1,8 +1,8 @@
 """A person's calendar feed (iCalendar, RFC 5545) in one tenant.
 
-It holds the milestones they own (on the due date), the gates of the engagements they are a
-member of (at the planned end of the phase), and the reviews of the engagements where they
-are a lead or PMO (on the scheduled date).
+It holds the milestones and RAID items they own (on the due date), the gates of the
+engagements they are a member of (at the planned end of the phase), and the reviews of the
+engagements where they are a lead or PMO (on the scheduled date).
 
 Each item is an all-day VEVENT, not a VTODO: Google Calendar and Outlook show only events
 from a subscribed feed and drop VTODOs, and Apple Calendar files VTODOs away in Reminders;
@@ -34,6 +34,7 @@ from engagements.models import Engagement
 from exports import selectors
 from governance.models import Gate
 from milestones.models import Milestone
+from registers.models import RaidItem
 from reporting.models import Review
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -107,6 +108,26 @@ def milestone_event(milestone: Milestone, *, stamp: datetime.datetime) -> Event:
     return event
 
 
+def raid_item_event(item: RaidItem, *, stamp: datetime.datetime) -> Event:
+    engagement = item.engagement
+    what = item.get_kind_display()
+    event = _all_day(
+        public_id=item.public_id,
+        day=item.due_date,
+        summary=f"{engagement.name}: {what} \N{EN DASH} {item.title}",
+        details=[
+            f"{what} you own in the RAID register.",
+            f"Status: {item.get_status_display()}",
+        ],
+        url=absolute(reverse("registers:item", args=[engagement.public_id, item.public_id])),
+        engagement=engagement,
+        category="RAID item",
+        stamp=stamp,
+    )
+    event.add("last-modified", item.updated_at)
+    return event
+
+
 def gate_event(gate: Gate, *, stamp: datetime.datetime) -> Event:
     engagement = gate.engagement
     return _all_day(
@@ -151,6 +172,7 @@ def build_calendar(*, user: User, tenant: Tenant) -> bytes:
     calendar.add("x-published-ttl", vDuration(REFRESH_INTERVAL))
     events: Iterable[Event] = [
         *(milestone_event(m, stamp=stamp) for m in selectors.calendar_milestones(user=user)),
+        *(raid_item_event(i, stamp=stamp) for i in selectors.calendar_raid_items(user=user)),
         *(gate_event(g, stamp=stamp) for g in selectors.calendar_gates(user=user)),
         *(review_event(r, stamp=stamp) for r in selectors.calendar_reviews(user=user)),
     ]

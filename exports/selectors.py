@@ -15,6 +15,7 @@ from engagements.selectors import get_engagement, visible_engagements
 from exports.models import CalendarFeed
 from governance.models import Gate
 from milestones.models import Milestone
+from registers.models import RaidItem
 from reporting.models import KpiMeasurement, Review
 
 MILESTONE_RELATIONS = ("engagement", "phase", "owner", "completed_by")
@@ -103,6 +104,16 @@ def calendar_milestones(*, user: User) -> QuerySet[Milestone]:
         Milestone.objects.visible_to(user)
         .filter(owner=user)
         .select_related("engagement", "phase")
+        .order_by("due_date", "id")
+    )
+
+
+def calendar_raid_items(*, user: User) -> QuerySet[RaidItem]:
+    """RAID items the person owns, in engagements they still see (the active tenant's)."""
+    return (
+        RaidItem.objects.visible_to(user)
+        .filter(owner=user)
+        .select_related("engagement")
         .order_by("due_date", "id")
     )
 

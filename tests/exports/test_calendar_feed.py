@@ -18,6 +18,7 @@ from exports.services import regenerate_calendar_feed
 from governance.models import Gate
 from milestones.models import Milestone
 from milestones.services import create_milestone, update_milestone
+from registers.services import create_raid_item
 from reporting.models import Review
 from transition.services import remove_membership
 
@@ -83,6 +84,39 @@ def test_the_feed_holds_the_leads_milestones_gates_and_reviews(client, world):
     assert str(event["SUMMARY"]) == "Alpha care desk: Day-30 review \N{EN DASH} 30-day baseline"
     assert event.decoded("DTSTART") == review.scheduled_on
     assert str(event["URL"]) == f"{SITE}/engagements/{engagement_id}/reviews/{review.public_id}/"
+
+
+def test_the_feed_holds_the_raid_items_the_person_owns(client, world):
+    from registers.services import close_raid_item
+
+    def add(kind, title, owner, day):
+        return create_raid_item(
+            actor=world.pmo,
+            engagement=world.engagement,
+            kind=kind,
+            title=title,
+            owner=owner,
+            due_date=datetime.date(2026, 2, day),
+        )
+
+    issue = add("issue", "Badge readers offline", world.provider_staff, 9)
+    done = close_raid_item(
+        actor=world.pmo, item=add("action", "Send the badge list", world.provider_staff, 3)
+    )
+    theirs = add("action", "Book the training room", world.client_staff, 4)
+
+    events = events_of(fetch(client, make_link(world.provider_staff, world.tenant)))
+
+    assert uids([issue, done]) <= set(events)
+    assert f"{theirs.public_id}@bpo-transition" not in events
+    event = events[f"{issue.public_id}@bpo-transition"]
+    assert str(event["SUMMARY"]) == "Alpha care desk: Issue \N{EN DASH} Badge readers offline"
+    assert event.decoded("DTSTART") == datetime.date(2026, 2, 9)
+    assert str(event["URL"]) == (
+        f"{SITE}/engagements/{world.engagement.public_id}/raid/{issue.public_id}/"
+    )
+    assert [str(c) for c in event["CATEGORIES"].cats] == ["RAID item"]
+    assert "Status: Closed" in str(events[f"{done.public_id}@bpo-transition"]["DESCRIPTION"])
 
 
 def test_a_member_who_is_not_a_lead_gets_no_reviews(client, world):
@@ -217,7 +251,7 @@ def test_links_start_with_the_site_url(client, world, settings):
     )
 
 
-def test_the_feed_costs_the_same_queries_for_three_times_the_milestones(client, world):
+def test_the_feed_costs_the_same_queries_for_three_times_the_items(client, world):
     path = make_link(world.provider_staff, world.tenant)
     phase = world.engagement.phases.get(kind="tooling")
     counts = []
@@ -232,10 +266,18 @@ def test_the_feed_costs_the_same_queries_for_three_times_the_milestones(client, 
                 side="provider",
                 due_date=datetime.date(2026, 2, 2),
             )
+            create_raid_item(
+                actor=world.pmo,
+                engagement=world.engagement,
+                kind="action",
+                title=f"Action {extra}-{number}",
+                owner=world.provider_staff,
+                due_date=datetime.date(2026, 2, 2),
+            )
         with CaptureQueriesContext(connection) as captured:
             assert fetch(client, path).status_code == 200
         counts.append(len(captured))
-    assert counts[0] == counts[1] <= 8
+    assert counts[0] == counts[1] <= 8, counts
 
 
 # --- The page -----------------------------------------------------------------------------------
