@@ -36,10 +36,12 @@ class InvalidInput(DomainError):
 
 
 class ItemsOpen(RuleBroken):
-    """A rule refused because of open items; ``items`` lists exactly what is still open."""
+    """A rule refused because of open items; ``items`` lists exactly what is still open, and
+    ``headline`` is the sentence without them (for pages that list them one per line)."""
 
     def __init__(self, message: str, *, items: list[str]) -> None:
         super().__init__(f"{message}: {'; '.join(items)}" if items else message)
+        self.headline = message
         self.items = items
 
 

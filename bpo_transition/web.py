@@ -18,6 +18,11 @@ REFUSED_STATUS = 409
 INVALID_STATUS = 400
 
 
+def status_of(error: DomainError) -> int:
+    """The HTTP status of a page that shows a refusal: 400 for bad input, 409 for a rule."""
+    return INVALID_STATUS if isinstance(error, InvalidInput) else REFUSED_STATUS
+
+
 class DomainErrorMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -32,12 +37,11 @@ class DomainErrorMiddleware:
             return defaults.page_not_found(request, Http404(exception.message))
         if isinstance(exception, NotAllowed):
             return defaults.permission_denied(request, PermissionDenied(exception.message))
-        status = INVALID_STATUS if isinstance(exception, InvalidInput) else REFUSED_STATUS
         return render(
             request,
             "refused.html",
             {"message": exception.message, "items": getattr(exception, "items", [])},
-            status=status,
+            status=status_of(exception),
         )
 
 

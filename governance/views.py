@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from bpo_transition.errors import DomainError, InvalidInput, ItemsOpen, RuleBroken
-from bpo_transition.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error
+from bpo_transition.errors import InvalidInput, RuleBroken
+from bpo_transition.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error, status_of
 from engagements.permissions import require, sees_every_engagement
 from engagements.selectors import get_engagement
 from governance import selectors, services
@@ -27,16 +27,6 @@ from governance.selectors import OpenItem
 
 TEMPLATE = "governance/gate.html"
 GATE_CHANGED = "gate-changed"  # htmx event: the decision panel reloads its open items
-
-
-def _status_of(refused: DomainError) -> int:
-    return INVALID_STATUS if isinstance(refused, InvalidInput) else REFUSED_STATUS
-
-
-def _headline(refused: ItemsOpen) -> str:
-    """The refusal's sentence without the items it names (they are listed one per line)."""
-    listed = "; ".join(refused.items)
-    return refused.message.removesuffix(f": {listed}") if refused.items else refused.message
 
 
 def gate_url(gate: Gate, anchor: str = "") -> str:
@@ -263,7 +253,7 @@ def set_criterion(request: HttpRequest, engagement_id, gate_id, criterion_id) ->
         return _criterion_answer(
             request,
             criterion,
-            status=_status_of(refused),
+            status=status_of(refused),
             error=refused.message,
             waive_open=state == GateCriterion.State.WAIVED,
             typed=typed if state == GateCriterion.State.WAIVED else "",
@@ -292,7 +282,7 @@ def attest(request: HttpRequest, engagement_id, gate_id) -> HttpResponse:
                 comment=form.cleaned_data["comment"],
             )
         except (InvalidInput, RuleBroken) as refused:
-            error, status = refused.message, _status_of(refused)
+            error, status = refused.message, status_of(refused)
     gate = _reloaded(request, engagement_id, gate_id)
     extra = {}
     if error and side in GateAttestation.Side.values:
@@ -348,7 +338,7 @@ def approve(request: HttpRequest, engagement_id, gate_id) -> HttpResponse:
             gate,
             status=REFUSED_STATUS,
             approve_form=form,
-            approval_refusal=_headline(refused),
+            approval_refusal=refused.headline,
             refused_items=[(label, links.get(label)) for label in refused.items],
         )
     except (InvalidInput, RuleBroken) as refused:
@@ -356,7 +346,7 @@ def approve(request: HttpRequest, engagement_id, gate_id) -> HttpResponse:
         return _render_gate(
             request,
             _reloaded(request, engagement_id, gate_id),
-            status=_status_of(refused),
+            status=status_of(refused),
             approve_form=form,
         )
     messages.success(request, f"“{gate.name}” approved.")
@@ -376,7 +366,7 @@ def reject(request: HttpRequest, engagement_id, gate_id) -> HttpResponse:
         return _render_gate(
             request,
             _reloaded(request, engagement_id, gate_id),
-            status=_status_of(refused),
+            status=status_of(refused),
             reject_form=form,
         )
     messages.success(request, f"“{gate.name}” rejected; the phase is back at work.")

@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.selectors import history_of
-from bpo_transition.errors import DomainError, InvalidInput, RuleBroken, StaleVersion
-from bpo_transition.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error
+from bpo_transition.errors import InvalidInput, RuleBroken, StaleVersion
+from bpo_transition.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error, status_of
 from engagements.models import Engagement, Phase
 from engagements.permissions import can_comment, can_edit, can_edit_milestone, require
 from milestones import selectors, services
@@ -26,10 +26,6 @@ from milestones.forms import CommentForm, EvidenceUploadForm, MilestoneForm, Rea
 from milestones.models import Milestone
 
 SHOWN_REFUSALS = (InvalidInput, RuleBroken, StaleVersion)
-
-
-def _status_of(refused: DomainError) -> int:
-    return INVALID_STATUS if isinstance(refused, InvalidInput) else REFUSED_STATUS
 
 
 def _detail_url(milestone: Milestone, anchor: str = "") -> str:
@@ -141,7 +137,7 @@ def comment(request: HttpRequest, engagement_id, milestone_id) -> HttpResponse:
             )
         except SHOWN_REFUSALS as refused:
             add_domain_error(form, refused)
-            status = _status_of(refused)
+            status = status_of(refused)
         else:
             messages.success(request, "Comment added.")
             return redirect(_detail_url(milestone, "comments"))
@@ -167,7 +163,7 @@ def upload_file(request: HttpRequest, engagement_id, milestone_id) -> HttpRespon
             )
         except SHOWN_REFUSALS as refused:
             add_domain_error(form, refused)
-            status = _status_of(refused)
+            status = status_of(refused)
         else:
             messages.success(request, f"“{evidence.original_name}” attached.")
             return redirect(_detail_url(milestone, "files"))
@@ -234,7 +230,7 @@ def reassign_owner(request: HttpRequest, engagement_id, milestone_id) -> HttpRes
             )
         except SHOWN_REFUSALS as refused:
             add_domain_error(form, refused)
-            status = _status_of(refused)
+            status = status_of(refused)
         else:
             if changed.owner == before:
                 messages.info(request, f"{before} already owns this milestone.")
@@ -315,7 +311,7 @@ def create(request: HttpRequest, engagement_id, phase_id) -> HttpResponse:
             )
         except SHOWN_REFUSALS as refused:
             add_domain_error(form, refused)
-            status = _status_of(refused)
+            status = status_of(refused)
         else:
             messages.success(request, f"“{milestone.title}” added to {phase.get_kind_display()}.")
             return redirect(_detail_url(milestone))
@@ -396,7 +392,7 @@ def edit(request: HttpRequest, engagement_id, milestone_id) -> HttpResponse:
             status = REFUSED_STATUS
         except SHOWN_REFUSALS as refused:
             add_domain_error(form, refused)
-            status = _status_of(refused)
+            status = status_of(refused)
         else:
             if changed.version == data["expected_version"]:
                 messages.info(request, "Nothing to save: no field was changed.")

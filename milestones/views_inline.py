@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from audit.selectors import history_of
 from bpo_transition.errors import InvalidInput, NotFound, RuleBroken, StaleVersion
-from bpo_transition.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error
+from bpo_transition.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error, status_of
 from engagements.permissions import can_edit
 from milestones.forms_inline import MilestoneEvidenceForm, MilestoneStatusForm
 from milestones.models import Milestone
@@ -157,7 +157,7 @@ def _apply(
     except (InvalidInput, RuleBroken) as refused:
         # NotAllowed and NotFound are left to DomainErrorMiddleware: 403 and 404.
         add_domain_error(form, refused)
-        status = INVALID_STATUS if isinstance(refused, InvalidInput) else REFUSED_STATUS
+        status = status_of(refused)
         return _answer(request, milestone=milestone, editor=editor, form=form, status=status)
     saved = f"Saved “{updated.title}”: {updated.get_status_display().lower()}."
     if not request.htmx:

@@ -733,8 +733,8 @@ def _number(value) -> str:
 
 
 def _drift_alert(reminder: Reminder, user) -> Described:
-    alert = DriftAlert.objects.select_related("kpi__engagement").filter(pk=reminder.object_id)
-    alert = alert.first()
+    alerts = DriftAlert.objects.select_related("kpi__engagement")
+    alert = alerts.filter(pk=reminder.object_id).first()
     if alert is None:
         return Described(skip="the drift alert was deleted")
     kpi, engagement = alert.kpi, alert.kpi.engagement

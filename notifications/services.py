@@ -124,7 +124,7 @@ def _record(window: Window, lease_until, now, tenants=None) -> tuple[dict[str, i
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(sql, [*with_params, _moment(lease_until), _moment(now)])
             written = cursor.fetchall()
-        recorded[occasion.kind] = recorded.get(occasion.kind, 0) + len(written)
+        recorded[occasion.kind] = len(written)
         rows += written
     return recorded, rows
 
@@ -229,7 +229,7 @@ def record_due_reminders(
         passes.append((replace(window, zones=plan.stale), None))
     if plan.fresh and plan.changed:
         passes.append((replace(window, zones=plan.fresh), sorted(plan.changed)))
-    recorded, rows = dict.fromkeys((occasion.kind for occasion in occasions(window)), 0), []
+    recorded, rows = dict.fromkeys(Kind.values, 0), []
     for zones, tenants in passes:
         counts, written = _record(zones, lease_until, now, tenants)
         for kind, count in counts.items():

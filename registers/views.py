@@ -15,8 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from audit.selectors import history_of
-from bpo_transition.errors import DomainError, InvalidInput, RuleBroken, StaleVersion
-from bpo_transition.web import add_domain_error
+from bpo_transition.errors import InvalidInput, RuleBroken, StaleVersion
+from bpo_transition.web import add_domain_error, status_of
 from engagements.models import Engagement
 from engagements.permissions import (
     can_edit_decision_rights,
@@ -58,10 +58,6 @@ def _raid_url(engagement: Engagement) -> str:
 
 def _escalation_url(engagement: Engagement) -> str:
     return reverse("registers:escalation", args=[engagement.public_id])
-
-
-def _refusal_status(error: DomainError) -> int:
-    return 400 if isinstance(error, InvalidInput) else 409
 
 
 def _require_raid_editor(request: HttpRequest, engagement: Engagement) -> None:
@@ -157,7 +153,7 @@ def raid_create(request: HttpRequest, engagement_id: uuid.UUID) -> HttpResponse:
             )
         except FORM_REFUSALS as refused:
             add_domain_error(form, refused)
-            status = _refusal_status(refused)
+            status = status_of(refused)
         else:
             messages.success(request, f"{item.get_kind_display()} “{item.title}” added.")
             return redirect(_raid_url(engagement))
@@ -206,7 +202,7 @@ def raid_item(request: HttpRequest, engagement_id: uuid.UUID, item_id: uuid.UUID
             )
         except FORM_REFUSALS as refused:
             add_domain_error(form, refused)
-            status = _refusal_status(refused)
+            status = status_of(refused)
         else:
             messages.success(request, f"“{item.title}” saved.")
             return redirect(_raid_url(engagement))
@@ -303,7 +299,7 @@ def raid_inline(request: HttpRequest, engagement_id: uuid.UUID, item_id: uuid.UU
             )
         except FORM_REFUSALS as refused:
             add_domain_error(form, refused)
-            status = _refusal_status(refused)
+            status = status_of(refused)
         else:
             item = selectors.get_raid_item(engagement=engagement, public_id=item_id)
             return render(
@@ -396,7 +392,7 @@ def _save_or_show(request, *, engagement, form, save, title, template, done, **e
                 save(form)
             except FORM_REFUSALS as refused:
                 add_domain_error(form, refused)
-                status = _refusal_status(refused)
+                status = status_of(refused)
             else:
                 messages.success(request, done)
                 return redirect(_escalation_url(engagement))

@@ -19,8 +19,8 @@ from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from bpo_transition.errors import DomainError, InvalidInput, ItemsOpen, RuleBroken
-from bpo_transition.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error
+from bpo_transition.errors import InvalidInput, ItemsOpen, RuleBroken
+from bpo_transition.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error, status_of
 from engagements.permissions import can_publish_review, can_work_on_review
 from engagements.selectors import get_engagement
 from reporting import selectors, services
@@ -28,16 +28,6 @@ from reporting.forms import Day90Form, ExplainMissForm, MeasurementForm
 from reporting.models import Review, ReviewKpiResult
 
 TEMPLATE = "reporting/review.html"
-
-
-def _status_of(refused: DomainError) -> int:
-    return INVALID_STATUS if isinstance(refused, InvalidInput) else REFUSED_STATUS
-
-
-def _headline(refused: ItemsOpen) -> str:
-    """The refusal's sentence without the items it names (they are listed one per line)."""
-    listed = "; ".join(refused.items)
-    return refused.message.removesuffix(f": {listed}") if refused.items else refused.message
 
 
 def review_url(review: Review, anchor: str = "") -> str:
@@ -199,7 +189,7 @@ def measure(request: HttpRequest, engagement_id, review_id) -> HttpResponse:
                 actor=request.user, kpi=kpi, measured_on=day, value=form.cleaned_data["value"]
             )
         except (InvalidInput, RuleBroken) as refused:
-            error, status = refused.message, _status_of(refused)
+            error, status = refused.message, status_of(refused)
     else:
         error, status = " ".join(form.errors["value"]), INVALID_STATUS
     cell = selectors.measurement_cell(kpi=kpi, day=day, window=window)
@@ -240,7 +230,7 @@ def explain_miss(request: HttpRequest, engagement_id, review_id, result_id) -> H
             )
         except (InvalidInput, RuleBroken) as refused:
             add_domain_error(form, refused)
-            status = _status_of(refused)
+            status = status_of(refused)
     review = _reloaded(request, engagement_id, review_id)
     explain_forms = {result.pk: form} if status != 200 else {}
     if request.htmx:
@@ -309,7 +299,7 @@ def publish(request: HttpRequest, engagement_id, review_id) -> HttpResponse:
             request,
             _reloaded(request, engagement_id, review_id),
             status=REFUSED_STATUS,
-            publish_refusal=_headline(refused),
+            publish_refusal=refused.headline,
             publish_items=refused.items,
         )
     except RuleBroken as refused:

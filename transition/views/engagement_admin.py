@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from bpo_transition.errors import DomainError, InvalidInput, NotAllowed, RuleBroken
-from bpo_transition.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error
+from bpo_transition.web import INVALID_STATUS, add_domain_error, status_of
 from engagements import services as engagement_services
 from engagements.models import Engagement, EngagementMember, Phase
 from engagements.permissions import can_manage_engagement
@@ -107,7 +107,7 @@ def _admin_page(
 
 def _refused(request: HttpRequest, engagement: Engagement, refused: DomainError) -> HttpResponse:
     """A refused action shows the page again, saying why, and changes nothing."""
-    status = INVALID_STATUS if isinstance(refused, InvalidInput) else REFUSED_STATUS
+    status = status_of(refused)
     engagement = selectors.engagement_for_admin(actor=request.user, public_id=engagement.public_id)
     return _admin_page(request, engagement, refusal=refused.message, status=status)
 
@@ -138,7 +138,7 @@ def add_member(request: HttpRequest, public_id) -> HttpResponse:
         )
     except (InvalidInput, RuleBroken) as refused:
         add_domain_error(form, refused)
-        status = INVALID_STATUS if isinstance(refused, InvalidInput) else REFUSED_STATUS
+        status = status_of(refused)
         return _admin_page(request, engagement, add_form=form, status=status)
     messages.success(request, f"{member.user} joined {engagement.name} as {member}.")
     return _back(engagement)
@@ -235,7 +235,7 @@ def reschedule(request: HttpRequest, public_id) -> HttpResponse:
             )
         except (InvalidInput, RuleBroken) as refused:
             add_domain_error(form, refused)
-            status = INVALID_STATUS if isinstance(refused, InvalidInput) else REFUSED_STATUS
+            status = status_of(refused)
             return render(request, "transition/reschedule.html", context, status=status)
         if moved:
             messages.success(

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Membership
 from bpo_transition.errors import DomainError, InvalidInput, NotFound, RuleBroken
-from bpo_transition.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error
+from bpo_transition.web import INVALID_STATUS, add_domain_error, status_of
 from engagements.permissions import require_tenant_admin
 from transition import invitations, selectors, services
 from transition.forms import AcceptInvitationForm, InviteForm
@@ -56,7 +56,7 @@ def _members_page(
 
 
 def _refused(request: HttpRequest, refused: DomainError) -> HttpResponse:
-    status = INVALID_STATUS if isinstance(refused, InvalidInput) else REFUSED_STATUS
+    status = status_of(refused)
     return _members_page(request, refusal=refused.message, status=status)
 
 
@@ -94,7 +94,7 @@ def invite(request: HttpRequest) -> HttpResponse:
         )
     except (InvalidInput, RuleBroken) as refused:
         add_domain_error(form, refused)
-        status = INVALID_STATUS if isinstance(refused, InvalidInput) else REFUSED_STATUS
+        status = status_of(refused)
         return _members_page(request, invite_form=form, status=status)
     if sent.membership is not None:
         messages.success(

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from bpo_transition.errors import InvalidInput, RuleBroken
-from bpo_transition.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error
+from bpo_transition.web import INVALID_STATUS, add_domain_error, status_of
 from engagements.permissions import require_planner
 from transition import planning, selectors, services
 from transition.forms import EngagementFromPlaybookForm
@@ -92,7 +92,7 @@ def new_engagement(request: HttpRequest) -> HttpResponse:
             form.add_error(None, refused.message)
         else:
             add_domain_error(form, refused)
-        status = INVALID_STATUS if isinstance(refused, InvalidInput) else REFUSED_STATUS
+        status = status_of(refused)
         return render(
             request, "transition/new_engagement.html", {**context, "form": form}, status=status
         )
