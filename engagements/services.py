@@ -27,6 +27,16 @@ def require_work_in_progress(*, engagement: Engagement) -> None:
         )
 
 
+def lock_phase_for_work(*, phase: Phase) -> Phase:
+    """The phase row, locked until this transaction ends, as it is now.
+
+    Everything that adds or reopens work in a phase takes this lock, and so does the approval
+    of its gate: a milestone added while the approval commits either waits and finds the
+    phase complete, or commits first and is listed by the approval as open.
+    """
+    return found(Phase.objects.select_for_update(of=("self",)), "No such phase.", pk=phase.pk)
+
+
 def day(day0: datetime.date, offset: int) -> datetime.date:
     return day0 + datetime.timedelta(days=offset)
 

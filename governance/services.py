@@ -13,7 +13,11 @@ from bpo_transition.text import required
 from engagements.models import Engagement, Phase
 from engagements.permissions import can_attest, require, require_editor, require_pmo
 from engagements.playbooks import PlaybookDefinition
-from engagements.services import advance_after_approval, require_work_in_progress
+from engagements.services import (
+    advance_after_approval,
+    lock_phase_for_work,
+    require_work_in_progress,
+)
 from governance.models import Gate, GateAttestation, GateCriterion, GateDecision
 from governance.selectors import open_items_for_gate, snapshot_criteria
 
@@ -153,6 +157,9 @@ def approve_gate(*, actor: User, gate: Gate, comment: str = "") -> GateDecision:
     gate = _locked_gate(gate)
     require_pmo(actor=actor, engagement=gate.engagement, doing="approve a gate")
     _require_pending_decision(gate)
+    # Work added to the phase meanwhile has committed (and is listed below) or waits for
+    # this approval and then finds the phase complete.
+    lock_phase_for_work(phase=gate.phase)
     blockers = open_items_for_gate(gate=gate)
     if blockers:
         raise GateHasOpenItems(f"“{gate.name}” cannot be approved; still open", items=blockers)

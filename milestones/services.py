@@ -32,6 +32,7 @@ from engagements.permissions import (
     require,
     require_editor,
 )
+from engagements.services import lock_phase_for_work
 from milestones.models import EvidenceFile, Milestone, MilestoneComment, MilestoneDependency
 
 EDITABLE_FIELDS = {
@@ -62,17 +63,22 @@ def _check_owner(*, engagement: Engagement, owner: User | None) -> None:
         )
 
 
-def _check_phase(*, engagement: Engagement, phase: Phase) -> None:
+def _check_phase(*, engagement: Engagement, phase: Phase) -> Phase:
+    """The phase, locked against its gate's approval (see ``lock_phase_for_work``), once it is
+    known to be one of this engagement's that still takes work."""
     if phase.engagement_id != engagement.pk:
         raise InvalidInput(
             "The phase belongs to another engagement.",
             errors={"phase": ["Choose a phase of this engagement."]},
         )
+    locked = lock_phase_for_work(phase=phase)
+    phase.status = locked.status
     if phase.status == Phase.Status.COMPLETE:
         raise RuleBroken(
             f"The {phase.get_kind_display()} phase is complete: its gate was "
             "approved, so its milestones can no longer change."
         )
+    return phase
 
 
 def _clean_external_id(external_id: str | None) -> str | None:
@@ -265,6 +271,14 @@ def update_milestone(
             f"“{milestone.title}” was changed by someone else (version "
             f"{milestone.version}, you edited {expected_version}). Reload it."
         )
+    # The phases this change touches, locked against their gates' approval, always in the
+    # same order (two moves between the same phases never wait on each other).
+    touched = {milestone.phase}
+    moving_to = changes.get("phase")
+    if isinstance(moving_to, Phase) and moving_to.engagement_id == engagement.pk:
+        touched.add(moving_to)
+    for phase in sorted(touched, key=lambda phase: phase.pk):
+        phase.status = lock_phase_for_work(phase=phase).status
     if milestone.phase.status == Phase.Status.COMPLETE:
         if milestone.status == Milestone.Status.DONE and changes.get("status", "done") != "done":
             raise RuleBroken(

@@ -15,7 +15,7 @@ from audit import services as audit
 from audit.services import operation
 from bpo_transition.errors import InvalidInput, StaleVersion, check_fields, found
 from bpo_transition.text import required
-from engagements.models import Engagement
+from engagements.models import Engagement, Phase
 from engagements.permissions import (
     can_edit_decision_rights,
     can_edit_escalation_path,
@@ -25,6 +25,7 @@ from engagements.permissions import (
     require_visible,
     seat_of,
 )
+from engagements.services import lock_phase_for_work
 from milestones.models import Milestone
 from registers.models import (
     DecisionRight,
@@ -472,6 +473,13 @@ def update_escalation_level(
 @operation("escalation.level_removed", tenant_of="level")
 def remove_escalation_level(*, actor: User, level: EscalationLevel) -> None:
     """Remove a level; the levels above it move down one, keeping the path gapless."""
+    # Fewer levels can reopen the controlled go-live gate's automatic criterion: the phase is
+    # locked first, as its approval locks it, so one waits for the other.
+    go_live = Phase.objects.filter(
+        engagement_id=level.engagement_id, kind=Phase.Kind.CONTROLLED_GO_LIVE
+    ).first()
+    if go_live is not None:
+        lock_phase_for_work(phase=go_live)
     engagement = found(
         Engagement.objects.select_for_update(), "No such engagement.", pk=level.engagement_id
     )

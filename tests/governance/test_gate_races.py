@@ -1,0 +1,114 @@
+"""No open items go live, also when work is added while the approval commits (PostgreSQL)."""
+
+import datetime
+import functools
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from accounts.models import Membership
+from bpo_transition.errors import DomainError
+from bpo_transition.tenancy import tenant_context
+from engagements.services import start_transition
+from governance.models import Gate, GateDecision
+from governance.services import GateHasOpenItems, approve_gate, request_gate_decision
+from milestones.models import Milestone
+from milestones.services import create_milestone
+from tests import factories
+from tests.world import add_engagement, build_world, complete_milestone, meet_criteria_and_attest
+
+ROUNDS = 50
+
+pytestmark = [
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="row locks need PostgreSQL; CI runs this on PostgreSQL",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def race(*jobs):
+    """Run the jobs at once, each in its own thread (its own connection); their outcomes."""
+    barrier = threading.Barrier(len(jobs))
+    outcomes: list = [None] * len(jobs)
+
+    def run(index, job):
+        try:
+            barrier.wait()
+            outcomes[index] = job()
+        except DomainError as refused:
+            outcomes[index] = refused
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcomes
+
+
+def kickoff_waiting_for_decision(world, engagement) -> Gate:
+    start_transition(actor=world.pmo, engagement=engagement)
+    for milestone in Milestone.objects.filter(
+        engagement=engagement, phase__kind="kickoff"
+    ).order_by("due_date", "id"):
+        milestone.refresh_from_db()
+        if milestone.status != "done":
+            complete_milestone(world, milestone)
+    gate = Gate.objects.select_related("phase").get(engagement=engagement, phase__kind="kickoff")
+    meet_criteria_and_attest(world, gate)
+    request_gate_decision(actor=world.provider_lead, gate=gate)
+    return gate
+
+
+def in_tenant(tenant, service, **arguments):
+    with tenant_context(tenant):
+        return service(**arguments)
+
+
+def test_a_milestone_added_while_the_gate_is_approved_is_refused_or_blocks_the_approval():
+    world = build_world("Racing")
+    second_pmo = factories.UserFactory()
+    Membership.objects.create(user=second_pmo, tenant=world.tenant, role="pmo")
+    for round_number in range(ROUNDS):
+        with tenant_context(world.tenant):
+            engagement = (
+                add_engagement(world, name=f"Desk {round_number}")
+                if round_number
+                else world.engagement
+            )
+            gate = kickoff_waiting_for_decision(world, engagement)
+        title = f"Late addition {round_number}"
+        add = functools.partial(
+            in_tenant,
+            world.tenant,
+            create_milestone,
+            actor=world.pmo,
+            engagement=engagement,
+            phase=gate.phase,
+            title=title,
+            owner=world.provider_lead,
+            side="provider",
+            due_date=engagement.contract_signed_on + datetime.timedelta(days=3),
+        )
+        approve = functools.partial(
+            in_tenant, world.tenant, approve_gate, actor=second_pmo, gate=gate, comment="Go"
+        )
+
+        created, approved = race(add, approve)
+
+        with tenant_context(world.tenant):
+            landed = Milestone.objects.filter(phase=gate.phase, title=title).exists()
+            decided = GateDecision.objects.filter(gate=gate).exists()
+        if isinstance(created, DomainError):
+            assert "phase is complete" in created.message, (round_number, created)
+            assert isinstance(approved, GateDecision), (round_number, approved)
+            assert decided and not landed
+        else:
+            assert isinstance(approved, GateHasOpenItems), (round_number, created, approved)
+            assert f"Open milestone: {title} (not started)" in approved.items
+            assert landed and not decided
