@@ -46,12 +46,27 @@ class Tenant(models.Model):
         help_text="Where members who chose no time zone of their own get their reminders.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Four eyes: whoever requested a gate decision cannot approve it. A tenant with a single
+    # PMO turns it off; its decisions are then recorded and shown as self-approved.
+    separation_of_duties = models.BooleanField(
+        default=True,
+        help_text="The person who requested a gate decision cannot approve it.",
+    )
+
+    AUDIT_TYPE = "tenant"
+    AUDIT_FIELDS = ("name", "slug", "time_zone", "separation_of_duties")
+    audit_engagement = None
 
     class Meta:
         ordering = ["name"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def tenant_id(self) -> int:
+        """A tenant's own events belong to it (the audit trail reads ``tenant_id``)."""
+        return self.pk
 
 
 class Membership(models.Model):

@@ -147,9 +147,19 @@ class GateDecision(TenantOwned):
     decided_at = models.DateTimeField(auto_now_add=True)
     comment = models.TextField(blank=True)
     criteria_snapshot = models.JSONField(default=list)
+    # Approved by the person who requested it, in a tenant that turned four eyes off.
+    self_approved = models.BooleanField(default=False)
 
     AUDIT_TYPE = "gate_decision"
-    AUDIT_FIELDS = ("gate", "outcome", "decided_by", "decided_at", "comment", "criteria_snapshot")
+    AUDIT_FIELDS = (
+        "gate",
+        "outcome",
+        "decided_by",
+        "decided_at",
+        "comment",
+        "criteria_snapshot",
+        "self_approved",
+    )
 
     class Meta:
         ordering = ["decided_at", "id"]

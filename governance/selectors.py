@@ -19,7 +19,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from accounts.models import User
+from accounts.models import Tenant, User
 from bpo_transition.errors import NotFound
 from engagements.models import Phase
 from governance.models import Gate, GateAttestation, GateCriterion, GateDecision
@@ -89,6 +89,14 @@ def open_gate_items(*, gate: Gate) -> list[OpenItem]:
 def open_items_for_gate(*, gate: Gate) -> list[str]:
     """The labels of ``open_gate_items``: what a refused approval lists."""
     return [item.label for item in open_gate_items(gate=gate)]
+
+
+def four_eyes_refuses(*, gate: Gate, user: User) -> bool:
+    """Whether four eyes stops ``user`` approving ``gate``: they requested the decision and
+    the tenant keeps duties separate (its policy, on by default)."""
+    if gate.requested_by_id is None or gate.requested_by_id != user.pk:
+        return False
+    return Tenant.objects.filter(pk=gate.tenant_id, separation_of_duties=True).exists()
 
 
 def snapshot_criteria(*, gate: Gate) -> list[dict]:

@@ -19,7 +19,7 @@ from engagements.services import (
     require_work_in_progress,
 )
 from governance.models import Gate, GateAttestation, GateCriterion, GateDecision
-from governance.selectors import open_items_for_gate, snapshot_criteria
+from governance.selectors import four_eyes_refuses, open_items_for_gate, snapshot_criteria
 
 
 class GateHasOpenItems(ItemsOpen):
@@ -126,7 +126,25 @@ def request_gate_decision(*, actor: User, gate: Gate) -> Gate:
     return gate
 
 
-def _record_decision(*, actor: User, gate: Gate, outcome: str, comment: str) -> GateDecision:
+class FourEyes(RuleBroken):
+    """Approval refused: the approver requested the decision and the tenant keeps duties
+    separate."""
+
+
+def _self_approval(*, actor: User, gate: Gate) -> bool:
+    """Whether ``actor`` approves a decision they requested: refused while the tenant keeps
+    duties separate (the default), recorded as self-approved where it does not."""
+    if four_eyes_refuses(gate=gate, user=actor):
+        raise FourEyes(
+            f"Four eyes: you requested the decision on “{gate.name}”, so another PMO "
+            "must approve it."
+        )
+    return gate.requested_by_id == actor.pk
+
+
+def _record_decision(
+    *, actor: User, gate: Gate, outcome: str, comment: str, self_approved: bool = False
+) -> GateDecision:
     try:
         with transaction.atomic():
             decision = GateDecision.objects.create(
@@ -136,6 +154,7 @@ def _record_decision(*, actor: User, gate: Gate, outcome: str, comment: str) -> 
                 decided_by=actor,
                 comment=comment,
                 criteria_snapshot=snapshot_criteria(gate=gate),
+                self_approved=self_approved,
             )
     except IntegrityError as clash:
         raise RuleBroken(f"“{gate.name}” has already been approved.") from clash
@@ -153,18 +172,27 @@ def _require_pending_decision(gate: Gate) -> None:
 @operation("gate.approved", tenant_of="gate")
 def approve_gate(*, actor: User, gate: Gate, comment: str = "") -> GateDecision:
     """PMO approves only when every required criterion and attestation is in and no
-    milestone of the phase is open; the phase completes and the next one opens."""
+    milestone of the phase is open; the phase completes and the next one opens.
+
+    Four eyes: whoever requested the decision cannot approve it, unless the tenant turned
+    separation of duties off (the decision then records that it was self-approved).
+    """
     gate = _locked_gate(gate)
     require_pmo(actor=actor, engagement=gate.engagement, doing="approve a gate")
     _require_pending_decision(gate)
     # Work added to the phase meanwhile has committed (and is listed below) or waits for
     # this approval and then finds the phase complete.
     lock_phase_for_work(phase=gate.phase)
+    self_approved = _self_approval(actor=actor, gate=gate)
     blockers = open_items_for_gate(gate=gate)
     if blockers:
         raise GateHasOpenItems(f"“{gate.name}” cannot be approved; still open", items=blockers)
     decision = _record_decision(
-        actor=actor, gate=gate, outcome=GateDecision.Outcome.APPROVED, comment=comment
+        actor=actor,
+        gate=gate,
+        outcome=GateDecision.Outcome.APPROVED,
+        comment=comment,
+        self_approved=self_approved,
     )
     audit.change(actor=actor, instance=gate, status=Gate.Status.APPROVED)
     gate.phase.engagement = gate.engagement

@@ -125,6 +125,8 @@ def _gate_context(request: HttpRequest, gate: Gate, **extra) -> dict:
         "approval": approval,
         "snapshot": _snapshot_rows(approval) if approval else [],
         "open_items": open_items,
+        "four_eyes_refuses": gate.status == Gate.Status.REQUESTED
+        and selectors.four_eyes_refuses(gate=gate, user=request.user),
         "approve_form": ApproveForm(auto_id="approve-%s"),
         "reject_form": RejectForm(auto_id="reject-%s"),
         "gate_changed_event": GATE_CHANGED,

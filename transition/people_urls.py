@@ -9,6 +9,11 @@ app_name = "people"
 urlpatterns = [
     path("members/", people.members, name="members"),
     path("members/invite/", people.invite, name="invite"),
+    path(
+        "members/separation-of-duties/",
+        people.separation_of_duties,
+        name="separation-of-duties",
+    ),
     path("members/<uuid:public_id>/role/", people.change_role, name="membership-role"),
     path("members/<uuid:public_id>/remove/", people.remove, name="membership-remove"),
     path(

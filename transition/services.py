@@ -329,3 +329,15 @@ def check_owners(
     named, each person a tenant member, one side per person), without writing anything: the
     plan preview asks them before the PMO confirms."""
     _seats_for(tenant=tenant, playbook=playbook, owners=owners)
+
+
+@operation("tenant.policy_changed", tenant_of="tenant")
+def set_separation_of_duties(*, actor: User, tenant: Tenant, separate: bool) -> Tenant:
+    """Four eyes on gate decisions, on or off, by a tenant admin; the change is audited.
+
+    Off suits a tenant with a single PMO: its approvals are then recorded as self-approved.
+    """
+    tenant = found(Tenant.objects.select_for_update(), "No such tenant.", pk=tenant.pk)
+    require_tenant_admin(actor=actor, tenant_id=tenant.pk, doing="change its gate policy")
+    audit.change(actor=actor, instance=tenant, separation_of_duties=bool(separate))
+    return tenant

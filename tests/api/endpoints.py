@@ -156,11 +156,11 @@ def kickoff_done_and_requested(w) -> None:
     gate = kickoff_gate(w)
     finish_phase(w.world, "kickoff")
     meet_criteria_and_attest(w.world, gate)
-    request_gate_decision(actor=w.pmo, gate=gate)
+    request_gate_decision(actor=w.provider_lead, gate=gate)
 
 
 def kickoff_requested(w) -> None:
-    request_gate_decision(actor=w.pmo, gate=kickoff_gate(w))
+    request_gate_decision(actor=w.provider_lead, gate=kickoff_gate(w))
 
 
 def url(template: str, find: Callable[[Any], Any]) -> Callable[[Any], str]:

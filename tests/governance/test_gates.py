@@ -57,7 +57,7 @@ def test_unmet_criteria_and_missing_attestations_are_listed(world):
     start_transition(actor=world.pmo, engagement=world.engagement)
     finish_phase(world, "kickoff")
     gate = gate_of("kickoff")
-    request_gate_decision(actor=world.pmo, gate=gate)
+    request_gate_decision(actor=world.provider_lead, gate=gate)
     with pytest.raises(GateHasOpenItems) as refused:
         approve_gate(actor=world.pmo, gate=gate)
     required = gate.criteria.filter(required=True).order_by("position")
@@ -159,7 +159,7 @@ def test_approving_every_gate_walks_the_engagement_to_stabilised(world):
         finish_phase(world, kind)
         gate = gate_of(kind)
         meet_criteria_and_attest(world, gate)
-        request_gate_decision(actor=world.pmo, gate=gate)
+        request_gate_decision(actor=world.provider_lead, gate=gate)
         approve_gate(actor=world.pmo, gate=gate)
         statuses.append(Engagement.objects.get().status)
     assert statuses == ["in_transition"] * 4 + ["live", "stabilised"]
@@ -184,7 +184,7 @@ def test_two_pmo_approving_at_once_yield_exactly_one_decision():
         finish_phase(built, "kickoff")
         gate = gate_of("kickoff")
         meet_criteria_and_attest(built, gate)
-        request_gate_decision(actor=built.pmo, gate=gate)
+        request_gate_decision(actor=built.provider_lead, gate=gate)
 
     barrier = threading.Barrier(2)
     outcomes = []

@@ -140,7 +140,7 @@ def test_go_live_is_refused_with_a_one_level_path_and_approved_with_two(world):
     finish_phase(world, "controlled_go_live")
     gate = Gate.objects.select_related("phase", "engagement").get(phase__kind="controlled_go_live")
     meet_criteria_and_attest(world, gate)
-    request_gate_decision(actor=world.pmo, gate=gate)
+    request_gate_decision(actor=world.provider_lead, gate=gate)
 
     with pytest.raises(GateHasOpenItems) as refused:
         approve_gate(actor=world.pmo, gate=gate, comment="Ready")

@@ -268,7 +268,7 @@ def test_a_refused_approval_lists_exactly_what_is_open_each_linked(
 
 def test_unmet_criteria_and_attestations_link_to_where_they_are_fixed(client, world, kickoff):
     finish_phase(world, "kickoff")
-    request_gate_decision(actor=world.pmo, gate=kickoff)
+    request_gate_decision(actor=world.provider_lead, gate=kickoff)
     client.force_login(world.pmo)
 
     response = client.post(page_url(kickoff, "approve/"), {})
@@ -377,7 +377,7 @@ def test_an_action_without_the_right_is_refused_and_changes_nothing(
     start_transition(actor=world.pmo, engagement=world.engagement)
     gate = gate_of("kickoff")
     if action in {"approve", "reject"}:
-        request_gate_decision(actor=world.pmo, gate=gate)
+        request_gate_decision(actor=world.provider_lead, gate=gate)
     before = state_of(gate)
     user = viewer if who == "viewer" else getattr(world, who)
     client.force_login(user)
@@ -404,9 +404,9 @@ def test_another_tenants_gate_is_not_found(client, world, other_world, kickoff):
 def test_the_pmo_queue_lists_waiting_gates_oldest_first_with_open_counts(client, world, kickoff):
     second = add_engagement(world, name="Second desk")
     start_transition(actor=world.pmo, engagement=second)
-    request_gate_decision(actor=world.pmo, gate=kickoff)
+    request_gate_decision(actor=world.provider_lead, gate=kickoff)
     later = Gate.objects.get(engagement=second, phase__kind="kickoff")
-    request_gate_decision(actor=world.pmo, gate=later)
+    request_gate_decision(actor=world.provider_lead, gate=later)
     Gate.objects.filter(pk=kickoff.pk).update(
         requested_at=timezone.now() - datetime.timedelta(days=3)
     )
@@ -424,7 +424,7 @@ def test_the_pmo_queue_lists_waiting_gates_oldest_first_with_open_counts(client,
 
 
 def test_the_pmo_queue_is_for_the_tenants_pmo_and_admins_only(client, world, kickoff):
-    request_gate_decision(actor=world.pmo, gate=kickoff)
+    request_gate_decision(actor=world.provider_lead, gate=kickoff)
     client.force_login(world.admin)
     assert client.get("/gates/queue/").status_code == 200
     client.force_login(world.provider_lead)
@@ -440,12 +440,12 @@ def test_the_pmo_queue_is_empty_when_nothing_waits(client, world):
 
 def test_open_item_counts_in_sql_match_what_approval_would_list(world, kickoff):
     finish_phase(world, "kickoff")
-    request_gate_decision(actor=world.pmo, gate=kickoff)
+    request_gate_decision(actor=world.provider_lead, gate=kickoff)
     second = add_engagement(world, name="Second desk")
     start_transition(actor=world.pmo, engagement=second)
     other = Gate.objects.get(engagement=second, phase__kind="kickoff")
     meet_criteria_and_attest(world, other)
-    request_gate_decision(actor=world.pmo, gate=other)
+    request_gate_decision(actor=world.provider_lead, gate=other)
 
     counted = {gate.pk: gate.open_items for gate in pmo_queue(actor=world.pmo)}
 

@@ -50,6 +50,7 @@ def _members_page(
             "role_choices": Membership.Role.choices,
             "refusal": refusal,
             "invitation_days": settings.INVITATION_DAYS,
+            "separation_of_duties": request.tenant.separation_of_duties,
         },
         status=status,
     )
@@ -108,6 +109,28 @@ def invite(request: HttpRequest) -> HttpResponse:
             f"Invitation sent to {sent.invitation.email}; the link works once, for "
             f"{settings.INVITATION_DAYS} days.",
         )
+    return redirect("people:members")
+
+
+@login_required
+@require_POST
+def separation_of_duties(request: HttpRequest) -> HttpResponse:
+    """Four eyes on gate decisions, on or off (a checkbox: absent means off)."""
+    _admin_only(request)
+    separate = request.POST.get("separation_of_duties") == "on"
+    try:
+        tenant = services.set_separation_of_duties(
+            actor=request.user, tenant=request.tenant, separate=separate
+        )
+    except (InvalidInput, RuleBroken) as refused:
+        return _refused(request, refused)
+    messages.success(
+        request,
+        "Four eyes is on: whoever requests a gate decision cannot approve it."
+        if tenant.separation_of_duties
+        else "Four eyes is off: a PMO may approve a decision they requested; such "
+        "approvals are marked self-approved.",
+    )
     return redirect("people:members")
 
 
