@@ -62,6 +62,10 @@ class Event(TenantOwned):
             raise ValueError("Audit events are immutable.")
         super().save(*args, **kwargs)
 
+    def delete(self, *args, **kwargs):
+        # What is gone is said by a tombstone event; PostgreSQL refuses this too.
+        raise ValueError("Audit events are never deleted: a deletion is recorded as a tombstone.")
+
 
 class FeedCounter(models.Model):
     """The last change-feed position handed out in a tenant.

@@ -126,6 +126,14 @@ class GateAttestation(TenantOwned):
     def __str__(self) -> str:
         return f"{self.get_side_display()} attestation"
 
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("An attestation can never be edited.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("An attestation can never be deleted.")
+
     @property
     def audit_engagement(self) -> "Engagement":
         return self.gate.engagement
