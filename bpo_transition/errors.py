@@ -56,7 +56,18 @@ def check_fields(instance, *, validate_unique: bool = True, checked: tuple[str, 
     itself), which need no query to prove they exist.
     """
     from django.core.exceptions import ValidationError
+    from django.db import models
 
+    from bpo_transition.validation import no_nul
+
+    # PostgreSQL refuses a NUL in text: say which field holds one instead.
+    no_nul(
+        **{
+            field.name: getattr(instance, field.attname)
+            for field in instance._meta.concrete_fields
+            if isinstance(field, models.CharField | models.TextField)
+        }
+    )
     try:
         instance.full_clean(exclude=["tenant", *checked], validate_unique=validate_unique)
     except ValidationError as invalid:

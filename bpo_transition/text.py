@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bpo_transition.errors import InvalidInput
+from bpo_transition.validation import no_nul
 
 
 def required_text(**fields: str | None) -> dict[str, str]:
@@ -10,6 +11,7 @@ def required_text(**fields: str | None) -> dict[str, str]:
 
     ``name, client = required_text(name=name, client_name=client).values()``
     """
+    no_nul(**fields)
     cleaned = {field: (value or "").strip() for field, value in fields.items()}
     missing = [field for field, value in cleaned.items() if not value]
     if missing:
@@ -29,6 +31,7 @@ def required(
 ) -> str:
     """One required text value, stripped; empty or blank is refused with ``message`` (and
     ``field_message`` beside the field, when it says more)."""
+    no_nul(**{field: value})
     cleaned = (value or "").strip()
     if not cleaned:
         raise InvalidInput(message, errors={field: [field_message or message]})

@@ -7,6 +7,7 @@ lives in ``transition.services``; the builders here are the engagement app's par
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Iterable, Mapping
 
 from accounts.models import Tenant, User
@@ -14,6 +15,7 @@ from audit import services as audit
 from audit.services import operation
 from bpo_transition.errors import InvalidInput, RuleBroken, check_fields, found
 from bpo_transition.text import required_text
+from bpo_transition.validation import a_date, a_slug, no_nul, not_before
 from engagements.models import Engagement, EngagementMember, Phase, Playbook
 from engagements.permissions import require_planner, require_pmo
 from engagements.playbooks import PlaybookDefinition, builtin_document, parse_definition
@@ -41,6 +43,23 @@ def day(day0: datetime.date, offset: int) -> datetime.date:
     return day0 + datetime.timedelta(days=offset)
 
 
+DAY0 = "the contract signature date (day 0)"
+
+
+def _check_day0_and_go_live(
+    *, contract_signed_on: object, target_go_live: object
+) -> tuple[datetime.date, datetime.date | None]:
+    """Day 0 is a date, and a target go-live, when there is one, is not before it."""
+    day0 = a_date(contract_signed_on, field="contract_signed_on", label=DAY0.capitalize())
+    if target_go_live is None:
+        return day0, None
+    go_live = a_date(target_go_live, field="target_go_live", label="The target go-live")
+    not_before(
+        go_live, day0, field="target_go_live", label="The target go-live", earliest_label=DAY0
+    )
+    return day0, go_live
+
+
 # --- Builders (called by transition.services inside its transaction) ---------------------------
 
 
@@ -60,6 +79,10 @@ def build_engagement(
     """The engagement, its seats and its six phases, in three inserts (no events: the caller
     records every created row at once)."""
     text = required_text(name=name, client_name=client_name, provider_name=provider_name)
+    no_nul(scope=scope)
+    contract_signed_on, target_go_live = _check_day0_and_go_live(
+        contract_signed_on=contract_signed_on, target_go_live=target_go_live
+    )
     engagement = Engagement(
         tenant=tenant,
         scope=scope.strip(),
@@ -239,6 +262,15 @@ def edit_engagement_facts(*, actor: User, engagement: Engagement, **changes) -> 
         )
     required = {field: changes[field] for field in REQUIRED_ENGAGEMENT_TEXT & set(changes)}
     changes.update(required_text(**required))
+    no_nul(**changes)
+    if {"contract_signed_on", "target_go_live"} & set(changes):
+        day0, go_live = _check_day0_and_go_live(
+            contract_signed_on=changes.get("contract_signed_on", engagement.contract_signed_on),
+            target_go_live=changes.get("target_go_live", engagement.target_go_live),
+        )
+        for field, value in (("contract_signed_on", day0), ("target_go_live", go_live)):
+            if field in changes:
+                changes[field] = value
     before = audit.snapshot(engagement)
     for field, value in changes.items():
         setattr(engagement, field, value)
@@ -319,8 +351,15 @@ def copy_playbook(
     """A tenant's editable copy of a shipped playbook."""
     require_planner(actor=actor, tenant_id=tenant.pk, doing="copy playbooks")
     document = builtin_document(key)
-    document["key"] = (new_key or "").strip() or key
+    no_nul(name=name)
+    if (new_key or "").strip():
+        document["key"] = a_slug(new_key, field="key", label="Playbook key", max_length=80)
     document["name"] = (name or "").strip() or document["name"]
+    if len(document["name"]) > 200:
+        raise InvalidInput(
+            "The playbook name is too long.",
+            errors={"name": ["Use at most 200 characters."]},
+        )
     parse_definition(document)
     if Playbook.objects.filter(key=document["key"]).exists():
         raise InvalidInput(
@@ -338,6 +377,11 @@ def copy_playbook(
 def update_playbook(*, actor: User, playbook: Playbook, definition: dict) -> Playbook:
     """Replace a tenant playbook's plan; an invalid plan is refused whole."""
     require_planner(actor=actor, tenant_id=playbook.tenant_id, doing="edit playbooks")
+    if "\\u0000" in json.dumps(definition):
+        raise InvalidInput(
+            "definition: text cannot contain a NUL character.",
+            errors={"definition": ["Remove the NUL character (\\0) from the plan's text."]},
+        )
     parsed = parse_definition({**definition, "key": playbook.key})
     before = audit.snapshot(playbook)
     playbook.definition = {**definition, "key": playbook.key}

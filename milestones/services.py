@@ -24,6 +24,7 @@ from bpo_transition.errors import (
     found,
 )
 from bpo_transition.text import required, size_in_words
+from bpo_transition.validation import a_date, no_nul, not_before
 from engagements.models import Engagement, Phase
 from engagements.permissions import (
     can_comment,
@@ -83,18 +84,73 @@ def _check_phase(*, engagement: Engagement, phase: Phase) -> Phase:
 
 def _clean_external_id(external_id: str | None) -> str | None:
     """A blank external id is no external id (and never clashes with another blank)."""
+    no_nul(external_id=external_id)
     return (external_id or "").strip() or None
 
 
-def _check_external_id(*, external_id: str | None, milestone_pk: int | None) -> None:
+def _check_due_date(*, engagement: Engagement, due_date: object) -> datetime.date:
+    """A date, on or after the engagement's day 0 (the contract signature)."""
+    due = a_date(due_date, field="due_date", label="The due date")
+    not_before(
+        due,
+        engagement.contract_signed_on,
+        field="due_date",
+        label="The due date",
+        earliest_label="the contract signature date (day 0)",
+    )
+    return due
+
+
+class ExternalIdTaken(InvalidInput):
+    """Another milestone of the tenant holds this external id; ``existing`` is its public id.
+    The refusal names it by title when the actor may see it, else by its public id only."""
+
+    def __init__(self, external_id: str, *, existing: str, title: str | None) -> None:
+        named = f"“{title}” ({existing})" if title else existing
+        super().__init__(
+            f"External id “{external_id}” is already used by milestone {named}.",
+            errors={"external_id": [f"Already used by milestone {named}."]},
+        )
+        self.existing = existing
+
+
+def _holder_of(
+    *, actor: User, external_id: str, milestone_pk: int | None
+) -> ExternalIdTaken | None:
+    holder = (
+        Milestone.objects.filter(external_id=external_id)
+        .exclude(pk=milestone_pk)
+        .values("pk", "public_id", "title")
+        .first()
+    )
+    if holder is None:
+        return None
+    visible = Milestone.objects.visible_to(actor).filter(pk=holder["pk"]).exists()
+    return ExternalIdTaken(
+        external_id, existing=str(holder["public_id"]), title=holder["title"] if visible else None
+    )
+
+
+def _external_id_taken(
+    *, actor: User, external_id: str | None, milestone_pk: int | None
+) -> InvalidInput:
+    """The refusal of a save that hit the unique external id: another request took it since
+    the check (the holder is named), or, with no holder, whichever other conflict it was."""
+    if external_id and (
+        taken := _holder_of(actor=actor, external_id=external_id, milestone_pk=milestone_pk)
+    ):
+        return taken
+    return InvalidInput(
+        "The milestone could not be saved: it conflicts with another one.",
+        errors={"external_id": ["Conflicts with another milestone."]},
+    )
+
+
+def _check_external_id(*, actor: User, external_id: str | None, milestone_pk: int | None) -> None:
     if external_id is None:
         return
-    clash = Milestone.objects.filter(external_id=external_id).exclude(pk=milestone_pk)
-    if clash.exists():
-        raise InvalidInput(
-            f"External id “{external_id}” is already used in this tenant.",
-            errors={"external_id": ["Already used by another milestone."]},
-        )
+    if taken := _holder_of(actor=actor, external_id=external_id, milestone_pk=milestone_pk):
+        raise taken
 
 
 def _check_dependencies(*, milestone: Milestone, depends_on: Iterable[Milestone]) -> None:
@@ -206,9 +262,10 @@ def create_milestone(
     require_editor(actor=actor, engagement=engagement)
     title = required(title, field="title", message="Give the milestone a title.")
     external_id = _clean_external_id(external_id)
+    due_date = _check_due_date(engagement=engagement, due_date=due_date)
     _check_phase(engagement=engagement, phase=phase)
     _check_owner(engagement=engagement, owner=owner)
-    _check_external_id(external_id=external_id, milestone_pk=None)
+    _check_external_id(actor=actor, external_id=external_id, milestone_pk=None)
     milestone = Milestone(
         tenant_id=engagement.tenant_id,
         engagement=engagement,
@@ -222,7 +279,12 @@ def create_milestone(
         external_id=external_id,
     )
     check_fields(milestone)
-    milestone.save()
+    try:
+        with transaction.atomic():
+            milestone.save()
+    except IntegrityError as clash:
+        # Another request created the same external id since the check above.
+        raise _external_id_taken(actor=actor, external_id=external_id, milestone_pk=None) from clash
     depends_on = list(depends_on)
     if depends_on:
         _check_dependencies(milestone=milestone, depends_on=depends_on)
@@ -295,11 +357,15 @@ def update_milestone(
         setattr(milestone, field, value)
     if "phase" in changes:
         _check_phase(engagement=engagement, phase=milestone.phase)
+    if "due_date" in changes:
+        milestone.due_date = _check_due_date(engagement=engagement, due_date=milestone.due_date)
     if "owner" in changes:
         _check_owner(engagement=engagement, owner=milestone.owner)
     if "external_id" in changes:
         milestone.external_id = _clean_external_id(milestone.external_id)
-        _check_external_id(external_id=milestone.external_id, milestone_pk=milestone.pk)
+        _check_external_id(
+            actor=actor, external_id=milestone.external_id, milestone_pk=milestone.pk
+        )
     if depends_on is not None:
         depends_on = list(depends_on)
         _check_dependencies(milestone=milestone, depends_on=depends_on)
@@ -337,9 +403,8 @@ def update_milestone(
         with transaction.atomic():
             milestone.save()
     except IntegrityError as clash:
-        raise InvalidInput(
-            "External id is already used in this tenant.",
-            errors={"external_id": ["Already used by another milestone."]},
+        raise _external_id_taken(
+            actor=actor, external_id=milestone.external_id, milestone_pk=milestone.pk
         ) from clash
     audit.record_updated(actor=actor, instance=milestone, before=before)
     return milestone

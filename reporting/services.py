@@ -17,6 +17,7 @@ from audit import services as audit
 from audit.services import operation
 from bpo_transition.errors import InvalidInput, ItemsOpen, RuleBroken, check_fields, found
 from bpo_transition.text import required_text
+from bpo_transition.validation import a_date, a_number, no_nul
 from engagements.models import Engagement
 from engagements.permissions import is_seated, require_editor, require_pmo
 from engagements.playbooks import PlaybookDefinition
@@ -98,6 +99,8 @@ def record_measurement(
     *, actor: User, kpi: Kpi, measured_on: datetime.date, value: Decimal
 ) -> KpiMeasurement:
     """One value per KPI per day; sending the same day again replaces it."""
+    measured_on = a_date(measured_on, field="measured_on", label="The measurement date")
+    value = a_number(value, field="value", label="The value")
     require_editor(actor=actor, engagement=kpi.engagement)
     if measured_on > kpi.engagement.today():
         raise InvalidInput(
@@ -310,6 +313,11 @@ def answer_day_90(
     forward_targets: Mapping[Kpi, Decimal],
 ) -> Review:
     """The day-90 review's four answers and the KPI targets for days 91-180."""
+    no_nul(**answers)
+    forward_targets = {
+        kpi: a_number(target, field="forward_targets", label=f"The target for {kpi.name}")
+        for kpi, target in forward_targets.items()
+    }
     review = found(
         Review.objects.select_for_update(of=("self",)).select_related("engagement"),
         "No such review.",

@@ -14,6 +14,7 @@ from audit import services as audit
 from audit.services import operation
 from bpo_transition.errors import InvalidInput, RuleBroken, found
 from bpo_transition.text import required
+from bpo_transition.validation import a_slug
 from engagements import services as engagements
 from engagements.models import Engagement, EngagementMember, Phase
 from engagements.permissions import require_planner, require_pmo, require_tenant_admin
@@ -240,14 +241,26 @@ def _open_tenant(*, tenant: Tenant, admin: User) -> Membership:
 
 def create_tenant(*, name: str, slug: str, admin: User) -> Tenant:
     """A tenant and its first admin (platform operators, from the command line)."""
-    from django.db import transaction
+    from django.db import IntegrityError, transaction
 
-    with transaction.atomic():
-        tenant = Tenant.objects.create(
-            name=required(name, field="name", message="Name the tenant."),
-            slug=required(slug, field="slug", message="Give the tenant a slug."),
+    name = required(name, field="name", message="Name the tenant.")
+    if len(name) > 200:
+        raise InvalidInput(
+            "The tenant's name is too long.", errors={"name": ["Use at most 200 characters."]}
         )
-        _open_tenant(tenant=tenant, admin=admin)
+    slug = a_slug(slug, field="slug", label="Slug", max_length=80)
+    try:
+        with transaction.atomic():
+            tenant = Tenant.objects.create(name=name, slug=slug)
+            _open_tenant(tenant=tenant, admin=admin)
+    except IntegrityError:
+        # Checked after the fact: two creations at once cannot both pass a check made before.
+        if Tenant.objects.filter(slug=slug).exists():
+            raise InvalidInput(
+                f"A tenant with the slug “{slug}” already exists.",
+                errors={"slug": ["Already used by another tenant."]},
+            ) from None
+        raise
     return tenant
 
 

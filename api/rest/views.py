@@ -252,7 +252,7 @@ class MilestoneViewSet(ApiViewSet):
         try:
             with transaction.atomic():
                 milestone = self._create(data)
-        except IntegrityError:
+        except (IntegrityError, milestones.ExternalIdTaken):
             # Another request created it meanwhile: this one replaces it.
             existing = self._visible(external_id=external_id)
             self._check_version(existing)

@@ -25,7 +25,8 @@ def test_approving_a_gate_with_open_items_is_refused_listing_them(api, home):
             .order_by("due_date", "id")
             .values_list("title", flat=True)
         )
-    assert api.post(url + "request-decision/", token=home.tokens["pmo"]).status_code == 200
+    request = api.post(url + "request-decision/", token=home.tokens["provider_lead"])
+    assert request.status_code == 200
     response = api.post(url + "approve/", {"comment": "Go"}, token=home.tokens["pmo"])
     assert response.status_code == 409
     assert response["Content-Type"] == "application/problem+json"
@@ -36,6 +37,17 @@ def test_approving_a_gate_with_open_items_is_refused_listing_them(api, home):
     with tenant_context(home.tenant):
         assert not GateDecision.objects.exists()
         assert Gate.objects.get(pk=gate.pk).status == "requested"
+
+
+def test_the_pmo_who_requested_a_decision_cannot_approve_it(api, home):
+    url = kickoff_url(home)
+    assert api.post(url + "request-decision/", token=home.tokens["pmo"]).status_code == 200
+    response = api.post(url + "approve/", {"comment": "Mine"}, token=home.tokens["pmo"])
+    assert response.status_code == 409
+    assert response["Content-Type"] == "application/problem+json"
+    assert "another PMO must approve it" in response.json()["detail"]
+    with tenant_context(home.tenant):
+        assert not GateDecision.objects.exists()
 
 
 def test_only_pmo_may_approve_a_gate(api, home):

@@ -132,7 +132,10 @@ def test_external_id_is_unique_per_tenant(world, other_world):
         update_milestone(
             actor=world.pmo, milestone=milestone("team-introductions"), external_id="JIRA-1"
         )
-    assert refused.value.errors["external_id"] == ["Already used by another milestone."]
+    holder = milestone("kickoff-session")
+    assert refused.value.errors["external_id"] == [
+        f"Already used by milestone “{holder.title}” ({holder.public_id})."
+    ]
     # Another tenant may use the same id.
     from bpo_transition.tenancy import tenant_context
 

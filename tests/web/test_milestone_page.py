@@ -430,7 +430,9 @@ def test_adding_a_milestone_with_bad_input_keeps_what_was_typed(client, world):
     assert 'value="Floor walkers briefed"' in missing_owner.content.decode()
     assert clash.status_code == 400
     html = clash.content.decode()
-    assert re.search(r'id="id_external_id_error"[^>]*>Already used by another milestone', html)
+    assert re.search(
+        r'id="id_external_id_error"[^>]*>Already used by milestone “Working kickoff session”', html
+    )
     assert 'value="X-1"' in html
     assert "Who helps agents on day one." in html
     assert Milestone.objects.count() == before
