@@ -39,6 +39,17 @@ def lock_phase_for_work(*, phase: Phase) -> Phase:
     return found(Phase.objects.select_for_update(of=("self",)), "No such phase.", pk=phase.pk)
 
 
+def lock_phases_for_work(*, phase_ids: list[int]) -> None:
+    """Several phases locked as ``lock_phase_for_work`` does, in the order of their ids (the
+    order of their positions), so two callers never wait on each other in a cycle."""
+    list(
+        Phase.objects.select_for_update(of=("self",))
+        .filter(pk__in=phase_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def day(day0: datetime.date, offset: int) -> datetime.date:
     return day0 + datetime.timedelta(days=offset)
 

@@ -33,7 +33,7 @@ from engagements.permissions import (
     require,
     require_editor,
 )
-from engagements.services import lock_phase_for_work
+from engagements.services import lock_phase_for_work, lock_phases_for_work
 from milestones.models import EvidenceFile, Milestone, MilestoneComment, MilestoneDependency
 
 EDITABLE_FIELDS = {
@@ -319,13 +319,23 @@ def update_milestone(
         changes["title"] = required(
             changes["title"], field="title", message="Give the milestone a title."
         )
+    # The phase a milestone is in (and the one it moves to) is locked against its gate's
+    # approval. A move locks both phases first, in one order, as an approval locks the
+    # phase it completes and then the one it opens: the two never wait on each other.
+    moving_to = changes.get("phase")
+    moving = isinstance(moving_to, Phase) and moving_to.pk != milestone.phase_id
+    locked = {milestone.phase_id, moving_to.pk} if moving else set()
+    if moving:
+        lock_phases_for_work(phase_ids=sorted(locked))
     milestone = found(
-        Milestone.objects.select_for_update(of=("self",)).select_related(
-            "engagement", "phase", "owner", "completed_by"
-        ),
+        Milestone.objects.select_for_update(
+            of=("self",) if moving else ("self", "phase")
+        ).select_related("engagement", "phase", "owner", "completed_by"),
         "No such milestone.",
         pk=milestone.pk,
     )
+    if moving and milestone.phase_id not in locked:  # it moved meanwhile: lock where it is
+        milestone.phase.status = lock_phase_for_work(phase=milestone.phase).status
     engagement = milestone.engagement
     require_editor(actor=actor, engagement=engagement)
     if expected_version is not None and expected_version != milestone.version:
@@ -333,14 +343,6 @@ def update_milestone(
             f"“{milestone.title}” was changed by someone else (version "
             f"{milestone.version}, you edited {expected_version}). Reload it."
         )
-    # The phases this change touches, locked against their gates' approval, always in the
-    # same order (two moves between the same phases never wait on each other).
-    touched = {milestone.phase}
-    moving_to = changes.get("phase")
-    if isinstance(moving_to, Phase) and moving_to.engagement_id == engagement.pk:
-        touched.add(moving_to)
-    for phase in sorted(touched, key=lambda phase: phase.pk):
-        phase.status = lock_phase_for_work(phase=phase).status
     if milestone.phase.status == Phase.Status.COMPLETE:
         if milestone.status == Milestone.Status.DONE and changes.get("status", "done") != "done":
             raise RuleBroken(

@@ -14,11 +14,12 @@ from engagements.services import start_transition
 from governance.models import Gate, GateDecision
 from governance.services import GateHasOpenItems, approve_gate, request_gate_decision
 from milestones.models import Milestone
-from milestones.services import create_milestone
+from milestones.services import create_milestone, update_milestone
 from tests import factories
 from tests.world import add_engagement, build_world, complete_milestone, meet_criteria_and_attest
 
 ROUNDS = 50
+OTHER_ROUNDS = 15  # reopening and moving take the same lock: fewer rounds each
 
 pytestmark = [
     pytest.mark.skipif(
@@ -112,3 +113,62 @@ def test_a_milestone_added_while_the_gate_is_approved_is_refused_or_blocks_the_a
             assert isinstance(approved, GateHasOpenItems), (round_number, created, approved)
             assert f"Open milestone: {title} (not started)" in approved.items
             assert landed and not decided
+
+
+def _race_an_update_against_the_approval(*, kind: str, rounds: int) -> None:
+    world = build_world(f"Racing {kind}")
+    second_pmo = factories.UserFactory()
+    Membership.objects.create(user=second_pmo, tenant=world.tenant, role="pmo")
+    for round_number in range(rounds):
+        with tenant_context(world.tenant):
+            engagement = (
+                add_engagement(world, name=f"Desk {round_number}")
+                if round_number
+                else world.engagement
+            )
+            gate = kickoff_waiting_for_decision(world, engagement)
+            if kind == "reopen":
+                target = (
+                    Milestone.objects.filter(engagement=engagement, phase=gate.phase)
+                    .exclude(dependents__isnull=False)
+                    .order_by("-due_date", "-id")
+                    .first()
+                )
+                change = {"status": "in_progress"}
+            else:  # move a milestone of the next phase into the one being approved
+                # It depends only on kickoff work, so it may move into the kickoff phase.
+                target = Milestone.objects.get(
+                    engagement=engagement, playbook_key="closer-handoff-agreed"
+                )
+                change = {"phase": gate.phase}
+        update = functools.partial(
+            in_tenant, world.tenant, update_milestone, actor=world.pmo, milestone=target, **change
+        )
+        approve = functools.partial(
+            in_tenant, world.tenant, approve_gate, actor=second_pmo, gate=gate, comment="Go"
+        )
+
+        changed, approved = race(update, approve)
+
+        with tenant_context(world.tenant):
+            target.refresh_from_db()
+            open_in_phase = target.phase_id == gate.phase_id and target.status in Milestone.OPEN
+            decided = GateDecision.objects.filter(gate=gate).exists()
+        if isinstance(changed, DomainError):
+            assert "gate was approved" in changed.message or "is complete" in changed.message, (
+                round_number,
+                changed,
+            )
+            assert isinstance(approved, GateDecision) and decided and not open_in_phase
+        else:
+            assert isinstance(approved, GateHasOpenItems), (round_number, changed, approved)
+            assert any(target.title in item for item in approved.items)
+            assert open_in_phase and not decided
+
+
+def test_reopening_a_done_milestone_while_the_gate_is_approved_is_refused_or_blocks_it():
+    _race_an_update_against_the_approval(kind="reopen", rounds=OTHER_ROUNDS)
+
+
+def test_moving_a_milestone_in_while_the_gate_is_approved_is_refused_or_blocks_it():
+    _race_an_update_against_the_approval(kind="move", rounds=OTHER_ROUNDS)
