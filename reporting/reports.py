@@ -178,7 +178,7 @@ def build_report(*, review: Review, for_pdf: bool = False) -> ReportDocument:
         review=review,
         title=TITLES.get(review.day, f"Day-{review.day} review report"),
         window=review_window(review=review),
-        anchor_date=review_anchor(engagement=engagement),
+        anchor_date=review_anchor(engagement=engagement).on,
         parts=parts,
     )
     document.sections.append(("summary", "Summary"))
