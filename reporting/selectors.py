@@ -20,14 +20,18 @@ def visible_reviews(*, actor: User) -> QuerySet[Review]:
 
 
 def reviews_of_engagement(*, actor: User, engagement: Engagement) -> QuerySet[Review]:
-    """The engagement's reviews by day, each with how many KPIs it held, met and missed."""
+    """The engagement's reviews by day, each with how many KPIs it held, met and had no data
+    for, and its stored report if any."""
     return (
         visible_reviews(actor=actor)
         .filter(engagement=engagement)
-        .select_related("published_by")
+        .select_related("published_by", "report")
         .annotate(
             kpis_held=Count("results"),
-            kpis_met=Count("results", filter=Q(results__met=True)),
+            kpis_met=Count("results", filter=Q(results__outcome=ReviewKpiResult.Outcome.MET)),
+            kpis_no_data=Count(
+                "results", filter=Q(results__outcome=ReviewKpiResult.Outcome.NO_DATA)
+            ),
         )
         .order_by("day")
     )

@@ -21,6 +21,7 @@ from reporting.services import (
     publish_review,
     refresh_review,
 )
+from reporting.tasks import render_review_report
 from tests.reporting.story import measure_first_days, publish_day_30
 from tests.world import add_engagement
 
@@ -113,7 +114,9 @@ def test_an_unpublished_review_has_no_report(world, client):
     assert not ReviewReport.objects.exists()
 
 
-def test_the_report_page_and_its_pdf_download(world, day_30, client):
+def test_the_report_page_and_its_pdf_download(
+    world, day_30, client, django_capture_on_commit_callbacks
+):
     client.force_login(world.provider_lead)
     page = client.get(report_url(world, day_30))
     assert page.status_code == 200
@@ -123,9 +126,26 @@ def test_the_report_page_and_its_pdf_download(world, day_30, client):
     assert body.count('class="pygal-chart kpi-chart') == 20
     assert client.get(report_url(world, day_30, "pdf/")).status_code == 404  # not made yet
 
-    made = client.post(report_url(world, day_30, "generate/"), follow=True)
-    assert "The PDF of the Day-30 review was generated and stored." in made.content.decode()
-    assert b"Download the PDF" in made.content
+    # Generating hands the PDF to a worker and answers at once, showing its progress; a
+    # second click while it renders starts nothing more and shows the same progress.
+    with django_capture_on_commit_callbacks(execute=False) as sent:
+        asked = client.post(report_url(world, day_30, "generate/"), follow=True)
+        again = client.post(report_url(world, day_30, "generate/"), headers={"HX-Request": "true"})
+    assert "Rendering the PDF" in asked.content.decode()
+    assert 'hx-trigger="every 2s"' in asked.content.decode()
+    assert "Rendering the PDF" in again.content.decode() and "<html" not in again.content.decode()
+    assert len(sent) == 1
+    assert not ReviewReport.objects.exists()
+    status = client.get(report_url(world, day_30, "status/")).content.decode()
+    assert "Rendering the PDF" in status
+
+    render_review_report(
+        review_id=day_30.pk, actor_id=world.provider_lead.pk, tenant_id=world.tenant.pk
+    )
+
+    status = client.get(report_url(world, day_30, "status/")).content.decode()
+    assert "Download the PDF" in status and "every 2s" not in status
+    assert ReviewReport.objects.count() == 1
 
     download = client.get(report_url(world, day_30, "pdf/"))
     assert download.status_code == 200
@@ -164,7 +184,7 @@ def test_outsiders_cannot_generate_through_the_service(world, other_world, day_3
 
 def explain_and_publish(world, review: Review) -> Review:
     refresh_review(actor=world.pmo, review=review)
-    for result in review.results.filter(met=False):
+    for result in review.results.filter(outcome="missed"):
         explain_miss(
             actor=world.provider_lead,
             result=result,
@@ -210,3 +230,17 @@ def test_the_day_90_report_answers_the_four_questions_and_sets_targets(world, da
         assert answer in html
     assert "Targets for days 91\u2013180" in html
     assert f"≥ {shown(contact.target + 1, contact)}" in html
+
+
+def test_a_failed_render_says_so_and_can_be_asked_again(world, day_30, client, monkeypatch):
+    def broken(**kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("reporting.reports.render_review_pdf", broken)
+    client.force_login(world.pmo)
+    client.post(report_url(world, day_30, "generate/"))
+    render_review_report(review_id=day_30.pk, actor_id=world.pmo.pk, tenant_id=world.tenant.pk)
+
+    status = client.get(report_url(world, day_30, "status/")).content.decode()
+    assert "could not be rendered" in status and "disk full" not in status
+    assert "Generate the PDF" in status
