@@ -32,6 +32,9 @@ def reviews_of_engagement(*, actor: User, engagement: Engagement) -> QuerySet[Re
             kpis_no_data=Count(
                 "results", filter=Q(results__outcome=ReviewKpiResult.Outcome.NO_DATA)
             ),
+            kpis_measured=Count(
+                "results", filter=~Q(results__outcome=ReviewKpiResult.Outcome.NO_DATA)
+            ),
         )
         .order_by("day")
     )
@@ -44,7 +47,7 @@ def review_page(
     review = (
         visible_reviews(actor=actor)
         .filter(engagement__public_id=engagement_id, public_id=review_id)
-        .select_related("published_by")
+        .select_related("published_by", "report")
         .prefetch_related(
             Prefetch(
                 "results",

@@ -6,6 +6,7 @@ import io
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.files.storage import default_storage
 from pypdf import PdfReader
 
@@ -13,7 +14,7 @@ from audit.models import Event
 from bpo_transition.errors import NotFound, RuleBroken
 from bpo_transition.tenancy import tenant_context
 from reporting.models import Kpi, Review, ReviewReport
-from reporting.reports import build_report, render_report_body
+from reporting.reports import build_report, render_report_body, render_review_pdf
 from reporting.services import (
     answer_day_90,
     explain_miss,
@@ -204,7 +205,7 @@ def test_the_day_60_report_says_what_moved_and_whether_to_scale(world, day_30):
     assert "<strong>Contact rate</strong> was the furthest from its target" in html
     assert "Speed-to-lead automation on every source" in html  # the fix made
     contact = next(m for m in build_report(review=day_60).movements if m.kpi.key == "contact-rate")
-    assert contact.verdict == "better" and contact.met
+    assert contact.verdict == "better" and contact.outcome == "met"
     assert "Ready to scale?" in html and "<strong>Yes.</strong>" in html
 
 
@@ -244,3 +245,26 @@ def test_a_failed_render_says_so_and_can_be_asked_again(world, day_30, client, m
     status = client.get(report_url(world, day_30, "status/")).content.decode()
     assert "could not be rendered" in status and "disk full" not in status
     assert "Generate the PDF" in status
+
+
+def test_the_pdf_of_an_early_review_with_no_data_says_so_and_why(world):
+    """A PDF cannot claim what its data does not show: no "0 of 5", no miss for a KPI that
+    had no data, and PMO's override printed."""
+    review = Review.objects.get(day=14)
+    start = review.scheduled_on - datetime.timedelta(days=review.window_days - 1)
+    contact = Kpi.objects.get(key="contact-rate")
+    from reporting.services import record_measurement
+
+    record_measurement(
+        actor=world.provider_lead, kpi=contact, measured_on=start, value=contact.target + 2
+    )
+    with time_machine.travel(datetime.datetime.combine(review.scheduled_on, datetime.time(9))):
+        review = publish_review(actor=world.pmo, review=review, reason="The board meets on day 14.")
+    text = " ".join(pdf_text(render_review_pdf(review=review)).split())
+
+    assert "1 of 1 KPI with data on target" in text
+    assert "0 of 5" not in text
+    assert "4 KPIs had no data in the window, so they are neither met nor missed" in text
+    assert f"Published before its window closed ({review.scheduled_on:%-d %b %Y})" in text
+    assert "PMO's reason: The board meets on day 14." in text
+    assert "Below target:" not in text and "Missed" not in text
