@@ -60,7 +60,7 @@ def kpi_list(request: HttpRequest, engagement_id) -> HttpResponse:
     for kpi in kpis:
         kpi.engagement = engagement
         trend = selectors.trend_of(kpi, means.get(kpi.pk, []), today=today)
-        rows.append({"kpi": kpi, "latest": trend[-1] if trend else None})
+        rows.append({"kpi": kpi, "latest": selectors.standing_of(trend)})
     return render(
         request,
         "reporting/kpis/list.html",
