@@ -268,3 +268,15 @@ def test_the_pdf_of_an_early_review_with_no_data_says_so_and_why(world):
     assert f"Published before its window closed ({review.scheduled_on:%-d %b %Y})" in text
     assert "PMO's reason: The board meets on day 14." in text
     assert "Below target:" not in text and "Missed" not in text
+
+
+def test_a_day_30_report_without_data_claims_no_result(world):
+    review = Review.objects.get(day=30)
+    review = publish_review(actor=world.pmo, review=review, reason="Feeds not connected yet.")
+    body = " ".join(render_report_body(document=build_report(review=review), for_pdf=False).split())
+
+    assert "No KPI had data in this window" in body
+    assert "of 0 KPI" not in body
+    assert "Every KPI is on target" not in body
+    assert "Every KPI met its target" not in body
+    assert "there is no baseline for them yet" in body
