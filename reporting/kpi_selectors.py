@@ -100,6 +100,12 @@ def trend_of(kpi: Kpi, means: list[WeekMean], *, today: datetime.date) -> list[T
     return trend
 
 
+def standing_of(trend: list[TrendWeek]) -> TrendWeek | None:
+    """Where a KPI stands: its last complete week, whose mean and status a page shows
+    together (the week in progress is not yet a result; drift also reads whole weeks)."""
+    return next((week for week in reversed(trend) if week.complete), None)
+
+
 def weekly_trend(*, kpi: Kpi, until: datetime.date | None = None) -> list[TrendWeek]:
     """A KPI's week-over-week trend (the current week flagged as not yet complete)."""
     means = weekly_means(kpis=[kpi], until=until).get(kpi.pk, [])

@@ -109,6 +109,14 @@ class Review(TenantOwned):
     next_period_changes = models.TextField(
         blank=True, help_text="What changes for the next 90 days: volume, scope, type, targets?"
     )
+    # PMO's override, printed in the report: why it was published before its window closed,
+    # or with KPIs that had no data in the window.
+    published_early = models.BooleanField(default=False)
+    publish_reason = models.TextField(blank=True)
+    # The PDF being rendered in the background: when it was asked for (empty when none is in
+    # flight) and why the last attempt failed.
+    report_requested_at = models.DateTimeField(null=True, blank=True)
+    report_failure = models.TextField(blank=True)
 
     objects = EngagementScopedManager()
 
@@ -122,6 +130,8 @@ class Review(TenantOwned):
         "status",
         "published_at",
         "published_by",
+        "published_early",
+        "publish_reason",
         "target_standing",
         "misses_understood",
         "lessons_learned",
@@ -145,12 +155,19 @@ class Review(TenantOwned):
 class ReviewKpiResult(TenantOwned):
     """One KPI in one review: its value over the window, the target, and why it missed."""
 
+    class Outcome(models.TextChoices):
+        MET = "met", "Met"
+        MISSED = "missed", "Missed"
+        # No measurement in the window: never counted as met or as missed.
+        NO_DATA = "no_data", "No data"
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="results")
     kpi = models.ForeignKey(Kpi, on_delete=models.CASCADE, related_name="review_results")
     value = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     target = models.DecimalField(max_digits=14, decimal_places=4)
     met = models.BooleanField(default=False)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, default=Outcome.NO_DATA)
     root_cause = models.TextField(blank=True)
     corrective_action = models.TextField(blank=True)
     action_owner = models.ForeignKey(
@@ -167,6 +184,7 @@ class ReviewKpiResult(TenantOwned):
         "value",
         "target",
         "met",
+        "outcome",
         "root_cause",
         "corrective_action",
         "action_owner",

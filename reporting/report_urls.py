@@ -14,6 +14,7 @@ urlpatterns = [
     path(
         "reports/<uuid:review_id>/generate/", report_views.report_generate, name="report-generate"
     ),
+    path("reports/<uuid:review_id>/status/", report_views.report_status, name="report-status"),
     path("reports/<uuid:review_id>/pdf/", report_views.report_pdf, name="report-pdf"),
     path("<uuid:kpi_id>/", report_views.kpi_detail, name="detail"),
 ]

@@ -13,7 +13,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import slugify
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from bpo_transition.errors import NotFound, RuleBroken
 from engagements.models import Engagement
@@ -31,6 +31,7 @@ from reporting.imports import (
 from reporting.kpi_forms import ConfirmImportForm, MeasurementFileForm
 from reporting.models import Kpi, KpiMeasurement, Review
 from reporting.reports import build_report
+from reporting.views import review_url
 
 PREVIEW_ROWS_SHOWN = 500
 
@@ -59,7 +60,7 @@ def kpi_list(request: HttpRequest, engagement_id) -> HttpResponse:
     for kpi in kpis:
         kpi.engagement = engagement
         trend = selectors.trend_of(kpi, means.get(kpi.pk, []), today=today)
-        rows.append({"kpi": kpi, "latest": trend[-1] if trend else None})
+        rows.append({"kpi": kpi, "latest": selectors.standing_of(trend)})
     return render(
         request,
         "reporting/kpis/list.html",
@@ -248,37 +249,59 @@ def _published_review(request: HttpRequest, engagement_id, review_id) -> Review:
     return review
 
 
+def _pdf_status(request: HttpRequest, review: Review) -> dict:
+    return {
+        "engagement": review.engagement,
+        "review": review,
+        "stored": selectors.stored_report(review=review),
+        "rendering": services.report_in_flight(review=review),
+        "may_generate": can_work_on_review(user=request.user, review=review),
+    }
+
+
 @login_required
 def report(request: HttpRequest, engagement_id, review_id) -> HttpResponse:
-    """A published review's report as a page, with its PDF (generated once, then kept)."""
+    """A published review's report as a page, with its PDF (rendered once by a worker, then
+    kept) and the state of that rendering."""
     review = _published_review(request, engagement_id, review_id)
     engagement = review.engagement
+    reviews_url = reverse("reporting:list", kwargs={"engagement_id": engagement.public_id})
     return render(
         request,
         "reporting/reports/page.html",
         {
-            "engagement": engagement,
-            "review": review,
+            **_pdf_status(request, review),
             "document": build_report(review=review),
-            "stored": selectors.stored_report(review=review),
-            "may_generate": can_work_on_review(user=request.user, review=review),
             "breadcrumbs": _crumbs(
-                engagement, ("KPIs", _kpis_url(engagement)), (f"{review} report", None)
+                engagement,
+                ("Reviews", reviews_url),
+                (str(review), review_url(review)),
+                ("Report", None),
             ),
         },
     )
 
 
 @login_required
+@require_GET
+def report_status(request: HttpRequest, engagement_id, review_id) -> HttpResponse:
+    """The PDF's state alone: what the report page polls while a worker renders it."""
+    review = _published_review(request, engagement_id, review_id)
+    return render(
+        request, "reporting/reports/partials/pdf_status.html", _pdf_status(request, review)
+    )
+
+
+@login_required
 @require_POST
 def report_generate(request: HttpRequest, engagement_id, review_id) -> HttpResponse:
+    """Ask a worker for the PDF; asking twice while it renders shows the same progress."""
     review = _published_review(request, engagement_id, review_id)
-    existed = selectors.stored_report(review=review) is not None
-    services.generate_review_report(actor=request.user, review=review)
-    if existed:
-        messages.info(request, "The PDF was generated before; it stays as it was.")
-    else:
-        messages.success(request, f"The PDF of the {review} was generated and stored.")
+    review = services.request_review_report(actor=request.user, review=review)
+    if request.htmx:
+        return render(
+            request, "reporting/reports/partials/pdf_status.html", _pdf_status(request, review)
+        )
     return redirect(
         "kpis:report", engagement_id=review.engagement.public_id, review_id=review.public_id
     )

@@ -58,7 +58,11 @@ class Movement:
     kpi: Kpi
     before: Decimal | None
     after: Decimal | None
-    met: bool
+    outcome: str  # this review's outcome of the KPI, "" when it was not reviewed
+
+    @property
+    def outcome_label(self) -> str:
+        return ReviewKpiResult.Outcome(self.outcome).label if self.outcome else ""
 
     @property
     def change(self) -> Decimal | None:
@@ -102,11 +106,20 @@ class ReportDocument:
 
     @property
     def misses(self) -> list[ReviewKpiResult]:
-        return [result for result in self.results if not result.met]
+        return [r for r in self.results if r.outcome == ReviewKpiResult.Outcome.MISSED]
+
+    @property
+    def no_data(self) -> list[ReviewKpiResult]:
+        """KPIs without a measurement in the window: neither met nor missed."""
+        return [r for r in self.results if r.outcome == ReviewKpiResult.Outcome.NO_DATA]
 
     @property
     def met_count(self) -> int:
-        return sum(1 for result in self.results if result.met)
+        return sum(1 for r in self.results if r.outcome == ReviewKpiResult.Outcome.MET)
+
+    @property
+    def measured_count(self) -> int:
+        return len(self.results) - len(self.no_data)
 
     def day(self, offset: int) -> datetime.date:
         return self.anchor_date + datetime.timedelta(days=offset)
@@ -136,7 +149,7 @@ def gap(result: ReviewKpiResult) -> Decimal:
 
 def main_bottleneck(results: list[ReviewKpiResult]) -> ReviewKpiResult | None:
     """The one miss that, fixed, moves the most (seed 001): the largest gap to its target."""
-    misses = [result for result in results if not result.met]
+    misses = [r for r in results if r.outcome == ReviewKpiResult.Outcome.MISSED]
     return max(misses, key=gap) if misses else None
 
 
@@ -178,7 +191,7 @@ def build_report(*, review: Review, for_pdf: bool = False) -> ReportDocument:
         review=review,
         title=TITLES.get(review.day, f"Day-{review.day} review report"),
         window=review_window(review=review),
-        anchor_date=review_anchor(engagement=engagement),
+        anchor_date=review_anchor(engagement=engagement).on,
         parts=parts,
     )
     document.sections.append(("summary", "Summary"))
@@ -218,7 +231,9 @@ def _optimisation(document: ReportDocument) -> None:
         engagement=document.engagement, day__lt=document.review.day
     ).values("pk")
     document.fixes = list(
-        ReviewKpiResult.objects.filter(review__in=fixes_from, met=False)
+        ReviewKpiResult.objects.filter(
+            review__in=fixes_from, outcome=ReviewKpiResult.Outcome.MISSED
+        )
         .exclude(corrective_action="")
         .select_related("kpi", "action_owner", "review")
         .order_by("review__day", "kpi__name")
@@ -228,11 +243,13 @@ def _optimisation(document: ReportDocument) -> None:
             kpi=part.kpi,
             before=before[part.kpi.pk].value if part.kpi.pk in before else None,
             after=part.result.value if part.result else None,
-            met=bool(part.result and part.result.met),
+            outcome=part.result.outcome if part.result else "",
         )
         for part in document.parts
     ]
-    document.ready_to_scale = bool(document.results) and not document.misses
+    document.ready_to_scale = (
+        bool(document.results) and not document.misses and not document.no_data
+    )
     document.sections += [
         ("bottleneck", "The bottleneck found at day 30"),
         ("fixes", "The fixes made"),

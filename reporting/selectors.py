@@ -20,14 +20,21 @@ def visible_reviews(*, actor: User) -> QuerySet[Review]:
 
 
 def reviews_of_engagement(*, actor: User, engagement: Engagement) -> QuerySet[Review]:
-    """The engagement's reviews by day, each with how many KPIs it held, met and missed."""
+    """The engagement's reviews by day, each with how many KPIs it held, met and had no data
+    for, and its stored report if any."""
     return (
         visible_reviews(actor=actor)
         .filter(engagement=engagement)
-        .select_related("published_by")
+        .select_related("published_by", "report")
         .annotate(
             kpis_held=Count("results"),
-            kpis_met=Count("results", filter=Q(results__met=True)),
+            kpis_met=Count("results", filter=Q(results__outcome=ReviewKpiResult.Outcome.MET)),
+            kpis_no_data=Count(
+                "results", filter=Q(results__outcome=ReviewKpiResult.Outcome.NO_DATA)
+            ),
+            kpis_measured=Count(
+                "results", filter=~Q(results__outcome=ReviewKpiResult.Outcome.NO_DATA)
+            ),
         )
         .order_by("day")
     )
@@ -40,7 +47,7 @@ def review_page(
     review = (
         visible_reviews(actor=actor)
         .filter(engagement__public_id=engagement_id, public_id=review_id)
-        .select_related("published_by")
+        .select_related("published_by", "report")
         .prefetch_related(
             Prefetch(
                 "results",

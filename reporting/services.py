@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from audit import services as audit
 from audit.services import operation
+from bpo_transition.background import enqueue_on_commit
 from bpo_transition.errors import InvalidInput, ItemsOpen, RuleBroken, check_fields, found
 from bpo_transition.text import required_text
 from bpo_transition.validation import a_date, a_number, no_nul
@@ -129,17 +130,34 @@ def record_measurement(
 # --- Reviews -----------------------------------------------------------------------------
 
 
-def review_anchor(*, engagement: Engagement) -> datetime.date:
+@dataclass(frozen=True)
+class ReviewAnchor:
+    """The day an engagement's reviews are counted from, and how a page says it."""
+
+    on: datetime.date
+    field: str  # the engagement field it follows: moving that field re-dates the reviews
+    label: str
+
+    @property
+    def sentence(self) -> str:
+        return f"counted from {self.label} ({self.on.day} {self.on:%b %Y})"
+
+
+def review_anchor(*, engagement: Engagement) -> ReviewAnchor:
+    """The one place that says where day 0 of the reviews is: scheduling, re-dating, the
+    reports, the plan preview and the pages all ask here (``engagement`` may be unsaved)."""
     if engagement.review_anchor == Engagement.ReviewAnchor.GO_LIVE:
-        return engagement.target_go_live
-    return engagement.contract_signed_on
+        return ReviewAnchor(engagement.target_go_live, "target_go_live", "go-live")
+    return ReviewAnchor(
+        engagement.contract_signed_on, "contract_signed_on", "the contract signature"
+    )
 
 
 def build_reviews_and_kpis_from_playbook(
     *, engagement: Engagement, playbook: PlaybookDefinition
 ) -> tuple[list[Review], list[Kpi]]:
     """The plan's reviews, dated from their anchor, and its KPIs, in two inserts (no events)."""
-    anchor = review_anchor(engagement=engagement)
+    anchor = review_anchor(engagement=engagement).on
     reviews = Review.objects.bulk_create(
         [
             Review(
@@ -176,7 +194,7 @@ def build_reviews_and_kpis_from_playbook(
 
 def redate_reviews(*, actor: User, engagement: Engagement, note: str = "") -> list[Review]:
     """The anchor moved: every unpublished review moves with it, each move in the log."""
-    anchor = review_anchor(engagement=engagement)
+    anchor = review_anchor(engagement=engagement).on
     moved, befores = [], []
     for review in Review.objects.filter(engagement=engagement, status=Review.Status.SCHEDULED):
         new_date = anchor + datetime.timedelta(days=review.day)
@@ -203,11 +221,7 @@ def _require_unpublished(review: Review) -> None:
 
 @operation("review.refreshed", tenant_of="review")
 def refresh_review(*, actor: User, review: Review) -> list[ReviewKpiResult]:
-    """Hold every KPI against its target: the mean of its daily values over the window.
-
-    A KPI with no measurement in the window counts as missed. Explanations already written
-    for a KPI are kept.
-    """
+    """Hold every KPI against its target over the window (see ``_hold_kpis``)."""
     review = found(
         Review.objects.select_for_update(of=("self",)).select_related("engagement"),
         "No such review.",
@@ -215,6 +229,13 @@ def refresh_review(*, actor: User, review: Review) -> list[ReviewKpiResult]:
     )
     require_editor(actor=actor, engagement=review.engagement)
     _require_unpublished(review)
+    return _hold_kpis(actor=actor, review=review)
+
+
+def _hold_kpis(*, actor: User, review: Review) -> list[ReviewKpiResult]:
+    """Each KPI's mean of its daily values over the window, against its target: met, missed,
+    or No data when the window holds no measurement of it (never met, never missed).
+    Explanations already written for a KPI are kept. The caller holds the review's lock."""
     start, end = review_window(review=review)
     kpis = list(Kpi.objects.filter(engagement_id=review.engagement_id).order_by("name"))
     means = dict(
@@ -230,9 +251,13 @@ def refresh_review(*, actor: User, review: Review) -> list[ReviewKpiResult]:
     results = []
     for kpi in kpis:
         value = means.get(kpi.pk)
-        if value is not None:
+        if value is None:
+            outcome = ReviewKpiResult.Outcome.NO_DATA
+        else:
             value = Decimal(value).quantize(Decimal("0.0001"))
-        met = value is not None and kpi.is_met_by(value)
+            met = kpi.is_met_by(value)
+            outcome = ReviewKpiResult.Outcome.MET if met else ReviewKpiResult.Outcome.MISSED
+        met = outcome == ReviewKpiResult.Outcome.MET
         result = existing.get(kpi.pk)
         if result is None:
             result = ReviewKpiResult(
@@ -242,11 +267,19 @@ def refresh_review(*, actor: User, review: Review) -> list[ReviewKpiResult]:
                 value=value,
                 target=kpi.target,
                 met=met,
+                outcome=outcome,
             )
             result.save()
             audit.record_created(actor=actor, instance=result)
-        else:
-            audit.change(actor=actor, instance=result, value=value, target=kpi.target, met=met)
+        elif (result.value, result.target, result.outcome) != (value, kpi.target, outcome):
+            audit.change(
+                actor=actor,
+                instance=result,
+                value=value,
+                target=kpi.target,
+                met=met,
+                outcome=outcome,
+            )
         results.append(result)
     return results
 
@@ -272,6 +305,15 @@ def explain_miss(
     review = result.review
     require_editor(actor=actor, engagement=review.engagement)
     _require_unpublished(review)
+    if result.outcome != ReviewKpiResult.Outcome.MISSED:
+        raise RuleBroken(
+            f"{result.kpi.name} did not miss its target in this review"
+            + (
+                ": it has no data in the window, and No data is not a miss."
+                if result.outcome == ReviewKpiResult.Outcome.NO_DATA
+                else "."
+            )
+        )
     errors = {}
     if not root_cause.strip():
         errors["root_cause"] = ["Say why the target was missed."]
@@ -367,7 +409,9 @@ def answer_day_90(
 def unexplained_items(*, review: Review) -> list[str]:
     items = [
         f"{result.kpi.name}: missed without root cause, corrective action, owner and due date"
-        for result in ReviewKpiResult.objects.filter(review=review, met=False)
+        for result in ReviewKpiResult.objects.filter(
+            review=review, outcome=ReviewKpiResult.Outcome.MISSED
+        )
         .select_related("kpi")
         .order_by("kpi__name")
         if not result.explained
@@ -387,9 +431,32 @@ def unexplained_items(*, review: Review) -> list[str]:
     return items
 
 
+def window_closed(*, review: Review) -> bool:
+    """The window's last day has ended where the engagement runs."""
+    return review_window(review=review)[1] < review.engagement.today()
+
+
+def publish_needs_reason(*, review: Review, results: Sequence[ReviewKpiResult]) -> list[str]:
+    """Why publishing now needs PMO's written reason (empty when it does not)."""
+    why = []
+    if not window_closed(review=review):
+        end = review_window(review=review)[1]
+        why.append(f"Its window runs until {end.day} {end:%b %Y}: the data is not all in.")
+    no_data = [r.kpi.name for r in results if r.outcome == ReviewKpiResult.Outcome.NO_DATA]
+    if no_data:
+        why.append(f"No data in the window for {', '.join(no_data)}.")
+    return why
+
+
 @operation("review.published", tenant_of="review")
-def publish_review(*, actor: User, review: Review) -> Review:
-    """Refused while any missed KPI lacks its explanation (and, at day 90, any answer)."""
+def publish_review(*, actor: User, review: Review, reason: str = "") -> Review:
+    """Publish the review with results computed now from the window's data, in this
+    transaction: a measurement added after the last refresh is in what is published.
+
+    Refused while any missed KPI lacks its explanation (and, at day 90, any answer). Before
+    the window has closed, or with any KPI in No data, PMO must write why: the report
+    prints it.
+    """
     review = found(
         Review.objects.select_for_update(of=("self",)).select_related("engagement"),
         "No such review.",
@@ -397,17 +464,25 @@ def publish_review(*, actor: User, review: Review) -> Review:
     )
     require_pmo(actor=actor, engagement=review.engagement, doing="publish a review")
     _require_unpublished(review)
-    if not ReviewKpiResult.objects.filter(review=review).exists():
-        refresh_review(actor=actor, review=review)
+    results = _hold_kpis(actor=actor, review=review)
     missing = unexplained_items(review=review)
     if missing:
         raise ItemsOpen(f"The {review} cannot be published yet", items=missing)
+    reason = reason.strip()
+    needs_reason = publish_needs_reason(review=review, results=results)
+    if needs_reason and not reason:
+        raise InvalidInput(
+            f"The {review} needs a written reason to be published now.",
+            errors={"reason": [*needs_reason, "Say why it is published anyway."]},
+        )
     audit.change(
         actor=actor,
         instance=review,
         status=Review.Status.PUBLISHED,
         published_at=timezone.now(),
         published_by=actor,
+        published_early=not window_closed(review=review),
+        publish_reason=reason if needs_reason else "",
     )
     return review
 
@@ -618,4 +693,49 @@ def generate_review_report(*, actor: User, review: Review) -> ReviewReport:
     )
     report.save()
     audit.record_created(actor=actor, instance=report)
+    Review.objects.filter(pk=review.pk).update(report_requested_at=None, report_failure="")
     return report
+
+
+# A render asked for longer ago than this is taken as lost (its worker died): a new request
+# may start another one.
+REPORT_RENDER_LOST_AFTER = datetime.timedelta(minutes=10)
+
+
+def report_in_flight(*, review: Review, now: datetime.datetime | None = None) -> bool:
+    requested = review.report_requested_at
+    return requested is not None and (now or timezone.now()) - requested < REPORT_RENDER_LOST_AFTER
+
+
+@operation("review.report_requested", tenant_of="review")
+def request_review_report(*, actor: User, review: Review) -> Review:
+    """Ask for the PDF of a published review, rendered by a worker (it takes seconds).
+
+    One render per review at a time: asking again while one is in flight, or once the PDF
+    is stored, starts nothing and returns the review as it is.
+    """
+    review = found(
+        Review.objects.select_for_update(of=("self",)).select_related("engagement"),
+        "No such review.",
+        pk=review.pk,
+    )
+    require_editor(actor=actor, engagement=review.engagement)
+    if review.status != Review.Status.PUBLISHED:
+        raise RuleBroken(
+            f"The {review} is not published yet: only a published review has a report."
+        )
+    if ReviewReport.objects.filter(review=review).exists() or report_in_flight(review=review):
+        return review
+    review.report_requested_at, review.report_failure = timezone.now(), ""
+    review.save(update_fields=["report_requested_at", "report_failure"])
+    from reporting.tasks import render_review_report
+
+    enqueue_on_commit(
+        render_review_report, tenant_id=review.tenant_id, review_id=review.pk, actor_id=actor.pk
+    )
+    return review
+
+
+def report_render_failed(*, review: Review, failure: str) -> None:
+    """The worker could not render the PDF: say so on the page, and let it be asked again."""
+    Review.objects.filter(pk=review.pk).update(report_requested_at=None, report_failure=failure)

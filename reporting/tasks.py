@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
-from accounts.models import Tenant
+from accounts.models import Tenant, User
 from bpo_transition.background import TenantTask
+from bpo_transition.errors import DomainError
 from engagements.models import Engagement
-from reporting.models import Kpi
-from reporting.services import detect_drift
+from reporting.models import Kpi, Review
+from reporting.services import detect_drift, generate_review_report, report_render_failed
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="reporting.tasks.detect_drift_everywhere")
@@ -32,3 +37,24 @@ def detect_drift_in_tenant() -> int:
     for engagement in engagements.order_by("pk"):
         opened += len(detect_drift(engagement=engagement))
     return opened
+
+
+@shared_task(base=TenantTask, name="reporting.tasks.render_review_report")
+def render_review_report(*, review_id: int, actor_id: int) -> int | None:
+    """Render and store a published review's PDF (``request_review_report`` sends this once
+    per render). Returns the stored report's id, or None when it could not be made."""
+    review = Review.objects.filter(pk=review_id).select_related("engagement").first()
+    actor = User.objects.filter(pk=actor_id).first()
+    if review is None or actor is None:
+        return None
+    try:
+        return generate_review_report(actor=actor, review=review).pk
+    except Exception as failure:  # any failure must reach the page, not leave it spinning
+        log.exception("The PDF of review %s could not be rendered", review_id)
+        report_render_failed(
+            review=review,
+            failure=failure.message
+            if isinstance(failure, DomainError)
+            else "The PDF could not be rendered. Try again; if it fails again, tell support.",
+        )
+        return None

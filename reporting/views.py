@@ -90,8 +90,9 @@ def _review_context(request: HttpRequest, review: Review, **extra) -> dict:
     window = services.review_window(review=review)
     published = review.status == Review.Status.PUBLISHED
     may_work = not published and can_work_on_review(user=request.user, review=review)
+    may_publish = not published and can_publish_review(user=request.user, review=review)
     results = list(review.results.all())
-    misses = [result for result in results if not result.met]
+    misses = [result for result in results if result.outcome == ReviewKpiResult.Outcome.MISSED]
     members = selectors.seated_people(engagement=engagement) if may_work and misses else []
     bound = extra.pop("explain_forms", {})
     for result in misses:
@@ -106,7 +107,21 @@ def _review_context(request: HttpRequest, review: Review, **extra) -> dict:
         "misses": misses,
         "published": published,
         "may_work": may_work,
-        "may_publish": not published and can_publish_review(user=request.user, review=review),
+        "may_publish": may_publish,
+        "publish_needs_reason": (
+            services.publish_needs_reason(review=review, results=results) if may_publish else []
+        ),
+        "no_data": [r for r in results if r.outcome == ReviewKpiResult.Outcome.NO_DATA],
+        "met_count": sum(1 for r in results if r.outcome == ReviewKpiResult.Outcome.MET),
+        "measured_count": sum(1 for r in results if r.outcome != ReviewKpiResult.Outcome.NO_DATA),
+        "report_url": (
+            reverse(
+                "kpis:report",
+                kwargs={"engagement_id": engagement.public_id, "review_id": review.public_id},
+            )
+            if published
+            else ""
+        ),
         "grid": (
             selectors.measurement_grid(
                 engagement=engagement, until=_grid_until(request, review), window=window
@@ -150,6 +165,7 @@ def review_list(request: HttpRequest, engagement_id) -> HttpResponse:
         {
             "engagement": engagement,
             "reviews": reviews,
+            "anchor": services.review_anchor(engagement=engagement),
             "nav_section": "portfolio",
             "breadcrumbs": [*_breadcrumbs(engagement)[:-1], ("Reviews", None)],
         },
@@ -281,9 +297,13 @@ def refresh(request: HttpRequest, engagement_id, review_id) -> HttpResponse:
         results = services.refresh_review(actor=request.user, review=review)
     except RuleBroken as refused:
         return _render_review(request, review, status=REFUSED_STATUS, panel_error=refused.message)
-    met = sum(1 for result in results if result.met)
+    met = sum(1 for result in results if result.outcome == ReviewKpiResult.Outcome.MET)
+    no_data = sum(1 for result in results if result.outcome == ReviewKpiResult.Outcome.NO_DATA)
+    measured = len(results) - no_data
     messages.success(
-        request, f"Results refreshed: {met} of {len(results)} KPIs on target over the window."
+        request,
+        f"Results refreshed: {met} of {measured} KPIs with data on target over the window"
+        + (f"; {no_data} with no data." if no_data else "."),
     )
     return redirect(review_url(review, "results"))
 
@@ -292,8 +312,9 @@ def refresh(request: HttpRequest, engagement_id, review_id) -> HttpResponse:
 @require_POST
 def publish(request: HttpRequest, engagement_id, review_id) -> HttpResponse:
     review = _reloaded(request, engagement_id, review_id)
+    reason = request.POST.get("reason", "")
     try:
-        services.publish_review(actor=request.user, review=review)
+        services.publish_review(actor=request.user, review=review, reason=reason)
     except ItemsOpen as refused:
         return _render_review(
             request,
@@ -301,6 +322,15 @@ def publish(request: HttpRequest, engagement_id, review_id) -> HttpResponse:
             status=REFUSED_STATUS,
             publish_refusal=refused.headline,
             publish_items=refused.items,
+            typed_reason=reason,
+        )
+    except InvalidInput as refused:
+        return _render_review(
+            request,
+            review,
+            status=INVALID_STATUS,
+            reason_errors=refused.errors.get("reason", [refused.message]),
+            typed_reason=reason,
         )
     except RuleBroken as refused:
         return _render_review(request, review, status=REFUSED_STATUS, panel_error=refused.message)

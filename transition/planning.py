@@ -9,10 +9,11 @@ from dataclasses import dataclass
 
 from accounts.models import User
 from bpo_transition.errors import NotFound
-from engagements.models import Phase, Playbook
+from engagements.models import Engagement, Phase, Playbook
 from engagements.playbooks import PlaybookDefinition, builtin_playbooks, parse_definition
 from engagements.services import day
 from milestones.models import Milestone
+from reporting.services import review_anchor
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,13 @@ def plan_preview(
     """The dates and owners ``create_engagement_from_playbook`` would write, computed from the
     definition without writing anything (the same day arithmetic as the builders)."""
     go_live = target_go_live or day(contract_signed_on, playbook.go_live_day)
-    anchor = go_live if playbook.review_anchor == "go_live" else contract_signed_on
+    anchor = review_anchor(
+        engagement=Engagement(
+            review_anchor=playbook.review_anchor,
+            contract_signed_on=contract_signed_on,
+            target_go_live=go_live,
+        )
+    )
     sides = dict(Milestone.Side.choices)
     phases = [
         PlannedPhase(
@@ -124,13 +131,13 @@ def plan_preview(
         for phase in playbook.phases
     ]
     reviews = [
-        PlannedReview(review.day, review.title, day(anchor, review.day))
+        PlannedReview(review.day, review.title, day(anchor.on, review.day))
         for review in sorted(playbook.reviews, key=lambda review: review.day)
     ]
     return PlanPreview(
         contract_signed_on=contract_signed_on,
         target_go_live=go_live,
-        review_anchor="go-live" if playbook.review_anchor == "go_live" else "contract signature",
+        review_anchor=anchor.sentence,
         phases=phases,
         reviews=reviews,
         kpis=[kpi.name for kpi in playbook.kpis],

@@ -117,7 +117,7 @@ def health_annotations(today: datetime.date) -> dict[str, models.Expression]:
             ReviewKpiResult._base_manager.filter(
                 tenant_id=OuterRef("tenant_id"),
                 review_id=Subquery(_latest_reviewed()),
-                met=False,
+                outcome=ReviewKpiResult.Outcome.MISSED,
             )
         ),
         "kpis_below_target": _open_drift(DriftAlert.Kind.BELOW_TARGET),

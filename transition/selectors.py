@@ -20,6 +20,7 @@ from engagements.selectors import visible_engagements
 from engagements.services import day
 from milestones.models import Milestone
 from reporting.models import Review
+from reporting.services import review_anchor
 from transition.models import Invitation
 
 # What a milestone row shows and its inline forms send back; the rest stays in the database.
@@ -192,7 +193,7 @@ def reschedule_preview(*, phase: Phase, planned_end: datetime.date) -> Reschedul
     if engagement.target_go_live > phase.planned_end:
         new_go_live = engagement.target_go_live + shift
         go_live = DateMove("Target go-live", engagement.target_go_live, new_go_live)
-        if engagement.review_anchor == Engagement.ReviewAnchor.GO_LIVE:
+        if review_anchor(engagement=engagement).field == "target_go_live":
             for review in Review.objects.filter(
                 engagement=engagement, status=Review.Status.SCHEDULED
             ).order_by("day"):

@@ -179,7 +179,7 @@ def reschedule_phase(
             note=note,
             target_go_live=engagement.target_go_live + shift,
         )
-        if engagement.review_anchor == Engagement.ReviewAnchor.GO_LIVE:
+        if reporting.review_anchor(engagement=engagement).field == "target_go_live":
             reporting.redate_reviews(actor=actor, engagement=engagement, note=note)
     return [phase, *later]
 
@@ -191,12 +191,7 @@ def update_engagement(*, actor: User, engagement: Engagement, **changes: Any) ->
         actor=actor, engagement=engagement, doing="change the engagement's facts"
     )
     changed = engagements.edit_engagement_facts(actor=actor, engagement=engagement, **changes)
-    anchor_field = (
-        "contract_signed_on"
-        if engagement.review_anchor == Engagement.ReviewAnchor.CONTRACT_SIGNATURE
-        else "target_go_live"
-    )
-    if anchor_field in changed:
+    if reporting.review_anchor(engagement=engagement).field in changed:
         reporting.redate_reviews(actor=actor, engagement=engagement)
     return engagement
 

@@ -151,7 +151,7 @@ def work_of(*, actor: User, today: datetime.date | None = None) -> list[WorkItem
         )
     actions = (
         ReviewKpiResult.objects.visible_to(actor)
-        .filter(action_owner=actor, met=False)
+        .filter(action_owner=actor, outcome=ReviewKpiResult.Outcome.MISSED)
         .exclude(corrective_action="")
         .exclude(review__engagement__status=Engagement.Status.CLOSED)
         .select_related("review__engagement", "kpi")

@@ -308,11 +308,12 @@ OPERATIONS: dict[str, dict[str, Operation | list[Operation]]] = {
         "list": _list("reviews", s.ReviewSerializer, ex.REVIEW),
         "retrieve": _one("review", s.ReviewSerializer, ex.REVIEW),
         "publish": Operation(
-            "Publish a review (PMO): refused with 409 while a miss is unexplained",
+            "Publish a review (PMO): refused with 409 while a miss is unexplained, and with "
+            "400 naming reason before its window has closed or with a KPI in No data",
             s.ReviewSerializer,
             ex.REVIEW,
-            s.EmptySerializer,
-            {},
+            s.PublishReviewSerializer,
+            {"reason": "The steering committee meets before the window closes."},
         ),
     },
     "kpis": {

@@ -16,7 +16,7 @@ from engagements.models import Engagement, EngagementMember, Phase
 from governance.models import Gate, GateAttestation, GateCriterion, GateDecision
 from milestones.models import Milestone
 from registers.models import RaidItem
-from reporting.models import Kpi, Review
+from reporting.models import Kpi, Review, ReviewKpiResult
 
 MAX_DEPENDENCIES = 200
 MAX_BULK_ROWS = 1000
@@ -242,6 +242,15 @@ class EmptySerializer(StrictSerializer):
     """An action that takes no input: the body is empty or ``{}``."""
 
 
+class PublishReviewSerializer(StrictSerializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Needed to publish before the window has closed or with a KPI in No data.",
+    )
+
+
 class CriterionSerializer(serializers.Serializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
     gate = _public_id("gate")
@@ -269,6 +278,8 @@ class ReviewResultSerializer(serializers.Serializer):
     )
     target = serializers.DecimalField(max_digits=14, decimal_places=4, read_only=True)
     met = serializers.BooleanField(read_only=True)
+    # "no_data" when the window held no measurement: then met is false, yet it is no miss.
+    outcome = serializers.ChoiceField(choices=ReviewKpiResult.Outcome.choices, read_only=True)
     root_cause = serializers.CharField(read_only=True)
     corrective_action = serializers.CharField(read_only=True)
     action_owner = _public_id("action_owner", allow_null=True)
@@ -286,6 +297,8 @@ class ReviewSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Review.Status.choices, read_only=True)
     published_at = serializers.DateTimeField(read_only=True, allow_null=True)
     published_by = _public_id("published_by", allow_null=True)
+    published_early = serializers.BooleanField(read_only=True)
+    publish_reason = serializers.CharField(read_only=True)
     target_standing = serializers.CharField(read_only=True)
     misses_understood = serializers.CharField(read_only=True)
     lessons_learned = serializers.CharField(read_only=True)

@@ -487,9 +487,9 @@ class ReviewViewSet(ListAndRetrieve, ApiViewSet):
     @action(detail=True, methods=["post"])
     def publish(self, request, id=None):
         review = self.get_object()
-        _validated(serializers.EmptySerializer, request.data)
+        reason = _validated(serializers.PublishReviewSerializer, request.data)["reason"]
         self.check_if_match(lambda: self.etag_for(review, self.represent(review)))
-        reporting.publish_review(actor=self.actor, review=review)
+        reporting.publish_review(actor=self.actor, review=review, reason=reason)
         return self.object_response(self.get_object())
 
 

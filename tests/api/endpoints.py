@@ -307,8 +307,8 @@ ENDPOINTS = [
     ),
     Endpoint("reviews list", "get", listing("/reviews/"), names=LIST),
     Endpoint("review", "get", review),
-    # No KPI has a value yet: every KPI misses unexplained, so the rule refuses (409).
-    Endpoint("review publish", "post", lambda w: review(w) + "publish/", lambda w: {}, status=409),
+    # One KPI on target, the others with No data: publishing needs a reason (400 naming it).
+    Endpoint("review publish", "post", lambda w: review(w) + "publish/", lambda w: {}, status=400),
     Endpoint("kpis list", "get", listing("/kpis/"), names=LIST),
     Endpoint("kpi", "get", kpi),
     Endpoint(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+
 from bpo_transition.tenancy import tenant_context
 from governance.models import Gate, GateDecision
 from milestones.models import Milestone
-from reporting.models import KpiMeasurement
+from reporting.models import Kpi, KpiMeasurement
+from reporting.services import record_measurement
 from tests.api.endpoints import kickoff_gate
 from tests.world import meet_criteria_and_attest
 
@@ -85,13 +89,45 @@ def test_a_milestone_cannot_be_done_before_its_dependencies(api, home):
 
 
 def test_a_review_with_unexplained_misses_is_not_published(api, home):
+    with tenant_context(home.tenant):
+        show_rate = Kpi.objects.get(key="show-rate")
+        record_measurement(
+            actor=home.pmo,
+            kpi=show_rate,
+            measured_on=datetime.date(2026, 1, 19),
+            value=Decimal("1"),
+        )
     reviews = api.get("/api/v1/reviews/?day=14", token=home.tokens["pmo"]).json()["results"]
     response = api.post(f"/api/v1/reviews/{reviews[0]['id']}/publish/", token=home.tokens["pmo"])
     assert response.status_code == 409
-    assert response.json()["items"]
-    assert all("missed without root cause" in item for item in response.json()["items"])
+    assert response.json()["items"] == [
+        "Show rate on transferred prospects: missed without root cause, corrective action, "
+        "owner and due date"
+    ]
     again = api.get(f"/api/v1/reviews/{reviews[0]['id']}/", token=home.tokens["pmo"]).json()
     assert again["status"] == "scheduled" and again["results"] == []
+
+
+def test_a_review_with_no_data_needs_a_reason_and_shows_no_data(api, home):
+    """One KPI measured (on target), four without data: No data is never a miss."""
+    reviews = api.get("/api/v1/reviews/?day=14", token=home.tokens["pmo"]).json()["results"]
+    url = f"/api/v1/reviews/{reviews[0]['id']}/publish/"
+
+    refused = api.post(url, token=home.tokens["pmo"])
+
+    assert refused.status_code == 400
+    assert "reason" in refused.json()["errors"]
+    assert api.get(url.replace("publish/", ""), token=home.tokens["pmo"]).json()["results"] == []
+
+    published = api.post(url, {"reason": "Feeds start next week"}, token=home.tokens["pmo"])
+
+    assert published.status_code == 200
+    body = published.json()
+    assert body["status"] == "published" and body["publish_reason"] == "Feeds start next week"
+    assert body["published_early"] is False
+    outcomes = sorted(result["outcome"] for result in body["results"])
+    assert outcomes == ["met", "no_data", "no_data", "no_data", "no_data"]
+    assert all(not r["met"] for r in body["results"] if r["outcome"] == "no_data")
 
 
 def test_a_waiver_needs_pmo(api, home):

@@ -194,7 +194,9 @@ def test_a_reviewer_explains_the_miss_before_publishing(
     assert page.get_by_label("Speed to lead on 17 Jan").input_value() == "fast"
 
     page.get_by_role("button", name="Refresh results").click()
-    page.get_by_text("Results refreshed: 4 of 5 KPIs on target over the window.").wait_for()
+    page.get_by_text(
+        "Results refreshed: 4 of 5 KPIs with data on target over the window."
+    ).wait_for()
     speed_row = page.locator("table.kpi-results tr", has_text="Speed to lead")
     assert "Missed" in speed_row.inner_text() and "11.50 minutes" in speed_row.inner_text()
 

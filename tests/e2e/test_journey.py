@@ -382,7 +382,9 @@ def run_the_journey(journey, world, provider_lead, reviewer, foreign, day0):
         cell.press("Tab")
         page.get_by_text(f"{label} saved.").wait_for(state="attached")
     page.get_by_role("button", name="Refresh results").click()
-    page.get_by_text("Results refreshed: 4 of 5 KPIs on target over the window.").wait_for()
+    page.get_by_text(
+        "Results refreshed: 4 of 5 KPIs with data on target over the window."
+    ).wait_for()
     page.get_by_role("button", name="Publish review").click()
     refused = page.locator("#publish-refused")
     refused.wait_for()

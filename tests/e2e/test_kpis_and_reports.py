@@ -10,6 +10,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from bpo_transition.tenancy import tenant_context
 from reporting.models import Review
+from reporting.tasks import render_review_report
 from tests.reporting.story import measure_first_days, publish_day_30
 from tests.world import build_world
 
@@ -110,7 +111,10 @@ def test_pmo_reads_the_kpis_uploads_a_file_and_gets_the_day_30_report(
 
     # The PDF: generated once, downloaded, its first page kept as a picture.
     page.goto(f"{base}reports/{review.public_id}/")
+    # A worker renders it: the page shows its progress and polls until it is stored.
     page.get_by_role("button", name="Generate the PDF").click()
+    page.get_by_text("Rendering the PDF").wait_for()
+    render_review_report(review_id=review.pk, actor_id=world.pmo.pk, tenant_id=world.tenant.pk)
     page.get_by_role("link", name="Download the PDF").wait_for()
     download = page.request.get(f"{base}reports/{review.public_id}/pdf/")
     assert download.status == 200 and download.headers["content-type"] == "application/pdf"

@@ -76,7 +76,9 @@ def publish_day_30(world) -> Review:
     """Refresh the day-30 review, explain each miss, publish it as PMO."""
     review = Review.objects.get(engagement=world.engagement, day=30)
     refresh_review(actor=world.pmo, review=review)
-    for result in ReviewKpiResult.objects.filter(review=review, met=False).select_related("kpi"):
+    for result in ReviewKpiResult.objects.filter(review=review, outcome="missed").select_related(
+        "kpi"
+    ):
         cause, fix = FIXES.get(result.kpi.key, ("Not known yet", "Daily QA sampling"))
         explain_miss(
             actor=world.provider_lead,

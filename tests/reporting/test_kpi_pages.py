@@ -4,6 +4,8 @@ import datetime
 import re
 from decimal import Decimal
 
+import time_machine
+
 from reporting.imports import RawRow
 from reporting.models import Kpi
 from reporting.services import define_kpi, import_measurements
@@ -45,7 +47,7 @@ def test_the_overview_lists_each_kpi_with_its_latest_week_and_the_drift(client, 
         "Transfer-set rate on qualified contacts",
     ]
     assert cells(response, "Target") == ["≥ 30%", "≥ 35%", "≥ 70%", "≤ 5 minutes", "≥ 60%"]
-    latest = dict(zip(cells(response, "KPI"), cells(response, "Latest week"), strict=True))
+    latest = dict(zip(cells(response, "KPI"), cells(response, "Last complete week"), strict=True))
     assert latest["Show rate on transferred prospects"].startswith("72% 2026-W13")
     assert latest["Contact rate"] == "No data"
     html = response.content.decode()
@@ -55,6 +57,31 @@ def test_the_overview_lists_each_kpi_with_its_latest_week_and_the_drift(client, 
         "23 Mar 2026."
     ) in html
     assert "Upload measurements" in html  # the client lead may upload
+
+
+def test_the_number_and_the_status_come_from_the_same_week(client, world):
+    """Contact rate: three complete weeks at 25% (below its 30% target), then 33% so far
+    in the week in progress. The overview shows one week's mean with that week's status."""
+    monday = datetime.date(2026, 3, 2)
+    rows = []
+    for day in range(21 + 3):
+        value = "25" if day < 21 else "33"
+        measured_on = (monday + datetime.timedelta(days=day)).isoformat()
+        rows.append(RawRow(len(rows) + 2, "contact-rate", measured_on, value))
+    with time_machine.travel(datetime.datetime(2026, 3, 25, 12), tick=False):
+        import_measurements(actor=world.provider_lead, engagement=world.engagement, rows=rows)
+        client.force_login(world.client_lead)
+        response = client.get(kpis_url(world))
+
+    assert cells(response, "KPI")[0] == "Contact rate"
+    row = {label: cells(response, label)[0] for label in ("Last complete week", "Status", "Drift")}
+    assert row["Last complete week"].startswith("25% 2026-W12")
+    assert row["Status"] == "Below target"
+    assert row["Drift"].startswith("Below target since")
+    assert "33%" not in response.content.decode().split("kpi-heading")[1].split("</table>")[0]
+    assert "last complete week (Monday to Sunday), and its status from that same mean" in (
+        response.content.decode()
+    )
 
 
 def test_the_kpi_page_shows_its_chart_trend_and_alerts(client, world):

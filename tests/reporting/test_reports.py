@@ -6,6 +6,7 @@ import io
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.files.storage import default_storage
 from pypdf import PdfReader
 
@@ -13,7 +14,7 @@ from audit.models import Event
 from bpo_transition.errors import NotFound, RuleBroken
 from bpo_transition.tenancy import tenant_context
 from reporting.models import Kpi, Review, ReviewReport
-from reporting.reports import build_report, render_report_body
+from reporting.reports import build_report, render_report_body, render_review_pdf
 from reporting.services import (
     answer_day_90,
     explain_miss,
@@ -21,6 +22,7 @@ from reporting.services import (
     publish_review,
     refresh_review,
 )
+from reporting.tasks import render_review_report
 from tests.reporting.story import measure_first_days, publish_day_30
 from tests.world import add_engagement
 
@@ -113,7 +115,9 @@ def test_an_unpublished_review_has_no_report(world, client):
     assert not ReviewReport.objects.exists()
 
 
-def test_the_report_page_and_its_pdf_download(world, day_30, client):
+def test_the_report_page_and_its_pdf_download(
+    world, day_30, client, django_capture_on_commit_callbacks
+):
     client.force_login(world.provider_lead)
     page = client.get(report_url(world, day_30))
     assert page.status_code == 200
@@ -123,9 +127,26 @@ def test_the_report_page_and_its_pdf_download(world, day_30, client):
     assert body.count('class="pygal-chart kpi-chart') == 20
     assert client.get(report_url(world, day_30, "pdf/")).status_code == 404  # not made yet
 
-    made = client.post(report_url(world, day_30, "generate/"), follow=True)
-    assert "The PDF of the Day-30 review was generated and stored." in made.content.decode()
-    assert b"Download the PDF" in made.content
+    # Generating hands the PDF to a worker and answers at once, showing its progress; a
+    # second click while it renders starts nothing more and shows the same progress.
+    with django_capture_on_commit_callbacks(execute=False) as sent:
+        asked = client.post(report_url(world, day_30, "generate/"), follow=True)
+        again = client.post(report_url(world, day_30, "generate/"), headers={"HX-Request": "true"})
+    assert "Rendering the PDF" in asked.content.decode()
+    assert 'hx-trigger="every 2s"' in asked.content.decode()
+    assert "Rendering the PDF" in again.content.decode() and "<html" not in again.content.decode()
+    assert len(sent) == 1
+    assert not ReviewReport.objects.exists()
+    status = client.get(report_url(world, day_30, "status/")).content.decode()
+    assert "Rendering the PDF" in status
+
+    render_review_report(
+        review_id=day_30.pk, actor_id=world.provider_lead.pk, tenant_id=world.tenant.pk
+    )
+
+    status = client.get(report_url(world, day_30, "status/")).content.decode()
+    assert "Download the PDF" in status and "every 2s" not in status
+    assert ReviewReport.objects.count() == 1
 
     download = client.get(report_url(world, day_30, "pdf/"))
     assert download.status_code == 200
@@ -164,7 +185,7 @@ def test_outsiders_cannot_generate_through_the_service(world, other_world, day_3
 
 def explain_and_publish(world, review: Review) -> Review:
     refresh_review(actor=world.pmo, review=review)
-    for result in review.results.filter(met=False):
+    for result in review.results.filter(outcome="missed"):
         explain_miss(
             actor=world.provider_lead,
             result=result,
@@ -184,7 +205,7 @@ def test_the_day_60_report_says_what_moved_and_whether_to_scale(world, day_30):
     assert "<strong>Contact rate</strong> was the furthest from its target" in html
     assert "Speed-to-lead automation on every source" in html  # the fix made
     contact = next(m for m in build_report(review=day_60).movements if m.kpi.key == "contact-rate")
-    assert contact.verdict == "better" and contact.met
+    assert contact.verdict == "better" and contact.outcome == "met"
     assert "Ready to scale?" in html and "<strong>Yes.</strong>" in html
 
 
@@ -210,3 +231,52 @@ def test_the_day_90_report_answers_the_four_questions_and_sets_targets(world, da
         assert answer in html
     assert "Targets for days 91\u2013180" in html
     assert f"≥ {shown(contact.target + 1, contact)}" in html
+
+
+def test_a_failed_render_says_so_and_can_be_asked_again(world, day_30, client, monkeypatch):
+    def broken(**kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("reporting.reports.render_review_pdf", broken)
+    client.force_login(world.pmo)
+    client.post(report_url(world, day_30, "generate/"))
+    render_review_report(review_id=day_30.pk, actor_id=world.pmo.pk, tenant_id=world.tenant.pk)
+
+    status = client.get(report_url(world, day_30, "status/")).content.decode()
+    assert "could not be rendered" in status and "disk full" not in status
+    assert "Generate the PDF" in status
+
+
+def test_the_pdf_of_an_early_review_with_no_data_says_so_and_why(world):
+    """A PDF cannot claim what its data does not show: no "0 of 5", no miss for a KPI that
+    had no data, and PMO's override printed."""
+    review = Review.objects.get(day=14)
+    start = review.scheduled_on - datetime.timedelta(days=review.window_days - 1)
+    contact = Kpi.objects.get(key="contact-rate")
+    from reporting.services import record_measurement
+
+    record_measurement(
+        actor=world.provider_lead, kpi=contact, measured_on=start, value=contact.target + 2
+    )
+    with time_machine.travel(datetime.datetime.combine(review.scheduled_on, datetime.time(9))):
+        review = publish_review(actor=world.pmo, review=review, reason="The board meets on day 14.")
+    text = " ".join(pdf_text(render_review_pdf(review=review)).split())
+
+    assert "1 of 1 KPI with data on target" in text
+    assert "0 of 5" not in text
+    assert "4 KPIs had no data in the window, so they are neither met nor missed" in text
+    assert f"Published before its window closed ({review.scheduled_on:%-d %b %Y})" in text
+    assert "PMO's reason: The board meets on day 14." in text
+    assert "Below target:" not in text and "Missed" not in text
+
+
+def test_a_day_30_report_without_data_claims_no_result(world):
+    review = Review.objects.get(day=30)
+    review = publish_review(actor=world.pmo, review=review, reason="Feeds not connected yet.")
+    body = " ".join(render_report_body(document=build_report(review=review), for_pdf=False).split())
+
+    assert "No KPI had data in this window" in body
+    assert "of 0 KPI" not in body
+    assert "Every KPI is on target" not in body
+    assert "Every KPI met its target" not in body
+    assert "there is no baseline for them yet" in body

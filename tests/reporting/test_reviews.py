@@ -62,7 +62,9 @@ def test_a_review_holds_each_kpi_against_its_target_over_its_window(world, revie
     assert results["contact-rate"].value == Decimal("25.0000")
     assert results["contact-rate"].target == contact.target
     assert results["contact-rate"].met is (Decimal("25") >= contact.target)
+    # No measurement in the window: No data, neither met nor missed.
     assert results["show-rate"].value is None and results["show-rate"].met is False
+    assert results["show-rate"].outcome == "no_data"
 
 
 def test_lower_is_better_kpis_are_met_below_target(world, review_14):
@@ -114,8 +116,9 @@ def test_publishing_is_refused_while_a_miss_is_unexplained(world, review_14):
 
 
 def test_the_fix_owner_must_be_on_the_engagement(world, review_14):
+    measure(world, "show-rate", review_14, "1")
     refresh_review(actor=world.pmo, review=review_14)
-    miss = ReviewKpiResult.objects.filter(review=review_14, met=False).first()
+    miss = ReviewKpiResult.objects.get(review=review_14, outcome="missed")
     with pytest.raises(InvalidInput) as refused:
         explain_miss(
             actor=world.pmo,

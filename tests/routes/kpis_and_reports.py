@@ -55,6 +55,11 @@ def report_generate(world):
     return f"{_kpis(world)}reports/{_published_review(world).public_id}/generate/"
 
 
+@route("kpis:report-status", engagement_scoped=True)
+def report_status(world):
+    return f"{_kpis(world)}reports/{_published_review(world).public_id}/status/"
+
+
 @route("kpis:report-pdf", engagement_scoped=True)
 def report_pdf(world):
     return f"{_kpis(world)}reports/{_published_review(world).public_id}/pdf/"
@@ -73,7 +78,7 @@ def a_drift_alert_and_a_published_review_with_its_report(world):
     assert DriftAlert.objects.filter(kpi__engagement=world.engagement).exists()
     review = Review.objects.get(engagement=world.engagement, day=14)
     refresh_review(actor=world.pmo, review=review)
-    for result in ReviewKpiResult.objects.filter(review=review, met=False):
+    for result in ReviewKpiResult.objects.filter(review=review, outcome="missed"):
         explain_miss(
             actor=world.provider_lead,
             result=result,
@@ -82,5 +87,5 @@ def a_drift_alert_and_a_published_review_with_its_report(world):
             action_owner=world.provider_lead,
             action_due=review.scheduled_on,
         )
-    publish_review(actor=world.pmo, review=review)
+    publish_review(actor=world.pmo, review=review, reason="Only contact rate is measured so far")
     generate_review_report(actor=world.pmo, review=review)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -12,8 +13,8 @@ from engagements.models import EngagementMember
 from engagements.services import add_member, start_transition
 from governance.models import Gate
 from milestones.models import Milestone
-from reporting.models import Review, ReviewKpiResult
-from reporting.services import explain_miss, refresh_review
+from reporting.models import Kpi, Review, ReviewKpiResult
+from reporting.services import explain_miss, record_measurement, refresh_review
 from tests.tabs import expected_tabs
 from tests.world import pass_gate
 
@@ -151,8 +152,12 @@ def test_add_milestone_is_offered_on_open_phases_to_those_who_may_edit(client, r
 def test_my_work_links_each_item_where_it_is_done(client, running):
     base = f"/engagements/{running.engagement.public_id}"
     review = Review.objects.get(engagement=running.engagement, day=14)
+    contact = Kpi.objects.get(engagement=running.engagement, key="contact-rate")
+    record_measurement(
+        actor=running.pmo, kpi=contact, measured_on=review.scheduled_on, value=Decimal("1")
+    )
     refresh_review(actor=running.pmo, review=review)
-    result = ReviewKpiResult.objects.filter(review=review, met=False).first()
+    result = ReviewKpiResult.objects.get(review=review, outcome="missed")
     explain_miss(
         actor=running.pmo,
         result=result,

@@ -170,18 +170,36 @@ def test_the_portfolio_counts_misses_of_the_latest_reviewed_review_only(world):
     reviews = list(Review.objects.filter(engagement=world.engagement).order_by("day"))
     early, later = reviews[0], reviews[1]
     ReviewKpiResult.objects.create(
-        tenant=world.tenant, review=early, kpi=kpi, value=400, target=300, met=False
+        tenant=world.tenant,
+        review=early,
+        kpi=kpi,
+        value=400,
+        target=300,
+        met=False,
+        outcome="missed",
     )
     ReviewKpiResult.objects.create(
-        tenant=world.tenant, review=early, kpi=other, value=400, target=300, met=False
+        tenant=world.tenant,
+        review=early,
+        kpi=other,
+        value=400,
+        target=300,
+        met=False,
+        outcome="missed",
     )
     assert f"2 KPIs missed at the day-{early.day} review." in _row(world).reasons
     # A later review refreshed with one miss and one hit replaces the earlier one.
     ReviewKpiResult.objects.create(
-        tenant=world.tenant, review=later, kpi=kpi, value=200, target=300, met=True
+        tenant=world.tenant, review=later, kpi=kpi, value=200, target=300, met=True, outcome="met"
     )
     ReviewKpiResult.objects.create(
-        tenant=world.tenant, review=later, kpi=other, value=400, target=300, met=False
+        tenant=world.tenant,
+        review=later,
+        kpi=other,
+        value=400,
+        target=300,
+        met=False,
+        outcome="missed",
     )
     assert f"1 KPI missed at the day-{later.day} review." in _row(world).reasons
 

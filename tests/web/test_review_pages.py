@@ -135,12 +135,16 @@ def test_the_review_page_holds_each_kpi_against_its_target_in_words(
     }
     contact = rows["Contact rate"]
     assert 'data-label="Target">30 %' in contact
-    assert 'data-label="Actual over the window">35 %' in contact
+    assert 'data-label="Mean over the window">35 %' in contact
     assert "Higher is better" in contact and ">Met</span>" in contact
     speed = rows["Speed to lead"]
-    assert 'data-label="Actual over the window">9 minutes' in speed
+    assert 'data-label="Mean over the window">9 minutes' in speed
     assert "Lower is better" in speed and ">Missed</span>" in speed
     assert "Needs an explanation" in speed
+    # The page says which computation the numbers and their status come from.
+    basis = re.search(r'id="results-basis">(.*?)</p>', response.content.decode(), re.S).group(1)
+    assert "mean of the KPI's daily measurements over the window" in basis
+    assert "4 of 5 KPIs with data on target" in basis
 
 
 def test_the_review_page_query_count_does_not_grow_with_kpis(
@@ -273,8 +277,9 @@ def test_refresh_holds_the_kpis_against_their_targets(client, world, review_14):
 
     response = client.post(page_url(review_14, "refresh/"), follow=True)
 
-    assert "Results refreshed: 1 of 5 KPIs on target over the window." in (
-        response.content.decode()
+    assert (
+        "Results refreshed: 1 of 1 KPIs with data on target over the window; 4 with no data."
+        in response.content.decode()
     )
     assert ReviewKpiResult.objects.filter(review=review_14).count() == 5
 
@@ -517,3 +522,77 @@ def test_without_htmx_a_refused_measurement_is_shown_on_the_page(client, world, 
     assert response.status_code == 400
     assert "Contact rate on 18 Jan: Enter a number." in response.content.decode()
     assert state_of(review_14) == before
+
+
+# --- No data, publishing early, the report's links (issue 16 §2) ------------------------------
+
+
+def test_a_kpi_without_data_shows_no_data_not_missed(client, world, review_14):
+    for kpi in Kpi.objects.exclude(key="show-rate"):
+        measure_window(world, review_14, kpi.key, on_target(kpi))
+    refresh(actor=world.pmo, review=review_14)
+    client.force_login(world.pmo)
+
+    html = client.get(page_url(review_14)).content.decode()
+
+    row = next(
+        row
+        for row in re.findall(r"<tr>.*?</tr>", html, re.S)
+        if 'data-label="KPI">Show rate' in row
+    )
+    assert ">No data</span>" in row and "Missed" not in row and "Needs an explanation" not in row
+    assert 'id="misses"' not in html
+    assert "4 of 4 KPIs with data on target; 1 with no data in the window" in html
+    form = html.split('id="publish-with-reason"')[1].split("</form>")[0]
+    assert "No data in the window for Show rate on transferred prospects." in form
+
+
+def test_publishing_with_no_data_asks_for_a_reason_and_the_report_prints_it(
+    client, world, review_14
+):
+    for kpi in Kpi.objects.exclude(key="show-rate"):
+        measure_window(world, review_14, kpi.key, on_target(kpi))
+    client.force_login(world.pmo)
+    before = state_of(review_14)
+
+    refused = client.post(page_url(review_14, "publish/"), {"reason": "  "})
+
+    assert refused.status_code == 400
+    error = re.search(r'id="publish-reason-error"[^>]*>(.*?)</div>', refused.content.decode())
+    assert "Say why it is published anyway." in error.group(1)
+    assert state_of(review_14) == before
+
+    published = client.post(
+        page_url(review_14, "publish/"),
+        {"reason": "The show-rate feed is connected next week."},
+        follow=True,
+    )
+
+    html = published.content.decode()
+    override = re.search(r'id="publish-override">(.*?)</div>', html, re.S).group(1)
+    assert "Published with 1 KPI without data" in override
+    assert "The show-rate feed is connected next week." in override
+    report_url = f"/engagements/{world.engagement.public_id}/kpis/reports/{review_14.public_id}/"
+    assert f'href="{report_url}">Read the report</a>' in html
+    report = client.get(report_url).content.decode()
+    assert "4 of 4 KPIs with data on target" in report
+    assert "1 KPI had no data in the window" in report
+    assert "The show-rate feed is connected next week." in report
+    assert ">No data</span>" in report
+    listing = client.get(f"/engagements/{world.engagement.public_id}/reviews/").content.decode()
+    assert f'href="{report_url}">Read the report' in listing
+    assert "4 of 4 with data" in listing and "1 no data" in listing
+
+
+def test_the_reviews_list_says_the_anchor_the_reviews_are_dated_from(client, world):
+    engagement = world.engagement
+    client.force_login(world.pmo)
+    html = client.get(f"/engagements/{engagement.public_id}/reviews/").content.decode()
+    signed = engagement.contract_signed_on
+    assert f"counted from the contract signature ({signed.day} {signed:%b %Y})" in html
+
+    engagement.review_anchor = "go_live"
+    engagement.save()
+    html = client.get(f"/engagements/{engagement.public_id}/reviews/").content.decode()
+    go_live = engagement.target_go_live
+    assert f"counted from go-live ({go_live.day} {go_live:%b %Y})" in html

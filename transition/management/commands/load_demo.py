@@ -29,6 +29,21 @@ DEMO_USERS = [
 ]
 
 
+# The demo's clock: every date it writes is a number of days before or after one anchor, the
+# day it is loaded, so it tells the same story whatever the day. The contact-centre launch is
+# on day LAUNCH_DAY since signature: its reviews at day 14, 30, 45 and 60 are published (their
+# windows closed long ago), the day-90 review's window has just closed and PMO is finishing
+# it; the back-office transition was signed two days ago; the collections pilot is on hold.
+LAUNCH_DAY = 96
+BACK_OFFICE_DAY = 2
+PILOT_DAY = 24
+
+
+def demo_anchor() -> datetime.date:
+    """Today, where the demo engagements run (UTC): the one date the demo's clock counts from."""
+    return timezone.localdate(timezone=datetime.UTC)
+
+
 class Command(BaseCommand):
     help = "Load the demo tenant with a user per role. Existing users keep their passwords."
 
@@ -92,7 +107,9 @@ class Command(BaseCommand):
             self._portfolio_examples(tenant, users)
             self._slip_a_gate(users)
             load_demo_measurements(actor=users["pmo"])
+            load_launch_measurements(actor=users["pmo"])
             add_demo_registers(users=users)
+            run_the_launch(users=users)
             # Last: the scans find the registers' due items and the KPIs' drift alerts too.
             self._reminders(tenant, users)
         return created
@@ -113,8 +130,11 @@ class Command(BaseCommand):
                 users["provider.b"],
             ),
         ]
-        day0 = timezone.localdate() - datetime.timedelta(days=2)
+        signed_days_ago = {"contact-centre-90-day": LAUNCH_DAY}
         for name, provider, key, provider_lead in plans:
+            day0 = demo_anchor() - datetime.timedelta(
+                days=signed_days_ago.get(key, BACK_OFFICE_DAY)
+            )
             if Engagement.objects.filter(name=name).exists():
                 continue
             playbook = get_builtin(key)
@@ -144,42 +164,6 @@ class Command(BaseCommand):
                 )
             _milestone_conversation(engagement=engagement, users=users, provider_lead=provider_lead)
 
-            if key == "contact-centre-90-day":
-                self._gate_and_review_to_show(engagement, users)
-
-    def _gate_and_review_to_show(self, engagement, users) -> None:
-        """A gate waiting in the PMO queue with items still open, and a day-14 review with
-        its first measurements, one KPI missed (web-gates)."""
-        from decimal import Decimal
-
-        from governance.models import Gate
-        from governance.services import attest_gate, request_gate_decision, set_criterion_state
-        from reporting.models import Kpi, Review
-        from reporting.services import record_measurement, refresh_review
-
-        gate = Gate.objects.get(engagement=engagement, phase__kind="kickoff")
-        for criterion in gate.criteria.filter(required=True).order_by("position")[:2]:
-            set_criterion_state(
-                actor=users["provider.lead"],
-                criterion=criterion,
-                state="met",
-                justification="Signed copy in the shared drive",
-            )
-        attest_gate(actor=users["client.lead"], gate=gate, side="client", comment="Agreed")
-        request_gate_decision(actor=users["provider.lead"], gate=gate)
-        today = engagement.today()
-        for kpi in Kpi.objects.filter(engagement=engagement):
-            # Speed to lead (lower is better) misses its target; the others meet theirs.
-            value = kpi.target * Decimal("1.4" if kpi.key == "speed-to-lead" else "1.1")
-            for days_ago in (1, 0):
-                record_measurement(
-                    actor=users["provider.lead"],
-                    kpi=kpi,
-                    measured_on=today - datetime.timedelta(days=days_ago),
-                    value=value,
-                )
-        refresh_review(actor=users["pmo"], review=Review.objects.get(engagement=engagement, day=14))
-
     def _portfolio_examples(self, tenant, users) -> None:
         """Portfolio (issue 7): a pilot that slipped and was put on hold, so that the health
         column shows its reasons (a late gate, overdue milestones, on hold) beside the others."""
@@ -201,7 +185,7 @@ class Command(BaseCommand):
             name=name,
             client_name="Acme",
             provider_name="Northstar Contact",
-            contract_signed_on=timezone.localdate() - datetime.timedelta(days=24),
+            contract_signed_on=demo_anchor() - datetime.timedelta(days=PILOT_DAY),
             owners={role.key: people[role.side] for role in playbook.roles},
         )
         start_transition(actor=users["pmo"], engagement=engagement)
@@ -319,6 +303,195 @@ def load_demo_measurements(*, actor: User) -> None:
             value = Decimal(means[week]) + wobble
             rows.append(RawRow(len(rows) + 2, key, day.isoformat(), str(value)))
     import_measurements(actor=actor, engagement=engagement, rows=rows)
+
+
+# Before those six weeks, from controlled go-live (day 11): each KPI's value on day 11 and its
+# change per day, the same whatever the weekday. Contact rate stays below target throughout
+# (the bottleneck every review explains); transfer-set rate starts below and recovers in the
+# first of the six weeks; the others hold their targets.
+LAUNCH_FIRST_DAY = 11
+LAUNCH_EARLY_VALUES = {
+    "contact-rate": ("22", "0.115"),
+    "qualification-rate": ("36", "0.005"),
+    "transfer-set-rate": ("55", "0.1"),
+    "show-rate": ("74", "0.05"),
+    "speed-to-lead": ("4.9", "-0.0075"),
+}
+# Why each review's misses happened and what was done, by review day and KPI.
+LAUNCH_MISSES = {
+    (14, "contact-rate"): (
+        "Leads were called 40 minutes after they arrived; two carriers flag our caller ID.",
+        "Speed-to-lead automation on every lead source and a fresh caller ID pool.",
+    ),
+    (14, "transfer-set-rate"): (
+        "Agents hand over before the prospect agrees to talk to a closer.",
+        "Transfer script rewritten; every agent recertified on it with the QA lead.",
+    ),
+    (30, "contact-rate"): (
+        "The new caller IDs are still flagged by one carrier.",
+        "Register the numbers with the carriers' reputation services.",
+    ),
+    (30, "transfer-set-rate"): (
+        "Only the first wave was certified on the new transfer script.",
+        "Certify the second wave on the script.",
+    ),
+    (45, "contact-rate"): (
+        "Leads arriving after 18:00 are called the next morning.",
+        "An evening shift of four agents.",
+    ),
+    (45, "transfer-set-rate"): (
+        "Closers are unavailable at the transfer peaks.",
+        "Closer rota aligned with calling hours.",
+    ),
+    (60, "contact-rate"): (
+        "The evening shift is staffed at half its plan.",
+        "Two more evening agents hired and certified.",
+    ),
+    (60, "transfer-set-rate"): (
+        "The closer rota change landed mid-window.",
+        "Keep the rota; check again at day 90.",
+    ),
+}
+LAUNCH_PUBLISHED_REVIEWS = (14, 30, 45, 60)
+# Stabilisation work due from this day on is still open: it waits for the day-90 review.
+LAUNCH_OPEN_FROM_DAY = 85
+
+
+def load_launch_measurements(*, actor: User) -> None:
+    """The contact-centre launch's values from controlled go-live up to the six weeks of
+    ``load_demo_measurements``, so that every review window holds data (once only)."""
+    from decimal import Decimal
+
+    from reporting.imports import RawRow
+    from reporting.models import KpiMeasurement
+    from reporting.services import import_measurements
+
+    engagement = Engagement.objects.filter(name="Contact centre launch").first()
+    if engagement is None:
+        return
+    today = engagement.today()
+    six_weeks_from = today - datetime.timedelta(days=today.weekday(), weeks=DEMO_WEEKS)
+    day0 = engagement.contract_signed_on
+    first = day0 + datetime.timedelta(days=LAUNCH_FIRST_DAY)
+    if KpiMeasurement.objects.filter(
+        kpi__engagement=engagement, measured_on__lt=six_weeks_from
+    ).exists():
+        return
+    rows = []
+    day = first
+    while day < six_weeks_from:
+        since_go_live = (day - first).days
+        for key, (start, per_day) in LAUNCH_EARLY_VALUES.items():
+            value = Decimal(start) + Decimal(per_day) * since_go_live
+            rows.append(
+                RawRow(len(rows) + 2, key, day.isoformat(), str(value.quantize(Decimal("0.01"))))
+            )
+        day += datetime.timedelta(days=1)
+    if rows:
+        import_measurements(actor=actor, engagement=engagement, rows=rows)
+
+
+def run_the_launch(*, users: dict[str, User]) -> None:
+    """Day LAUNCH_DAY of the contact-centre launch, as it could have happened: the first five
+    gates approved, stabilisation's gate waiting for PMO with its last work open, the reviews
+    at day 14-60 published with each miss explained, the day-90 review computed and waiting
+    for its explanations and answers (once only)."""
+    from governance.models import Gate
+
+    engagement = Engagement.objects.filter(name="Contact centre launch").first()
+    if engagement is None or Gate.objects.filter(engagement=engagement, status="approved").exists():
+        return
+    for phase in engagement.phases.order_by("position"):
+        if phase.kind == "stabilisation":
+            _finish_work(engagement, users, phase=phase, before_day=LAUNCH_OPEN_FROM_DAY)
+            _ask_for_the_sign_off(engagement, users, phase=phase)
+        else:
+            _finish_work(engagement, users, phase=phase)
+            _pass_gate(engagement, users, phase=phase)
+    _publish_the_reviews(engagement, users)
+
+
+def _complete(milestone: Milestone, pmo: User) -> None:
+    for dependency in milestone.depends_on.exclude(status="done"):
+        _complete(dependency, pmo)
+    milestone.refresh_from_db()
+    if milestone.status != "done":
+        update_milestone(
+            actor=pmo, milestone=milestone, status="done", evidence="Signed off in the weekly call"
+        )
+
+
+def _finish_work(engagement, users, *, phase, before_day: int | None = None) -> None:
+    milestones = Milestone.objects.filter(phase=phase).order_by("due_date", "id")
+    if before_day is not None:
+        milestones = milestones.filter(
+            due_date__lt=engagement.contract_signed_on + datetime.timedelta(days=before_day)
+        )
+    for milestone in milestones:
+        _complete(milestone, users["pmo"])
+
+
+def _meet_and_attest(gate, users) -> None:
+    from governance.services import attest_gate, set_criterion_state
+
+    for criterion in gate.criteria.order_by("position"):
+        set_criterion_state(
+            actor=users["provider.lead"],
+            criterion=criterion,
+            state="met",
+            justification="Evidence in the shared drive",
+        )
+    if gate.client_attestation_required:
+        attest_gate(actor=users["client.lead"], gate=gate, side="client", comment="Agreed")
+    if gate.provider_attestation_required:
+        attest_gate(actor=users["provider.lead"], gate=gate, side="provider", comment="Agreed")
+
+
+def _pass_gate(engagement, users, *, phase) -> None:
+    from governance.models import Gate
+    from governance.services import approve_gate, request_gate_decision
+
+    gate = Gate.objects.get(engagement=engagement, phase=phase)
+    _meet_and_attest(gate, users)
+    request_gate_decision(actor=users["provider.lead"], gate=gate)
+    approve_gate(actor=users["pmo"], gate=gate, comment="Every criterion met; go ahead.")
+
+
+def _ask_for_the_sign_off(engagement, users, *, phase) -> None:
+    """The transition sign-off waits in the PMO queue, its last milestones still open."""
+    from governance.models import Gate
+    from governance.services import attest_gate, request_gate_decision
+
+    gate = Gate.objects.get(engagement=engagement, phase=phase)
+    if gate.client_attestation_required:
+        attest_gate(actor=users["client.lead"], gate=gate, side="client", comment="Agreed")
+    request_gate_decision(actor=users["provider.lead"], gate=gate)
+
+
+def _publish_the_reviews(engagement, users) -> None:
+    from reporting.models import Review
+    from reporting.services import explain_miss, publish_review, refresh_review, review_window
+
+    for review in Review.objects.filter(engagement=engagement).order_by("day"):
+        results = refresh_review(actor=users["pmo"], review=review)
+        if review.day not in LAUNCH_PUBLISHED_REVIEWS:
+            continue
+        _start, end = review_window(review=review)
+        for result in results:
+            if result.outcome != "missed":
+                continue
+            cause, fix = LAUNCH_MISSES.get(
+                (review.day, result.kpi.key), ("Not known yet", "Daily QA sampling of ten calls")
+            )
+            explain_miss(
+                actor=users["provider.lead"],
+                result=result,
+                root_cause=cause,
+                corrective_action=fix,
+                action_owner=users["provider.lead"],
+                action_due=end + datetime.timedelta(days=14),
+            )
+        publish_review(actor=users["pmo"], review=review)
 
 
 def add_demo_registers(*, users: dict[str, User]) -> None:

@@ -1,0 +1,70 @@
+"""The demo tells one story that could have happened, whatever day it is loaded (issue 16 §2):
+every review it publishes had its window closed, with data in it and each miss explained."""
+
+import datetime
+import io
+
+import pytest
+import time_machine
+from django.core.management import call_command
+
+from accounts.models import Tenant
+from bpo_transition.tenancy import tenant_context
+from engagements.models import Engagement
+from governance.models import Gate
+from reporting.models import Review, ReviewKpiResult
+from reporting.services import review_window
+from transition.management.commands.load_demo import LAUNCH_DAY
+
+# A Sunday, a leap day, the last day of a year, and a Wednesday.
+DATES = [
+    datetime.date(2026, 12, 6),
+    datetime.date(2028, 2, 29),
+    datetime.date(2026, 12, 31),
+    datetime.date(2027, 3, 17),
+]
+
+
+@pytest.mark.parametrize("today", DATES, ids=str)
+def test_the_demo_launch_is_on_its_day_with_every_published_review_closed(
+    db, settings, tmp_path, client, today
+):
+    settings.DEMO_CREDENTIALS_FILE = tmp_path / "demo-logins.txt"
+    with time_machine.travel(datetime.datetime.combine(today, datetime.time(10)), tick=False):
+        call_command("load_demo", stdout=io.StringIO())
+        with tenant_context(Tenant.objects.get(slug="demo")):
+            launch = Engagement.objects.get(name="Contact centre launch")
+            assert (today - launch.contract_signed_on).days == LAUNCH_DAY
+            assert launch.today() == today
+            reviews = {r.day: r for r in Review.objects.filter(engagement=launch)}
+            published = [day for day, r in sorted(reviews.items()) if r.status == "published"]
+            assert published == [14, 30, 45, 60]
+            outcomes = {}
+            for day, review in reviews.items():
+                _start, end = review_window(review=review)
+                assert end < today, day  # the window had closed
+                results = ReviewKpiResult.objects.filter(review=review).select_related("kpi")
+                outcomes[day] = {r.kpi.key: r.outcome for r in results}
+                if review.status == "published":
+                    assert review.publish_reason == "" and not review.published_early
+                    assert all(r.explained for r in results if r.outcome == "missed")
+            # The same story every day: contact rate is the bottleneck at every review,
+            # transfer-set rate recovers by day 90, the others hold their targets.
+            for day, by_kpi in outcomes.items():
+                assert "no_data" not in by_kpi.values(), day
+                assert by_kpi["contact-rate"] == "missed", day
+                assert by_kpi["transfer-set-rate"] == ("met" if day == 90 else "missed"), day
+                others = {
+                    k: v
+                    for k, v in by_kpi.items()
+                    if k not in {"contact-rate", "transfer-set-rate"}
+                }
+                assert set(others.values()) == {"met"}, (day, others)
+            # The plan matches the day: five gates approved, the sign-off waiting for PMO.
+            gates = dict(
+                Gate.objects.filter(engagement=launch).values_list("phase__kind", "status")
+            )
+            assert gates.pop("stabilisation") == "requested"
+            assert set(gates.values()) == {"approved"}
+            back_office = Engagement.objects.get(name="Back-office transition")
+            assert not Review.objects.filter(engagement=back_office, status="published").exists()
