@@ -12,10 +12,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import SkipField, empty, get_error_detail
 
-from accounts.models import Membership, User
+from accounts.models import Membership, User, known_time_zones
 from bpo_transition.errors import NotFound
 from bpo_transition.text import LONE_SURROGATE, unstorable_text
 from engagements.models import Engagement, EngagementMember, Phase, Playbook
@@ -153,6 +154,14 @@ class EngagementSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField(read_only=True)
 
 
+@extend_schema_field({"type": "string", "enum": sorted(known_time_zones())})
+class TimeZoneField(serializers.ChoiceField):
+    """One of the IANA zones the server knows, listed in the schema without ~600 labels."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=sorted(known_time_zones()), **kwargs)
+
+
 class EngagementCreateSerializer(StrictSerializer):
     playbook = serializers.CharField(
         max_length=80, help_text="Key of a shipped playbook or of one of the tenant's copies."
@@ -163,7 +172,11 @@ class EngagementCreateSerializer(StrictSerializer):
     contract_signed_on = serializers.DateField(help_text="Day 0 of the transition.")
     target_go_live = serializers.DateField(required=False, allow_null=True, default=None)
     scope = serializers.CharField(required=False, allow_blank=True, default="")
-    time_zone = serializers.CharField(required=False, max_length=64, default="UTC")
+    time_zone = TimeZoneField(
+        required=False,
+        default="UTC",
+        help_text="An IANA time zone (`Europe/London`): its dates and reminders follow it.",
+    )
     owners = serializers.DictField(
         child=serializers.UUIDField(),
         help_text="Each owner role of the playbook mapped to the id of a tenant member.",
@@ -505,6 +518,12 @@ class RaidItemSerializer(StrictSerializer):
             if found["owner"] is None:
                 errors["owner"] = [OWNER_NOT_MEMBER]
         return found
+
+
+class RaidItemPatchSerializer(RaidItemSerializer):
+    """A change to a RAID item: its kind is fixed once created."""
+
+    kind = None
 
 
 class MeasurementSerializer(StrictSerializer):

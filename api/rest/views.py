@@ -599,7 +599,10 @@ class RaidItemViewSet(ListAndRetrieve, ApiViewSet):
         item = self.get_object()
         self.check_if_match(lambda: version_etag(item.public_id, item.version))
         data = self.validated(
-            serializers.RaidItemSerializer, request.data, partial=True, engagement=item.engagement
+            serializers.RaidItemPatchSerializer,
+            request.data,
+            partial=True,
+            engagement=item.engagement,
         )
         changes = {field: value for field, value in data.items() if field != "engagement"}
         expected = item.version if request.headers.get("If-Match") else None
