@@ -2,8 +2,27 @@
 
 from __future__ import annotations
 
+import re
+
 from bpo_transition.errors import InvalidInput
 from bpo_transition.validation import no_nul
+
+# C0 controls and DEL, except tab, line feed and carriage return, which are text.
+CONTROL_CHARACTER = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Half of a UTF-16 pair: JSON can carry one ("\ud800"), UTF-8 and PostgreSQL cannot.
+LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def unstorable_text(value: str) -> str | None:
+    """Why ``value`` cannot be kept as text (a NUL, another control character, half of a
+    surrogate pair), as the message to show beside its field; None when it can."""
+    if "\x00" in value:
+        return "Null characters are not allowed."
+    if LONE_SURROGATE.search(value):
+        return "Not valid Unicode text."
+    if CONTROL_CHARACTER.search(value):
+        return "Control characters are not allowed."
+    return None
 
 
 def required_text(**fields: str | None) -> dict[str, str]:

@@ -118,6 +118,17 @@ class ApiViewSet(TenantScopedAPIMixin, viewsets.GenericViewSet):
 
     # --- Objects --------------------------------------------------------------------------
 
+    def validated(self, serializer_class, data: Any, *, partial: bool = False, **context) -> dict:
+        """A request body through its serializer, which looks up what it names as this
+        caller in this tenant (``context`` adds what it needs, e.g. the object's engagement)."""
+        serializer = serializer_class(
+            data=data,
+            partial=partial,
+            context={"actor": self.actor, "tenant": self.tenant, **context},
+        )
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
     def parse_public_id(self, value: Any, message: str = "No such object.") -> uuid.UUID:
         try:
             return uuid.UUID(str(value))

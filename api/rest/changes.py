@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers as drf
 from rest_framework.exceptions import ValidationError
@@ -92,16 +91,19 @@ class ChangeFeedViewSet(ApiViewSet):
         parameters=[
             OpenApiParameter(
                 "after",
-                OpenApiTypes.STR,
+                {"type": "string", "minLength": 1},
                 OpenApiParameter.QUERY,
-                description="A `cursor` from a previous answer; omit it to start at the beginning.",
+                description=(
+                    "Opaque: the `cursor` of a previous answer, sent back unchanged; omit it "
+                    "to start at the beginning. Any other value is a 400 naming `after`."
+                ),
+                examples=[OpenApiExample("Resume", value=feed.encode_cursor(42))],
             ),
             OpenApiParameter(
                 "limit",
-                OpenApiTypes.INT,
+                {"type": "integer", "minimum": 1, "maximum": feed.MAX_LIMIT},
                 OpenApiParameter.QUERY,
-                description=f"Entries per page (default {feed.DEFAULT_LIMIT}, "
-                f"at most {feed.MAX_LIMIT}).",
+                description=f"Entries per page (default {feed.DEFAULT_LIMIT}).",
             ),
         ],
         responses={200: ChangePageSerializer},

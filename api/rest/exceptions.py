@@ -76,10 +76,19 @@ def problem(
         "type": problem_type(code),
         "title": TITLES.get(status_code, "Error"),
         "status": status_code,
-        "detail": detail,
-        "errors": errors or {},
+        "detail": printable(detail),
+        "errors": {
+            printable(name): [printable(message) for message in messages]
+            for name, messages in (errors or {}).items()
+        },
         **extra,
     }
+
+
+def printable(text: Any) -> str:
+    """Text that UTF-8 can carry: a lone surrogate that a request sent (``"\\ud800"``) and a
+    message echoes is written as its escape, so rendering the problem cannot fail."""
+    return str(text).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def flatten_errors(detail: Any, path: str = "") -> dict[str, list[str]]:

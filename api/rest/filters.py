@@ -8,6 +8,7 @@ import django_filters as filters
 from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
 
+from bpo_transition.text import unstorable_text
 from engagements.models import Engagement, Phase
 from engagements.selectors import visible_engagements
 from governance.models import Gate, GateCriterion
@@ -40,12 +41,48 @@ class UtcIsoDateTimeFilter(filters.IsoDateTimeFilter):
     field_class = UtcIsoDateTimeField
 
 
-class EngagementFilter(filters.FilterSet):
+class StrictFilterSet(filters.FilterSet):
+    """A filter given a malformed value is a 400 naming it, never ignored.
+
+    django-filter's form fields strip their input and read an empty value as "no filter", so
+    ``?engagement=%09`` would list every engagement's rows: here an empty value, one with
+    whitespace around it, a control character, or a single-valued filter given twice is
+    refused before the fields read it.
+    """
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name, problem in self._malformed().items():
+            self.form.add_error(name, problem)
+            valid = False
+        return valid
+
+    def _malformed(self) -> dict[str, str]:
+        found = {}
+        for name, declared in self.filters.items():
+            values = self.data.getlist(name) if hasattr(self.data, "getlist") else []
+            if len(values) > 1 and not isinstance(declared, filters.MultipleChoiceFilter):
+                found[name] = "Give this filter once."
+            for value in values:
+                if problem := malformed_filter_value(value):
+                    found[name] = problem
+        return found
+
+
+def malformed_filter_value(value: str) -> str | None:
+    if value == "":
+        return "Give a value, or leave this filter out."
+    if value != value.strip():
+        return "Remove the whitespace around the value."
+    return unstorable_text(value)
+
+
+class EngagementFilter(StrictFilterSet):
     status = filters.ChoiceFilter(choices=Engagement.Status.choices)
     updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
 
-class ByEngagement(filters.FilterSet):
+class ByEngagement(StrictFilterSet):
     engagement = filters.UUIDFilter(field_name="engagement__public_id")
 
 
@@ -76,7 +113,7 @@ class GateFilter(ByEngagement):
     status = filters.ChoiceFilter(choices=Gate.Status.choices)
 
 
-class CriterionFilter(filters.FilterSet):
+class CriterionFilter(StrictFilterSet):
     gate = filters.UUIDFilter(field_name="gate__public_id")
     engagement = filters.UUIDFilter(field_name="gate__engagement__public_id")
     state = filters.ChoiceFilter(choices=GateCriterion.State.choices)
@@ -91,14 +128,14 @@ class KpiFilter(ByEngagement):
     pass
 
 
-class MeasurementFilter(filters.FilterSet):
+class MeasurementFilter(StrictFilterSet):
     kpi = filters.UUIDFilter(field_name="kpi__public_id")
     engagement = filters.UUIDFilter(field_name="kpi__engagement__public_id")
     measured_on_after = filters.DateFilter(field_name="measured_on", lookup_expr="gte")
     measured_on_before = filters.DateFilter(field_name="measured_on", lookup_expr="lte")
 
 
-class MemberFilter(filters.FilterSet):
+class MemberFilter(StrictFilterSet):
     engagement = filters.UUIDFilter(method="seated_on", label="People seated on this engagement.")
 
     def seated_on(self, queryset, name, value):

@@ -18,6 +18,10 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+# What encode_cursor writes, exactly: 16 bytes in 22 base64url characters, the last one
+# carrying 2 bits (4 zero bits of padding), so every value that matches is one the server reads.
+CURSOR_PATTERN = "^[A-Za-z0-9_-]{21}[AQgw]$"
+
 
 def encode_cursor(value: uuid.UUID | str) -> str:
     raw = value.bytes if isinstance(value, uuid.UUID) else uuid.UUID(str(value)).bytes
@@ -105,8 +109,11 @@ class KeysetCursorPagination(BasePagination):
                 "name": self.cursor_query_param,
                 "required": False,
                 "in": "query",
-                "description": "Where the page starts: the `next` link of the previous page.",
-                "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{22}$"},
+                "description": (
+                    "Opaque: copy it from the `next` link of the previous page. The page "
+                    "starts after the row it names; a value of another form is a 400."
+                ),
+                "schema": {"type": "string", "pattern": CURSOR_PATTERN},
             },
             {
                 "name": self.page_size_query_param,

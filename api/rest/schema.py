@@ -58,16 +58,24 @@ class ProblemSerializer(drf.Serializer):
 
 
 ERRORS = {
-    "400": "Malformed JSON, unknown or invalid fields (each named in `errors`), bad filters.",
+    "400": (
+        "Malformed JSON; unknown or invalid fields; a reference to nothing you may use (an "
+        "unknown engagement, KPI or milestone, an owner who is not a member of the engagement); "
+        "on lists a malformed filter, `cursor` or `page_size`. Every bad field or parameter is "
+        "named in `errors`; nothing was written."
+    ),
     "401": "Missing, unknown or revoked token.",
     "403": "Not allowed for this member or token (e.g. a read-only token writing).",
     "404": "No such object, or one this caller may not see (indistinguishable).",
     "406": "The Accept header asks for something other than JSON.",
     "409": "A business rule refused; `items` lists what is still open.",
-    "412": "If-Match does not match the object's current ETag: nothing was changed.",
+    "412": (
+        "If-Match names no current ETag of the object (it changed since you read it, or the "
+        "value is no ETag it had): nothing was changed."
+    ),
     "413": "The request body is too large.",
     "415": "The body is not JSON.",
-    "422": "The Idempotency-Key was already used with another request.",
+    "422": "The Idempotency-Key was already used with another request (method, path or body).",
     "429": "Too many requests for this token; retry after `Retry-After` seconds.",
 }
 
@@ -93,7 +101,10 @@ IF_MATCH = OpenApiParameter(
     "If-Match",
     OpenApiTypes.STR,
     OpenApiParameter.HEADER,
-    description="The ETag you read: a write to an object that changed since answers 412.",
+    description=(
+        "The ETag you read (or `*`, any version): if the object changed since, the write "
+        "answers 412 and changes nothing. Without it the write applies to whatever is current."
+    ),
 )
 IF_NONE_MATCH = OpenApiParameter(
     "If-None-Match",
@@ -104,7 +115,59 @@ IF_NONE_MATCH = OpenApiParameter(
 HEADER_SCHEMA = {"schema": {"type": "string"}}
 
 
+# The kernel's text rule (bpo_transition.text.unstorable_text) as a JSON Schema pattern: no
+# NUL or other control character (tab and line breaks are text), and, where a value is
+# required, something besides whitespace (the server trims it off).
+CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+TEXT_PATTERN = rf"^[^{CONTROL}]*$"
+REQUIRED_TEXT_PATTERN = rf"^[^{CONTROL}]*[^\s{CONTROL}][^{CONTROL}]*$"
+
+
+# What a new RAID item's kind asks of the other fields (registers.services): a risk is scored
+# (probability and impact); a decision is proposed or agreed, any other item open, in progress
+# or closed.
+RAID_ITEM_RULES = [
+    {
+        "if": {"properties": {"kind": {"const": "risk"}}, "required": ["kind"]},
+        "then": {
+            "required": ["probability", "impact"],
+            "properties": {"probability": {"type": "integer"}, "impact": {"type": "integer"}},
+        },
+    },
+    {
+        "if": {"properties": {"kind": {"const": "decision"}}, "required": ["kind"]},
+        "then": {"properties": {"status": {"enum": ["proposed", "agreed", None]}}},
+        "else": {"properties": {"status": {"enum": ["open", "in_progress", "closed", None]}}},
+    },
+]
+
+
 class ApiAutoSchema(AutoSchema):
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        meta = super()._map_serializer_field(field, direction, bypass_extensions)
+        # drf-spectacular leaves out that a list refusing to be empty needs one item.
+        if isinstance(field, drf.ListField | drf.ListSerializer) and not field.allow_empty:
+            meta["minItems"] = max(meta.get("minItems", 0), 1)
+        # A text field of a request takes text by the kernel's rule (its subclasses, slugs
+        # and URLs, have patterns and formats of their own).
+        if direction == "request" and type(field) is drf.CharField and not field.read_only:
+            meta["pattern"] = TEXT_PATTERN if field.allow_blank else REQUIRED_TEXT_PATTERN
+        # drf-spectacular's decimal pattern lets "" and "." through; a number has a digit.
+        if isinstance(field, drf.DecimalField) and meta.get("type") == "string":
+            whole = field.max_digits - field.decimal_places
+            places = field.decimal_places
+            meta["pattern"] = rf"^-?(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
+        return meta
+
+    def _map_basic_serializer(self, serializer, direction):
+        meta = super()._map_basic_serializer(serializer, direction)
+        # A request body with a field its serializer does not know is a 400 naming it.
+        if direction == "request" and isinstance(serializer, s.StrictSerializer):
+            meta["additionalProperties"] = False
+        if direction == "request" and type(serializer) is s.RaidItemSerializer:
+            meta["allOf"] = RAID_ITEM_RULES
+        return meta
+
     def _is_api(self) -> bool:
         from api.rest.base import ApiViewSet
 
@@ -358,7 +421,7 @@ OPERATIONS: dict[str, dict[str, Operation | list[Operation]]] = {
             "Change some fields of a RAID item (If-Match guards against lost updates)",
             s.RaidItemSerializer,
             ex.RAID_ITEM,
-            s.RaidItemSerializer,
+            s.RaidItemPatchSerializer,
             ex.RAID_ITEM_PATCH,
         ),
     },

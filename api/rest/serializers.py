@@ -7,12 +7,21 @@ serializer refuses fields it does not know, naming them.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import SkipField, empty, get_error_detail
 
-from engagements.models import Engagement, EngagementMember, Phase
+from accounts.models import Membership, User, known_time_zones
+from bpo_transition.errors import NotFound
+from bpo_transition.text import LONE_SURROGATE, unstorable_text
+from engagements.models import Engagement, EngagementMember, Phase, Playbook
+from engagements.playbooks import get_builtin, parse_definition
+from engagements.selectors import visible_engagements
 from governance.models import Gate, GateAttestation, GateCriterion, GateDecision
 from milestones.models import Milestone
 from registers.models import RaidItem
@@ -27,21 +36,103 @@ def _public_id(source: str, **kwargs: Any) -> serializers.UUIDField:
 
 
 class StrictSerializer(serializers.Serializer):
-    """A request body with a field this serializer does not know is refused, naming it."""
+    """A request body, every bad field named in one answer.
+
+    A field this serializer does not know is refused, naming it. A text field takes a JSON
+    string only (never a number taken as text) holding text the kernel can keep
+    (``bpo_transition.text.unstorable_text``); no field echoes invalid Unicode back. Then
+    ``resolve_references`` looks up what the fields that parsed name (an engagement, an
+    owner...) with the caller's ``actor`` and ``tenant`` from the context, so a malformed date
+    and an unknown owner are named together. ``validated_data`` holds the objects found.
+    """
 
     def to_internal_value(self, data):
-        unknown = {}
-        if isinstance(data, Mapping):
-            unknown = {str(name): ["Unknown field."] for name in data if name not in self.fields}
-        try:
-            value = super().to_internal_value(data)
-        except serializers.ValidationError as invalid:
-            if unknown and isinstance(invalid.detail, dict):
-                raise serializers.ValidationError({**invalid.detail, **unknown}) from invalid
-            raise
-        if unknown:
-            raise serializers.ValidationError(unknown)
-        return value
+        if not isinstance(data, Mapping):
+            return super().to_internal_value(data)  # the refusal of a body that is no object
+        values: dict[str, Any] = {}
+        parsed: dict[str, Any] = {}
+        errors: dict[str, Any] = {}
+        for field in self._writable_fields:
+            primitive = field.get_value(data)
+            refused = _text_refusal(field, primitive)
+            if refused:
+                errors[field.field_name] = [refused]
+                continue
+            try:
+                validated = field.run_validation(primitive)
+            except serializers.ValidationError as invalid:
+                errors[field.field_name] = invalid.detail
+            except DjangoValidationError as invalid:
+                errors[field.field_name] = get_error_detail(invalid)
+            except SkipField:
+                pass
+            else:
+                parsed[field.field_name] = validated
+                self.set_value(values, field.source_attrs, validated)
+        for name, found in self.resolve_references(parsed, errors).items():
+            values[name] = found
+        errors.update({str(name): ["Unknown field."] for name in data if name not in self.fields})
+        if errors:
+            raise serializers.ValidationError(errors)
+        return values
+
+    def resolve_references(self, parsed: dict[str, Any], errors: dict[str, Any]) -> dict:
+        """The objects that the parsed fields name, by field name; a field naming nothing
+        the caller may use gets its message in ``errors``. Fields already in ``errors`` and
+        those that depend on them are left alone."""
+        return {}
+
+    @property
+    def actor(self):
+        return self.context["actor"]
+
+    @property
+    def tenant(self):
+        return self.context["tenant"]
+
+
+def _text_refusal(field: serializers.Field, primitive: Any) -> str | None:
+    """Why a text value is refused before its field reads it, or None."""
+    if primitive is empty or primitive is None:
+        return None
+    if isinstance(field, serializers.CharField):
+        if not isinstance(primitive, str):
+            return "Not a valid string."
+        return unstorable_text(primitive)
+    if isinstance(primitive, str) and LONE_SURROGATE.search(primitive):
+        return "Not valid Unicode text."
+    return None
+
+
+OWNER_NOT_MEMBER = "The owner must be a member of the engagement."
+
+
+def _visible_engagement(serializer: StrictSerializer, public_id, errors: dict, *, field: str):
+    """The engagement a body names (None, with ``field`` named, when the caller sees none)."""
+    engagement = visible_engagements(actor=serializer.actor).filter(public_id=public_id).first()
+    if engagement is None:
+        errors[field] = ["No such engagement."]
+    return engagement
+
+
+def _member_of(engagement, public_id):
+    return User.objects.filter(
+        public_id=public_id, engagement_memberships__engagement=engagement
+    ).first()
+
+
+def _engagement_of_body(serializer: StrictSerializer, parsed: dict, errors: dict, *, noun: str):
+    """The engagement a new object names, or the one an existing object keeps (``engagement``
+    in the context): it cannot move to another."""
+    fixed = serializer.context.get("engagement")
+    if "engagement" not in parsed:
+        return fixed
+    public_id = parsed["engagement"]
+    if fixed is None:
+        return _visible_engagement(serializer, public_id, errors, field="engagement")
+    if public_id != fixed.public_id:
+        errors["engagement"] = [f"A {noun} cannot move to another engagement."]
+    return fixed
 
 
 # --- Engagements, phases, people -----------------------------------------------------------
@@ -63,6 +154,14 @@ class EngagementSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField(read_only=True)
 
 
+@extend_schema_field({"type": "string", "enum": sorted(known_time_zones())})
+class TimeZoneField(serializers.ChoiceField):
+    """One of the IANA zones the server knows, listed in the schema without ~600 labels."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(choices=sorted(known_time_zones()), **kwargs)
+
+
 class EngagementCreateSerializer(StrictSerializer):
     playbook = serializers.CharField(
         max_length=80, help_text="Key of a shipped playbook or of one of the tenant's copies."
@@ -73,11 +172,46 @@ class EngagementCreateSerializer(StrictSerializer):
     contract_signed_on = serializers.DateField(help_text="Day 0 of the transition.")
     target_go_live = serializers.DateField(required=False, allow_null=True, default=None)
     scope = serializers.CharField(required=False, allow_blank=True, default="")
-    time_zone = serializers.CharField(required=False, max_length=64, default="UTC")
+    time_zone = TimeZoneField(
+        required=False,
+        default="UTC",
+        help_text="An IANA time zone (`Europe/London`): its dates and reminders follow it.",
+    )
     owners = serializers.DictField(
         child=serializers.UUIDField(),
         help_text="Each owner role of the playbook mapped to the id of a tenant member.",
     )
+
+    def resolve_references(self, parsed, errors):
+        found = {}
+        if "playbook" in parsed:
+            found["playbook"] = _playbook_named(parsed["playbook"])
+            if found["playbook"] is None:
+                errors["playbook"] = ["No such playbook."]
+        if "owners" in parsed:
+            owners = parsed["owners"]
+            people = {
+                user.public_id: user
+                for user in User.objects.filter(
+                    public_id__in=list(owners.values()), memberships__tenant=self.tenant
+                )
+            }
+            unknown = [role for role, public_id in owners.items() if public_id not in people]
+            if unknown:
+                errors["owners"] = [f"“{role}”: no such member." for role in unknown]
+            found["owners"] = {role: people.get(public_id) for role, public_id in owners.items()}
+        return found
+
+
+def _playbook_named(key: str):
+    """The tenant's copy of a playbook, or a shipped one; None when there is neither."""
+    copy = Playbook.objects.filter(key=key).first()
+    if copy is not None:
+        return parse_definition(copy.definition)
+    try:
+        return get_builtin(key)
+    except NotFound:
+        return None
 
 
 class PhaseSerializer(serializers.Serializer):
@@ -191,6 +325,40 @@ class MilestoneSerializer(StrictSerializer):
 
     def to_representation(self, instance):
         return instance  # already represented by represent_milestone
+
+    def resolve_references(self, parsed, errors):
+        """The engagement (kept from the context on PUT and PATCH), phase, owner and
+        dependencies a body names, each one this caller may use."""
+        found: dict[str, Any] = {}
+        engagement = _engagement_of_body(self, parsed, errors, noun="milestone")
+        if "engagement" in parsed:
+            found["engagement"] = engagement
+        url_id = self.context.get("external_id")
+        if url_id is not None and parsed.get("external_id") not in (None, url_id):
+            errors["external_id"] = ["Must match the external id in the URL."]
+        if engagement is not None and "phase" in parsed:
+            found["phase"] = Phase.objects.filter(
+                engagement=engagement, kind=parsed["phase"]
+            ).first()
+            if found["phase"] is None:
+                errors["phase"] = ["This engagement has no such phase."]
+        if engagement is not None and "owner" in parsed:
+            found["owner"] = _member_of(engagement, parsed["owner"])
+            if found["owner"] is None:
+                errors["owner"] = [OWNER_NOT_MEMBER]
+        if "depends_on" in parsed:
+            wanted = list(dict.fromkeys(parsed["depends_on"]))
+            visible = {
+                milestone.public_id: milestone
+                for milestone in Milestone.objects.visible_to(self.actor)
+                .filter(public_id__in=wanted)
+                .select_related("phase")
+            }
+            missing = [public_id for public_id in wanted if public_id not in visible]
+            if missing:
+                errors["depends_on"] = [f"No such milestone: {public_id}." for public_id in missing]
+            found["depends_on"] = [visible[p] for p in wanted if p in visible]
+        return found
 
 
 # --- Gates --------------------------------------------------------------------------------
@@ -316,6 +484,11 @@ class KpiSerializer(StrictSerializer):
     direction = serializers.ChoiceField(choices=Kpi.Direction.choices)
     contractual_from = serializers.DateField(required=False, allow_null=True, default=None)
 
+    def resolve_references(self, parsed, errors):
+        if "engagement" not in parsed:
+            return {}
+        return {"engagement": _engagement_of_body(self, parsed, errors, noun="KPI")}
+
 
 class RaidItemSerializer(StrictSerializer):
     """A RAID item: reads describe it; writes go through ``registers.services``."""
@@ -348,6 +521,23 @@ class RaidItemSerializer(StrictSerializer):
     response = serializers.CharField(allow_blank=True, required=False, default="")
     version = serializers.IntegerField(read_only=True)
 
+    def resolve_references(self, parsed, errors):
+        found: dict[str, Any] = {}
+        engagement = _engagement_of_body(self, parsed, errors, noun="RAID item")
+        if "engagement" in parsed:
+            found["engagement"] = engagement
+        if engagement is not None and "owner" in parsed:
+            found["owner"] = _member_of(engagement, parsed["owner"])
+            if found["owner"] is None:
+                errors["owner"] = [OWNER_NOT_MEMBER]
+        return found
+
+
+class RaidItemPatchSerializer(RaidItemSerializer):
+    """A change to a RAID item: its kind is fixed once created."""
+
+    kind = None
+
 
 class MeasurementSerializer(StrictSerializer):
     id = serializers.UUIDField(source="public_id", read_only=True)
@@ -358,9 +548,43 @@ class MeasurementSerializer(StrictSerializer):
     recorded_by = _public_id("recorded_by", allow_null=True)
     recorded_at = serializers.DateTimeField(read_only=True)
 
+    def resolve_references(self, parsed, errors):
+        if "kpi" not in parsed:
+            return {}
+        public_id = parsed["kpi"]
+        known = self.context.get("kpis")  # a batch looked every row's KPI up at once
+        if known is None:
+            known = visible_kpis(self.actor, [public_id])
+        kpi = known.get(public_id)
+        if kpi is None:
+            errors["kpi"] = ["No such KPI."]
+        return {"kpi": kpi}
+
+
+def visible_kpis(actor, public_ids) -> dict:
+    """The KPIs the actor may see among ``public_ids``, by public id, in one query."""
+    return {
+        kpi.public_id: kpi
+        for kpi in Kpi.objects.visible_to(actor)
+        .filter(public_id__in=list(public_ids))
+        .select_related("engagement")
+    }
+
 
 class MeasurementBatchSerializer(StrictSerializer):
     measurements = MeasurementSerializer(many=True, max_length=MAX_BULK_ROWS, allow_empty=False)
+
+    def to_internal_value(self, data):
+        rows = data.get("measurements") if isinstance(data, Mapping) else None
+        if isinstance(rows, list):
+            named = set()
+            for row in rows[: MAX_BULK_ROWS + 1]:
+                try:
+                    named.add(uuid.UUID(str(row.get("kpi"))))
+                except (AttributeError, ValueError):
+                    continue
+            self.context["kpis"] = visible_kpis(self.actor, named)
+        return super().to_internal_value(data)
 
 
 class MeasurementBatchResultSerializer(serializers.Serializer):
@@ -383,6 +607,19 @@ class ApiTokenSerializer(StrictSerializer):
     created_at = serializers.DateTimeField(read_only=True)
     last_used_at = serializers.DateTimeField(read_only=True, allow_null=True)
     revoked_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    def resolve_references(self, parsed, errors):
+        if "user" not in parsed:
+            return {}
+        membership = (
+            Membership.objects.filter(tenant=self.tenant, user__public_id=parsed["user"])
+            .select_related("user")
+            .first()
+        )
+        if membership is None:
+            errors["user"] = ["No such member."]
+            return {}
+        return {"user": membership.user}
 
 
 class IssuedApiTokenSerializer(ApiTokenSerializer):

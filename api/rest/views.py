@@ -12,7 +12,7 @@ from django.urls import reverse
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from accounts.models import Membership, User
+from accounts.models import Membership
 from api import selectors as api_selectors
 from api import services as api_services
 from api.models import ApiToken
@@ -20,10 +20,9 @@ from api.rest import filters, serializers
 from api.rest.base import ApiViewSet, ListAndRetrieve, version_etag
 from api.rest.schema import documented
 from bpo_transition.errors import InvalidInput, NotFound, StaleVersion
-from engagements.models import Engagement, Phase, Playbook
+from engagements.models import Engagement, Phase
 from engagements.permissions import require_tenant_admin
-from engagements.playbooks import get_builtin, parse_definition
-from engagements.selectors import get_engagement, visible_engagements
+from engagements.selectors import visible_engagements
 from governance import services as governance
 from governance.models import Gate, GateAttestation, GateCriterion, GateDecision
 from governance.selectors import visible_gates
@@ -34,22 +33,6 @@ from registers.models import RaidItem
 from reporting import services as reporting
 from reporting.models import Kpi, KpiMeasurement, Review, ReviewKpiResult
 from transition.services import create_engagement_from_playbook
-
-
-def _validated(serializer_class, data: Any, **kwargs: Any) -> dict:
-    serializer = serializer_class(data=data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-def _engagement_named(*, actor: User, public_id) -> Any:
-    """An engagement a request body names; one the caller cannot see is a bad field."""
-    try:
-        return get_engagement(actor=actor, public_id=public_id)
-    except NotFound as missing:
-        raise InvalidInput(
-            "No such engagement.", errors={"engagement": ["No such engagement."]}
-        ) from missing
 
 
 class Created(Response):
@@ -71,18 +54,16 @@ class EngagementViewSet(ListAndRetrieve, ApiViewSet):
         return visible_engagements(actor=self.actor)
 
     def create(self, request):
-        data = _validated(serializers.EngagementCreateSerializer, request.data)
-        playbook = self._playbook(data["playbook"])
-        owners = self._owners(data["owners"])
+        data = self.validated(serializers.EngagementCreateSerializer, request.data)
         engagement = create_engagement_from_playbook(
             actor=self.actor,
             tenant=self.tenant,
-            playbook=playbook,
+            playbook=data["playbook"],
             name=data["name"],
             client_name=data["client_name"],
             provider_name=data["provider_name"],
             contract_signed_on=data["contract_signed_on"],
-            owners=owners,
+            owners=data["owners"],
             scope=data["scope"],
             time_zone=data["time_zone"],
             target_go_live=data["target_go_live"],
@@ -93,32 +74,6 @@ class EngagementViewSet(ListAndRetrieve, ApiViewSet):
 
     def _location(self, route: str, public_id) -> str:
         return self.request.build_absolute_uri(reverse(route, kwargs={"id": public_id}))
-
-    def _playbook(self, key: str):
-        copy = Playbook.objects.filter(key=key).first()
-        if copy is not None:
-            return parse_definition(copy.definition)
-        try:
-            return get_builtin(key)
-        except NotFound as missing:
-            raise InvalidInput(
-                f"No playbook “{key}”.", errors={"playbook": ["No such playbook."]}
-            ) from missing
-
-    def _owners(self, owners: dict) -> dict[str, User]:
-        people = {
-            user.public_id: user
-            for user in User.objects.filter(
-                public_id__in=list(owners.values()), memberships__tenant=self.tenant
-            )
-        }
-        unknown = [role for role, public_id in owners.items() if public_id not in people]
-        if unknown:
-            raise InvalidInput(
-                "Owners must be members of this tenant.",
-                errors={"owners": [f"“{role}”: no such member." for role in unknown]},
-            )
-        return {role: people[public_id] for role, public_id in owners.items()}
 
 
 # --- Phases and people -------------------------------------------------------------------------
@@ -195,19 +150,27 @@ class MilestoneViewSet(ApiViewSet):
     # Writes.
 
     def create(self, request):
-        data = _validated(serializers.MilestoneSerializer, request.data)
+        data = self.validated(serializers.MilestoneSerializer, request.data)
         milestone = self._create(data)
         return self._created(milestone)
 
     def update(self, request, id=None):
         milestone = self.get_object()
         self._check_version(milestone)
-        return self._write(milestone, _validated(serializers.MilestoneSerializer, request.data))
+        data = self.validated(
+            serializers.MilestoneSerializer, request.data, engagement=milestone.engagement
+        )
+        return self._write(milestone, data)
 
     def partial_update(self, request, id=None):
         milestone = self.get_object()
         self._check_version(milestone)
-        data = _validated(serializers.MilestoneSerializer, request.data, partial=True)
+        data = self.validated(
+            serializers.MilestoneSerializer,
+            request.data,
+            partial=True,
+            engagement=milestone.engagement,
+        )
         return self._write(milestone, data)
 
     def destroy(self, request, id=None):
@@ -237,12 +200,12 @@ class MilestoneViewSet(ApiViewSet):
             if existing is None:
                 raise NotFound("No such milestone.")
             return self.object_response(existing)
-        data = _validated(serializers.MilestoneSerializer, request.data)
-        if request.data.get("external_id") not in (None, external_id):
-            raise InvalidInput(
-                "The body names another external id than the URL.",
-                errors={"external_id": ["Must match the external id in the URL."]},
-            )
+        data = self.validated(
+            serializers.MilestoneSerializer,
+            request.data,
+            engagement=existing.engagement if existing is not None else None,
+            external_id=external_id,
+        )
         data["external_id"] = external_id
         if existing is not None:
             self._check_version(existing)
@@ -271,45 +234,36 @@ class MilestoneViewSet(ApiViewSet):
 
     def _write(self, milestone: Milestone, data: dict) -> Response:
         """PUT and PATCH: what ``data`` names changes; a PUT's body names every field (those
-        it leaves out take their defaults)."""
-        if "engagement" in data and data["engagement"] != milestone.engagement.public_id:
-            raise InvalidInput(
-                "A milestone cannot move to another engagement.",
-                errors={"engagement": ["A milestone cannot move to another engagement."]},
-            )
-        references = self._references(data, engagement=milestone.engagement)
+        it leaves out take their defaults). The serializer found the references."""
         changes = {
             field: value
             for field, value in data.items()
-            if field not in {"engagement", "depends_on", "phase", "owner"}
+            if field not in {"engagement", "depends_on"}
         }
-        changes.update({k: v for k, v in references.items() if k != "depends_on"})
         expected = milestone.version if self.request.headers.get("If-Match") else None
         milestones.update_milestone(
             actor=self.actor,
             milestone=milestone,
             expected_version=expected,
-            depends_on=references.get("depends_on"),
+            depends_on=data.get("depends_on"),
             **changes,
         )
         return self.object_response(milestone)
 
     def _create(self, data: dict) -> Milestone:
-        engagement = _engagement_named(actor=self.actor, public_id=data["engagement"])
-        references = self._references(data, engagement=engagement)
         with transaction.atomic():
             milestone = milestones.create_milestone(
                 actor=self.actor,
-                engagement=engagement,
-                phase=references["phase"],
+                engagement=data["engagement"],
+                phase=data["phase"],
                 title=data["title"],
-                owner=references["owner"],
+                owner=data["owner"],
                 side=data["side"],
                 due_date=data["due_date"],
                 description=data["description"],
                 evidence_required=data["evidence_required"],
                 external_id=data["external_id"],
-                depends_on=references["depends_on"],
+                depends_on=data["depends_on"],
             )
             if data["status"] != Milestone.Status.NOT_STARTED or data["evidence"]:
                 milestones.update_milestone(
@@ -319,39 +273,6 @@ class MilestoneViewSet(ApiViewSet):
                     evidence=data["evidence"],
                 )
         return milestone
-
-    def _references(self, data: dict, *, engagement) -> dict[str, Any]:
-        """The phase, owner and dependencies a body names, each one this caller may use."""
-        errors: dict[str, list[str]] = {}
-        found: dict[str, Any] = {}
-        if "phase" in data:
-            found["phase"] = Phase.objects.filter(engagement=engagement, kind=data["phase"]).first()
-            if found["phase"] is None:
-                errors["phase"] = ["This engagement has no such phase."]
-        if "owner" in data:
-            found["owner"] = User.objects.filter(
-                public_id=data["owner"], engagement_memberships__engagement=engagement
-            ).first()
-            if found["owner"] is None:
-                errors["owner"] = ["The owner must be a member of the engagement."]
-        if "depends_on" in data:
-            wanted = list(dict.fromkeys(data["depends_on"]))
-            visible = {
-                milestone.public_id: milestone
-                for milestone in self.get_queryset()
-                .filter(public_id__in=wanted)
-                .select_related("phase")
-            }
-            missing = [public_id for public_id in wanted if public_id not in visible]
-            if missing:
-                errors["depends_on"] = [f"No such milestone: {public_id}." for public_id in missing]
-            found["depends_on"] = [visible[p] for p in wanted if p in visible]
-        if errors:
-            raise InvalidInput(
-                f"Invalid fields: {', '.join(errors)}.",
-                errors=errors,
-            )
-        return found
 
 
 # --- Gates and criteria ---------------------------------------------------------------------
@@ -389,7 +310,7 @@ class GateViewSet(ListAndRetrieve, ApiViewSet):
     @action(detail=True, methods=["post"])
     def approve(self, request, id=None):
         gate = self.get_object()
-        data = _validated(serializers.ApproveGateSerializer, request.data)
+        data = self.validated(serializers.ApproveGateSerializer, request.data)
         return self._act(
             gate,
             lambda: governance.approve_gate(actor=self.actor, gate=gate, comment=data["comment"]),
@@ -398,7 +319,7 @@ class GateViewSet(ListAndRetrieve, ApiViewSet):
     @action(detail=True, methods=["post"])
     def reject(self, request, id=None):
         gate = self.get_object()
-        data = _validated(serializers.RejectGateSerializer, request.data)
+        data = self.validated(serializers.RejectGateSerializer, request.data)
         return self._act(
             gate,
             lambda: governance.reject_gate(actor=self.actor, gate=gate, reason=data["reason"]),
@@ -407,7 +328,7 @@ class GateViewSet(ListAndRetrieve, ApiViewSet):
     @action(detail=True, methods=["post"])
     def attest(self, request, id=None):
         gate = self.get_object()
-        data = _validated(serializers.AttestGateSerializer, request.data)
+        data = self.validated(serializers.AttestGateSerializer, request.data)
         return self._act(
             gate,
             lambda: governance.attest_gate(
@@ -418,7 +339,7 @@ class GateViewSet(ListAndRetrieve, ApiViewSet):
     @action(detail=True, methods=["post"], url_path="request-decision")
     def request_decision(self, request, id=None):
         gate = self.get_object()
-        _validated(serializers.EmptySerializer, request.data)
+        self.validated(serializers.EmptySerializer, request.data)
         return self._act(
             gate, lambda: governance.request_gate_decision(actor=self.actor, gate=gate)
         )
@@ -445,19 +366,19 @@ class CriterionViewSet(ListAndRetrieve, ApiViewSet):
     @action(detail=True, methods=["post"])
     def met(self, request, id=None):
         criterion = self.get_object()
-        _validated(serializers.EmptySerializer, request.data)
+        self.validated(serializers.EmptySerializer, request.data)
         return self._set_state(criterion, GateCriterion.State.MET)
 
     @action(detail=True, methods=["post"], url_path="not-met")
     def not_met(self, request, id=None):
         criterion = self.get_object()
-        _validated(serializers.EmptySerializer, request.data)
+        self.validated(serializers.EmptySerializer, request.data)
         return self._set_state(criterion, GateCriterion.State.NOT_MET)
 
     @action(detail=True, methods=["post"])
     def waive(self, request, id=None):
         criterion = self.get_object()
-        data = _validated(serializers.WaiveCriterionSerializer, request.data)
+        data = self.validated(serializers.WaiveCriterionSerializer, request.data)
         return self._set_state(criterion, GateCriterion.State.WAIVED, data["justification"])
 
 
@@ -487,7 +408,7 @@ class ReviewViewSet(ListAndRetrieve, ApiViewSet):
     @action(detail=True, methods=["post"])
     def publish(self, request, id=None):
         review = self.get_object()
-        reason = _validated(serializers.PublishReviewSerializer, request.data)["reason"]
+        reason = self.validated(serializers.PublishReviewSerializer, request.data)["reason"]
         self.check_if_match(lambda: self.etag_for(review, self.represent(review)))
         reporting.publish_review(actor=self.actor, review=review, reason=reason)
         return self.object_response(self.get_object())
@@ -503,11 +424,10 @@ class KpiViewSet(ListAndRetrieve, ApiViewSet):
         return Kpi.objects.visible_to(self.actor).select_related("engagement")
 
     def create(self, request):
-        data = _validated(serializers.KpiSerializer, request.data)
-        engagement = _engagement_named(actor=self.actor, public_id=data["engagement"]["public_id"])
+        data = self.validated(serializers.KpiSerializer, request.data)
         kpi = reporting.define_kpi(
             actor=self.actor,
-            engagement=engagement,
+            engagement=data["engagement"],
             key=data["key"],
             name=data["name"],
             target=data["target"],
@@ -533,21 +453,10 @@ class MeasurementViewSet(ListAndRetrieve, ApiViewSet):
             "kpi__engagement", "recorded_by"
         )
 
-    def _kpis(self, public_ids) -> dict:
-        return {
-            kpi.public_id: kpi
-            for kpi in Kpi.objects.visible_to(self.actor)
-            .filter(public_id__in=list(public_ids))
-            .select_related("engagement")
-        }
-
     def create(self, request):
-        data = _validated(serializers.MeasurementSerializer, request.data)
-        kpi = self._kpis([data["kpi"]["public_id"]]).get(data["kpi"]["public_id"])
-        if kpi is None:
-            raise InvalidInput("No such KPI.", errors={"kpi": ["No such KPI."]})
+        data = self.validated(serializers.MeasurementSerializer, request.data)
         measurement = reporting.record_measurement(
-            actor=self.actor, kpi=kpi, measured_on=data["measured_on"], value=data["value"]
+            actor=self.actor, kpi=data["kpi"], measured_on=data["measured_on"], value=data["value"]
         )
         response = self.object_response(self._fresh(measurement), status=201)
         response["Location"] = self.request.build_absolute_uri(
@@ -561,14 +470,8 @@ class MeasurementViewSet(ListAndRetrieve, ApiViewSet):
     @action(detail=False, methods=["post"])
     def bulk(self, request):
         """Many measurements in one request: all are written, or none."""
-        rows = _validated(serializers.MeasurementBatchSerializer, request.data)["measurements"]
-        kpis = self._kpis(row["kpi"]["public_id"] for row in rows)
+        rows = self.validated(serializers.MeasurementBatchSerializer, request.data)["measurements"]
         errors: dict[str, list[str]] = {}
-        for index, row in enumerate(rows):
-            if row["kpi"]["public_id"] not in kpis:
-                errors[f"measurements[{index}].kpi"] = ["No such KPI."]
-        if errors:
-            raise InvalidInput(f"{len(errors)} invalid row(s); nothing was written.", errors=errors)
         recorded = []
         with transaction.atomic():
             for index, row in enumerate(rows):
@@ -577,7 +480,7 @@ class MeasurementViewSet(ListAndRetrieve, ApiViewSet):
                         recorded.append(
                             reporting.record_measurement(
                                 actor=self.actor,
-                                kpi=kpis[row["kpi"]["public_id"]],
+                                kpi=row["kpi"],
                                 measured_on=row["measured_on"],
                                 value=row["value"],
                             )
@@ -622,23 +525,11 @@ class ApiTokenViewSet(ApiViewSet):
         return self.object_response(self.get_object())
 
     def create(self, request):
-        data = _validated(serializers.ApiTokenSerializer, request.data)
-        user = self.actor
-        if "user" in data:
-            membership = (
-                Membership.objects.filter(
-                    tenant=self.tenant, user__public_id=data["user"]["public_id"]
-                )
-                .select_related("user")
-                .first()
-            )
-            if membership is None:
-                raise InvalidInput("No such member.", errors={"user": ["No such member."]})
-            user = membership.user
+        data = self.validated(serializers.ApiTokenSerializer, request.data)
         token, secret = api_services.issue_token(
             actor=self.actor,
             tenant=self.tenant,
-            user=user,
+            user=data.get("user", self.actor),
             name=data["name"],
             read_only=data["read_only"],
         )
@@ -658,7 +549,7 @@ class ApiTokenViewSet(ApiViewSet):
     @action(detail=True, methods=["post"])
     def revoke(self, request, id=None):
         token = self.get_object()
-        _validated(serializers.EmptySerializer, request.data)
+        self.validated(serializers.EmptySerializer, request.data)
         self.check_if_match(lambda: self.etag_for(token, self.represent(token)))
         api_services.revoke_token(actor=self.actor, token=token)
         return self.object_response(self.get_object())
@@ -683,25 +574,15 @@ class RaidItemViewSet(ListAndRetrieve, ApiViewSet):
     def etag_for(self, instance: Any, representation: dict) -> str:
         return version_etag(representation["id"], representation["version"])
 
-    def _owner(self, public_id, *, engagement) -> User:
-        owner = User.objects.filter(
-            public_id=public_id, engagement_memberships__engagement=engagement
-        ).first()
-        if owner is None:
-            message = "The owner must be a member of the engagement."
-            raise InvalidInput(message, errors={"owner": [message]})
-        return owner
-
     def create(self, request):
-        data = _validated(serializers.RaidItemSerializer, request.data)
-        engagement = _engagement_named(actor=self.actor, public_id=data["engagement"]["public_id"])
+        data = self.validated(serializers.RaidItemSerializer, request.data)
         item = registers.create_raid_item(
             actor=self.actor,
-            engagement=engagement,
+            engagement=data["engagement"],
             kind=data["kind"],
             title=data["title"],
             description=data["description"],
-            owner=self._owner(data["owner"]["public_id"], engagement=engagement),
+            owner=data["owner"],
             due_date=data["due_date"],
             status=data["status"],
             probability=data["probability"],
@@ -717,15 +598,13 @@ class RaidItemViewSet(ListAndRetrieve, ApiViewSet):
     def partial_update(self, request, id=None):
         item = self.get_object()
         self.check_if_match(lambda: version_etag(item.public_id, item.version))
-        data = _validated(serializers.RaidItemSerializer, request.data, partial=True)
-        if "engagement" in data and data["engagement"]["public_id"] != item.engagement.public_id:
-            message = "A RAID item cannot move to another engagement."
-            raise InvalidInput(message, errors={"engagement": [message]})
-        changes = {field: value for field, value in data.items() if field not in {"engagement"}}
-        if "owner" in changes:
-            changes["owner"] = self._owner(
-                changes["owner"]["public_id"], engagement=item.engagement
-            )
+        data = self.validated(
+            serializers.RaidItemPatchSerializer,
+            request.data,
+            partial=True,
+            engagement=item.engagement,
+        )
+        changes = {field: value for field, value in data.items() if field != "engagement"}
         expected = item.version if request.headers.get("If-Match") else None
         item = registers.update_raid_item(
             actor=self.actor, item=item, expected_version=expected, **changes

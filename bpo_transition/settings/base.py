@@ -304,6 +304,7 @@ SPECTACULAR_SETTINGS = {
         "GateStatusEnum": "governance.models.Gate.Status",
         "AttestationSideEnum": "governance.models.GateAttestation.Side",
         "ReviewStatusEnum": "reporting.models.Review.Status",
+        "RaidItemStatusEnum": "registers.models.RaidItem.Status",
     },
 }
 

@@ -190,11 +190,13 @@ def test_a_batch_with_bad_rows_writes_nothing_and_names_each_by_index(api, home,
     errors = response.json()["errors"]
     assert set(errors) == {
         "measurements[1].measured_on",
+        "measurements[3].kpi",
         "measurements[4].value",
         "measurements[4].note",
     }
     assert measurements(home) == before
-    # Once the shape is right, a row naming another tenant's KPI (or a future date) is named.
+    # A row naming another tenant's KPI is named whatever the other rows hold; a rule of the
+    # service (a future date) once every row is well formed.
     rows[1]["measured_on"], rows[4] = (
         "2099-01-01",
         {"kpi": kpis[1], "measured_on": "2026-01-21", "value": "2"},
