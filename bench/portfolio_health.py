@@ -91,7 +91,12 @@ def add_health_facts(*, tenant, people) -> None:
         }
         ReviewKpiResult.objects.bulk_create(
             ReviewKpiResult(
-                tenant=tenant, review=reviews[kpi.engagement_id], kpi=kpi, value=420, target=300
+                tenant=tenant,
+                review=reviews[kpi.engagement_id],
+                kpi=kpi,
+                value=420,
+                target=300,
+                outcome=ReviewKpiResult.Outcome.MISSED,
             )
             for kpi in kpis
             if kpi.engagement_id in reviews

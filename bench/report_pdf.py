@@ -128,7 +128,7 @@ def build_engagement():
         started = time.perf_counter()
         review = Review.objects.get(engagement=engagement, day=30)
         refresh_review(actor=people["pmo"], review=review)
-        for result in ReviewKpiResult.objects.filter(review=review, met=False):
+        for result in ReviewKpiResult.objects.filter(review=review, outcome="missed"):
             explain_miss(
                 actor=people["provider"],
                 result=result,

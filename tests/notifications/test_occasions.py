@@ -1,6 +1,7 @@
 """Each occasion reaches the right people on the right local day, and stops when it should."""
 
 import datetime
+from decimal import Decimal
 
 import time_machine
 from django.core import mail
@@ -12,8 +13,8 @@ from milestones.models import Milestone
 from milestones.services import update_milestone
 from notifications.models import Kind, Notification, Reminder
 from notifications.services import update_reminder_policy
-from reporting.models import Review, ReviewKpiResult
-from reporting.services import explain_miss, refresh_review
+from reporting.models import Kpi, Review, ReviewKpiResult
+from reporting.services import explain_miss, record_measurement, refresh_review
 from tests.notifications.conftest import at, mails_to, recorded
 from tests.world import complete_milestone, finish_phase, meet_criteria_and_attest
 
@@ -203,8 +204,14 @@ def test_an_unpublished_review_5_days_after_its_date_reminds_pmo(world, scan):
 def explained_miss(world, *, owner, due):
     review = Review.objects.get(day=14)
     with time_machine.travel(at("2026-01-20"), tick=False):
+        record_measurement(
+            actor=world.pmo,
+            kpi=Kpi.objects.get(key="contact-rate"),
+            measured_on=review.scheduled_on,
+            value=Decimal("1"),
+        )
         refresh_review(actor=world.pmo, review=review)
-        result = ReviewKpiResult.objects.filter(review=review).order_by("id").first()
+        result = ReviewKpiResult.objects.get(review=review, outcome="missed")
         explain_miss(
             actor=world.provider_lead,
             result=result,

@@ -1,6 +1,7 @@
 """My work: everything a person owns across the tenant's engagements, overdue first."""
 
 import datetime
+from decimal import Decimal
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -10,8 +11,8 @@ from governance.models import Gate
 from governance.services import attest_gate
 from milestones.models import Milestone
 from registers.services import create_raid_item
-from reporting.models import Review, ReviewKpiResult
-from reporting.services import explain_miss, refresh_review
+from reporting.models import Kpi, Review, ReviewKpiResult
+from reporting.services import explain_miss, record_measurement, refresh_review
 from tests.web.pages import table_rows, text_of
 from tests.world import add_engagement, build_world, complete_milestone
 from transition.portfolio import today_for
@@ -21,8 +22,12 @@ MY_WORK = "/my-work/"
 
 def missed_kpi_owned_by(world, owner, *, due):
     review = Review.objects.get(engagement=world.engagement, day=14)
+    contact = Kpi.objects.get(engagement=world.engagement, key="contact-rate")
+    record_measurement(
+        actor=world.pmo, kpi=contact, measured_on=review.scheduled_on, value=Decimal("1")
+    )
     refresh_review(actor=world.pmo, review=review)
-    result = ReviewKpiResult.objects.filter(review=review).order_by("kpi__name").first()
+    result = ReviewKpiResult.objects.get(review=review, outcome="missed")
     return explain_miss(
         actor=world.pmo,
         result=result,
