@@ -234,7 +234,8 @@ def run_the_journey(journey, world, provider_lead, reviewer, foreign, day0):
     session.get_by_text("Add evidence").click()
     session.get_by_role("button", name="Save and mark done").click()
     row(page, "Working kickoff session").get_by_text(
-        "Evidence: Add the evidence text or link that proves this milestone is done."
+        "Evidence: Add the evidence text or link, or attach a file, that proves this milestone "
+        "is done."
     ).wait_for()
     assert stored(tenant, "Working kickoff session").status == "not_started"
     journey.shoot(page, "provider-refused-evidence-missing")
