@@ -69,7 +69,7 @@ def milestone_reassign(world):
 
 @route("milestones:change-status", engagement_scoped=True, method="post")
 def milestone_change_status(world):
-    return f"{_base(world)}{_milestone(world).public_id}/status/"
+    return f"{_base(world)}{_milestone(world).public_id}/change-status/"
 
 
 @route("milestones:comment", engagement_scoped=True, method="post")

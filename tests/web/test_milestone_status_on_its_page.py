@@ -45,7 +45,7 @@ def selected_status(response) -> str:
 
 def change(client, milestone: Milestone, status: str, version: int | None = None):
     return client.post(
-        page_url(milestone, "status/"),
+        page_url(milestone, "change-status/"),
         {"status": status, "expected_version": version or milestone.version},
     )
 
@@ -56,7 +56,7 @@ def test_the_owner_changes_the_status_on_the_milestone_page(client, world):
 
     page = client.get(page_url(session))
     assert selected_status(page) == "not_started"
-    assert 'action="' + page_url(session, "status/") + '"' in page.content.decode()
+    assert 'action="' + page_url(session, "change-status/") + '"' in page.content.decode()
 
     response = change(client, session, "in_progress")
 
