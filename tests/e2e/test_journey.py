@@ -214,7 +214,7 @@ def run_the_journey(journey, world, provider_lead, reviewer, foreign, day0):
     page.get_by_role("link", name="Technical needs confirmed").click()
     page.get_by_role("heading", name="Technical needs confirmed").wait_for()
     journey.shoot(page, "provider-milestone-page")
-    page.get_by_role("link", name="Change its status or evidence on the plan").click()
+    page.get_by_role("link", name="Write its evidence on the plan").click()
     page.get_by_role("heading", name="Harbour care desk").wait_for()
     assert row(page, "Technical needs confirmed").evaluate("row => row.matches(':target')")
 
@@ -330,7 +330,7 @@ def run_the_journey(journey, world, provider_lead, reviewer, foreign, day0):
     row(page, "Campaign brief signed by both sides").locator(".status-done").wait_for()
     journey.shoot(page, "pmo-open-item-closed")
 
-    page.locator("#phase-kickoff").locator("xpath=..").get_by_role(
+    page.locator("#phase-kickoff").locator("xpath=ancestor::details[1]").get_by_role(
         "link", name="Kickoff gate"
     ).click()
     page.locator("#decision-panel").get_by_text("Nothing open").wait_for()
