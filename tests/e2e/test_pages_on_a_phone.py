@@ -96,6 +96,8 @@ def test_each_page_fits_and_reaches_every_tab(browser, live_server, screenshot, 
         for box in (tabs.nth(n).bounding_box() for n in range(tabs.count())):
             assert box and box["x"] >= 0 and box["x"] + box["width"] <= width, name
         screenshot(page, f"pages-{name}-{size}")
+    icon = page.request.get(f"{live_server.url}/favicon.ico")
+    assert icon.status == 200 and icon.body()[:4] == b"\x00\x00\x01\x00"
     context.close()
 
 

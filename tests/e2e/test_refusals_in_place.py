@@ -211,3 +211,32 @@ def test_an_upload_preview_with_a_bad_row_lists_it_and_imports_nothing(
     assert page.get_by_role("navigation", name="Main").is_visible()
     with tenant_context(world.tenant):
         assert not KpiMeasurement.objects.exists()
+
+
+def test_a_refused_status_on_the_milestone_page_keeps_the_choice(
+    debug, browser, live_server, screenshot
+):
+    world = build_world("Alpha")
+    with tenant_context(world.tenant):
+        session = Milestone.objects.select_related("engagement").get(
+            title="Working kickoff session"
+        )
+    engagement_url = f"{live_server.url}/engagements/{world.engagement.public_id}"
+    url = f"{engagement_url}/milestones/{session.public_id}/"
+    for size, (width, height) in (("desktop", (1280, 800)), ("phone", (390, 844))):
+        context = browser.new_context(viewport={"width": width, "height": height})
+        page = context.new_page()
+        sign_in(page, live_server, world.provider_lead)
+        page.goto(url)
+        page.get_by_label("Status").select_option("done")
+        page.get_by_role("button", name="Change status").click()
+        page.get_by_role("alert").filter(has_text="needs evidence").wait_for()
+        assert "or attach a file" in page.locator("form.status-change").inner_text()
+        assert page.get_by_label("Status").input_value() == "done"
+        assert_page_kept(page, "Working kickoff session")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        page.locator("form.status-change").scroll_into_view_if_needed()
+        screenshot(page, f"refusal-milestone-status-{size}-{'debug' if debug else 'production'}")
+        context.close()
+    with tenant_context(world.tenant):
+        assert Milestone.objects.get(pk=session.pk).status == "not_started"
