@@ -142,6 +142,13 @@ class ReassignOwnerForm(StyledForm):
         self.style_fields()
 
 
+class StatusForm(StyledForm):
+    """The milestone page's status change; the version the person saw travels with it."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(choices=Milestone.Status.choices, label="Status")
+
+
 class CommentForm(StyledForm):
     body = forms.CharField(
         label="Comment",

@@ -130,6 +130,7 @@ class Milestone(TenantOwned):
 
     @property
     def has_evidence(self) -> bool:
+        """Evidence text or link; an attached file is proof too (``services.has_proof``)."""
         return bool(self.evidence.strip() or self.evidence_link.strip())
 
     @property
@@ -193,12 +194,8 @@ def evidence_file_name(instance: "EvidenceFile", filename: str) -> str:
 
 
 class EvidenceFile(TenantOwned):
-    """A file that supports a milestone's proof (a signed brief, a test report).
-
-    It does not by itself count as the milestone's evidence: the rule stays "evidence text or
-    link" (``Milestone.has_evidence``), so the proof that closes a milestone is always a
-    sentence or a link a reader understands, and a file is attached beside it.
-    """
+    """A file that proves a milestone done (a signed brief, a test report): it counts as
+    evidence like the evidence text or link (``milestones.services.has_proof``)."""
 
     # The (tenant, milestone, id) index also serves lookups by tenant.
     tenant = tenant_key(db_index=False)

@@ -21,6 +21,7 @@ from accounts.models import User
 from engagements.models import Engagement, Phase
 from engagements.permissions import can_edit
 from milestones.models import Milestone
+from milestones.services import has_proof
 
 EVIDENCE_SHOWN = 90
 LINK_SHOWN = 40
@@ -79,6 +80,7 @@ class MilestoneRow:
     evidence_link: str
     evidence_link_label: str
     has_evidence: bool
+    has_files: bool
     evidence_required: bool
     needs_evidence: bool
     done: bool
@@ -118,7 +120,8 @@ def build_row(
     typed = typed or {}
     is_open = milestone.status not in Milestone.CLOSED
     evidence, link = milestone.evidence, milestone.evidence_link
-    has_evidence = bool(evidence.strip() or link.strip())
+    has_evidence = has_proof(milestone=milestone)
+    has_files = has_evidence and not (evidence.strip() or link.strip())
     chosen_status = typed.get("status", milestone.status) if editor == "status" else None
     row_id = str(milestone.public_id)
     return MilestoneRow(
@@ -136,6 +139,7 @@ def build_row(
         evidence_link=link,
         evidence_link_label=shortened(link, LINK_SHOWN),
         has_evidence=has_evidence,
+        has_files=has_files,
         evidence_required=milestone.evidence_required,
         needs_evidence=milestone.evidence_required and is_open and not has_evidence,
         done=milestone.status == Milestone.Status.DONE,

@@ -207,12 +207,26 @@ def _check_can_be_done(*, milestone: Milestone, depends_on: list[Milestone]) -> 
         )
 
 
+def has_proof(*, milestone: Milestone) -> bool:
+    """What proves a milestone done: its evidence text, its evidence link or an attached
+    file (any one of them). Pages, the API and bulk updates all ask this one rule."""
+    if milestone.has_evidence:
+        return True
+    known = getattr(milestone, "has_files", None)  # selectors of lists annotate it
+    if known is not None:
+        return known
+    return EvidenceFile.objects.filter(milestone_id=milestone.pk).exists()
+
+
 def _check_evidence(*, milestone: Milestone) -> None:
-    if milestone.evidence_required and not milestone.has_evidence:
+    if milestone.evidence_required and not has_proof(milestone=milestone):
         raise InvalidInput(
             f"“{milestone.title}” needs evidence before it can be done.",
             errors={
-                "evidence": ["Add the evidence text or link that proves this milestone is done."]
+                "evidence": [
+                    "Add the evidence text or link, or attach a file, that proves this "
+                    "milestone is done."
+                ]
             },
         )
 
@@ -598,6 +612,14 @@ def delete_evidence_file(*, actor: User, evidence_file: EvidenceFile) -> None:
         "Only members of this engagement who are not viewers can delete files.",
     )
     _check_phase(engagement=milestone.engagement, phase=milestone.phase)
+    if milestone.status == Milestone.Status.DONE and milestone.evidence_required:
+        # A done milestone keeps its proof: its last file goes only if text or a link remains.
+        others = EvidenceFile.objects.filter(milestone_id=milestone.pk).exclude(pk=evidence_file.pk)
+        if not milestone.has_evidence and not others.exists():
+            raise RuleBroken(
+                f"“{evidence_file.original_name}” is the only evidence of “{milestone.title}”, "
+                "which is done: add evidence text, a link or another file first, or reopen it."
+            )
     audit.record_deleted(actor=actor, instance=evidence_file)
     stored = evidence_file.file.name
     evidence_file.delete()

@@ -22,7 +22,13 @@ from bpo_transition.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error,
 from engagements.models import Engagement, Phase
 from engagements.permissions import can_comment, can_edit, can_edit_milestone, require
 from milestones import selectors, services
-from milestones.forms import CommentForm, EvidenceUploadForm, MilestoneForm, ReassignOwnerForm
+from milestones.forms import (
+    CommentForm,
+    EvidenceUploadForm,
+    MilestoneForm,
+    ReassignOwnerForm,
+    StatusForm,
+)
 from milestones.models import Milestone
 
 SHOWN_REFUSALS = (InvalidInput, RuleBroken, StaleVersion)
@@ -72,9 +78,16 @@ def _render_page(
     comment_form: CommentForm | None = None,
     upload_form: EvidenceUploadForm | None = None,
     owner_form: ReassignOwnerForm | None = None,
+    status_form: StatusForm | None = None,
 ) -> HttpResponse:
     milestone = page.milestone
-    if owner_form is None and can_edit_milestone(user=request.user, milestone=milestone):
+    may_change = can_edit_milestone(user=request.user, milestone=milestone)
+    if status_form is None and may_change and milestone.phase.status != Phase.Status.COMPLETE:
+        status_form = StatusForm(
+            initial={"status": milestone.status, "expected_version": milestone.version},
+            auto_id="status-%s",
+        )
+    if owner_form is None and may_change:
         owner_form = ReassignOwnerForm(
             members=selectors.engagement_members(engagement=milestone.engagement),
             initial={
@@ -90,6 +103,7 @@ def _render_page(
         "comment_form": comment_form or CommentForm(),
         "upload_form": upload_form or EvidenceUploadForm(),
         "owner_form": owner_form,
+        "status_form": status_form,
         "accepted_types": ", ".join(kind.label for kind in allowed),
         "accept_extensions": ",".join(ext for kind in allowed for ext in kind.extensions),
         "max_upload_bytes": settings.EVIDENCE_MAX_BYTES,
@@ -238,6 +252,44 @@ def reassign_owner(request: HttpRequest, engagement_id, milestone_id) -> HttpRes
                 messages.success(request, f"{changed.owner} now owns this milestone.")
             return redirect(_detail_url(milestone))
     return _refused_on_page(request, engagement_id, milestone_id, status, owner_form=form)
+
+
+# --- Status ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def change_status(request: HttpRequest, engagement_id, milestone_id) -> HttpResponse:
+    """The same rules as everywhere (dependencies done, evidence for one that needs it, the
+    version seen): a refusal is shown on the page with the status that was chosen."""
+    milestone = selectors.get_milestone_of_engagement(
+        actor=request.user, engagement_id=engagement_id, milestone_id=milestone_id
+    )
+    _require_editor_of(request.user, milestone)
+    form = StatusForm(request.POST, auto_id="status-%s")
+    status = INVALID_STATUS
+    if form.is_valid():
+        try:
+            changed = services.update_milestone(
+                actor=request.user,
+                milestone=milestone,
+                expected_version=form.cleaned_data["expected_version"],
+                status=form.cleaned_data["status"],
+            )
+        except SHOWN_REFUSALS as refused:
+            add_domain_error(form, refused)
+            # What the refusal asks of another field (the evidence) is said beside the status.
+            for message in (getattr(refused, "errors", None) or {}).get("evidence", []):
+                form.add_error("status", message)
+            status = status_of(refused)
+        else:
+            label = changed.get_status_display().lower()
+            if changed.version == form.cleaned_data["expected_version"]:
+                messages.info(request, f"“{changed.title}” is already {label}.")
+            else:
+                messages.success(request, f"“{changed.title}” is now {label}.")
+            return redirect(_detail_url(changed))
+    return _refused_on_page(request, engagement_id, milestone_id, status, status_form=form)
 
 
 # --- Add and edit ----------------------------------------------------------------------------

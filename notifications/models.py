@@ -202,6 +202,10 @@ class Notification(TenantOwned):
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=32, choices=Kind.choices)
     title = models.CharField(max_length=300)
+    # For a reminder about a date: what is due and when, so that the centre words the title
+    # when it is read ("is due in 1 day", "is 1 day overdue"), not when it was made.
+    subject = models.CharField(max_length=300, blank=True)
+    due_on = models.DateField(null=True, blank=True)
     body = models.TextField(blank=True)
     link = models.CharField(max_length=500)
     created_at = models.DateTimeField()

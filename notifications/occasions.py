@@ -480,6 +480,10 @@ class Described:
     engagement_link: str = ""
     skip: str = ""
     facts: list[tuple[str, str]] = field(default_factory=list)
+    # A reminder about a date: what is due and when. The notification centre words the
+    # title from these when it is read (``notifications.wording``), so that it stays true.
+    subject: str = ""
+    due_on: datetime.date | None = None
 
 
 def _engagement_path(engagement: Engagement) -> str:
@@ -534,15 +538,17 @@ def _milestone(reminder: Reminder, user) -> Described:
             return Described(skip="the recipient no longer owns the milestone here")
         if days_left not in policy.lead_days:
             return Described(skip="the milestone's due date moved")
-        title = f"“{milestone.title}” is due in {_plural(days_left, 'day')}"
-        body = f"Your milestone is due on {milestone.due_date:%A %d %B %Y}."
+        subject = f"“{milestone.title}”"
+        title = f"{subject} is due in {_plural(days_left, 'day')}"
+        body = f"You own this milestone; its due date is {milestone.due_date:%A %d %B %Y}."
     elif reminder.kind == Kind.MILESTONE_OVERDUE:
         if milestone.owner_id != user.pk or not seat_of(user=user, engagement=engagement):
             return Described(skip="the recipient no longer owns the milestone here")
         if days_left >= 0:
             return Described(skip="the milestone's due date moved")
-        title = f"“{milestone.title}” is {_plural(-days_left, 'day')} overdue"
-        body = f"Your milestone was due on {milestone.due_date:%A %d %B %Y}."
+        subject = f"“{milestone.title}”"
+        title = f"{subject} is {_plural(-days_left, 'day')} overdue"
+        body = f"You own this milestone; its due date is {milestone.due_date:%A %d %B %Y}."
     else:
         sides = (
             ("client", "provider") if milestone.side == Milestone.Side.JOINT else (milestone.side,)
@@ -551,10 +557,11 @@ def _milestone(reminder: Reminder, user) -> Described:
             return Described(skip="the recipient is no longer the lead of that side")
         if -days_left < policy.escalate_after_days:
             return Described(skip="the milestone's due date moved")
-        title = f"{milestone.owner}'s “{milestone.title}” is {_plural(-days_left, 'day')} overdue"
+        subject = f"{milestone.owner}'s “{milestone.title}”"
+        title = f"{subject} is {_plural(-days_left, 'day')} overdue"
         body = (
-            f"A {milestone.get_side_display().lower()} milestone you lead was due on "
-            f"{milestone.due_date:%A %d %B %Y}."
+            f"A {milestone.get_side_display().lower()} milestone on the side you lead; its due "
+            f"date is {milestone.due_date:%A %d %B %Y}."
         )
     return Described(
         title=title,
@@ -562,6 +569,8 @@ def _milestone(reminder: Reminder, user) -> Described:
         link=link,
         engagement_link=_engagement_path(engagement),
         facts=facts,
+        subject=subject,
+        due_on=milestone.due_date,
     )
 
 
@@ -636,10 +645,12 @@ def _review(reminder: Reminder, user) -> Described:
             return Described(skip="the recipient is no longer PMO or a lead here")
         return Described(
             title=f"{review} in {REVIEW_DAYS_BEFORE} days",
-            body=f"“{review.title}” is on {review.scheduled_on:%A %d %B %Y}.",
+            body=f"“{review.title}” is scheduled for {review.scheduled_on:%A %d %B %Y}.",
             link=link,
             engagement_link=_engagement_path(engagement),
             facts=facts,
+            subject=str(review),
+            due_on=review.scheduled_on,
         )
     if (reminder.occasion_date - review.scheduled_on).days != REVIEW_UNPUBLISHED_DAYS_AFTER:
         return Described(skip="the review's date moved")
@@ -648,8 +659,8 @@ def _review(reminder: Reminder, user) -> Described:
     return Described(
         title=f"{review} is not published yet",
         body=(
-            f"“{review.title}” was on {review.scheduled_on:%A %d %B %Y}, "
-            f"{REVIEW_UNPUBLISHED_DAYS_AFTER} days ago, and is still unpublished."
+            f"“{review.title}” was on {review.scheduled_on:%A %d %B %Y} and was still "
+            f"unpublished {REVIEW_UNPUBLISHED_DAYS_AFTER} days later."
         ),
         link=link,
         engagement_link=_engagement_path(engagement),
@@ -683,6 +694,8 @@ def _action(reminder: Reminder, user) -> Described:
             return Described(skip="the corrective action's due date moved")
         title = f"Corrective action for {result.kpi.name} is {_plural(-days_left, 'day')} overdue"
     return Described(
+        subject=f"Corrective action for {result.kpi.name}",
+        due_on=result.action_due,
         title=title,
         body=f"{result.corrective_action} (due {result.action_due:%A %d %B %Y}, {review}).",
         link=f"{_engagement_path(engagement)}reviews/{review.public_id}/#result-{result.public_id}",
@@ -713,10 +726,12 @@ def _raid_item(reminder: Reminder, user) -> Described:
             return Described(skip=f"the {what.lower()}'s due date moved")
         title = f"{what} “{item.title}” is {_plural(-days_left, 'day')} overdue"
     return Described(
+        subject=f"{what} “{item.title}”",
+        due_on=item.due_date,
         title=title,
         body=(
-            f"You own this {what.lower()} in the RAID register; it is due on "
-            f"{item.due_date:%A %d %B %Y} and still {item.get_status_display().lower()}."
+            f"You own this {what.lower()} in the RAID register; its due date is "
+            f"{item.due_date:%A %d %B %Y}."
         ),
         link=f"{_engagement_path(engagement)}raid/{item.public_id}/",
         engagement_link=_engagement_path(engagement),

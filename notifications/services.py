@@ -386,6 +386,8 @@ def _notify(reminder: Reminder, described: Described, now: datetime.datetime) ->
             "engagement_id": reminder.engagement_id,
             "kind": reminder.kind,
             "title": described.title[:300],
+            "subject": described.subject[:300],
+            "due_on": described.due_on,
             "body": described.body,
             "link": described.link,
             "created_at": now,

@@ -12,6 +12,7 @@ from notifications import selectors, services
 from notifications.filters import NotificationFilter
 from notifications.forms import PreferencesForm
 from notifications.models import Kind
+from notifications.wording import word_for_reader
 
 PAGE_SIZE = 25
 
@@ -28,11 +29,13 @@ def _htmx(response: HttpResponse) -> HttpResponse:
 def _inbox_context(request: HttpRequest) -> dict:
     filterset = NotificationFilter(request.GET, queryset=selectors.inbox(user=request.user))
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    time_zone = request.user.time_zone_in(request.tenant)
+    word_for_reader(page.object_list, time_zone=time_zone)
     return {
         "filter": filterset,
         "page": page,
         "unread": selectors.unread_count(user=request.user),
-        "user_time_zone": request.user.time_zone_in(request.tenant),
+        "user_time_zone": time_zone,
         "nav_section": "notifications",
         "breadcrumbs": [("Portfolio", "/"), ("Notifications", None)],
     }
@@ -58,6 +61,7 @@ def bell(request: HttpRequest) -> HttpResponse:
 def mark_read(request: HttpRequest, public_id) -> HttpResponse:
     notification = selectors.get_notification(user=request.user, public_id=public_id)
     services.mark_read(actor=request.user, notification=notification)
+    word_for_reader([notification], time_zone=request.user.time_zone_in(request.tenant))
     if request.htmx:
         return _htmx(
             render(
@@ -70,7 +74,7 @@ def mark_read(request: HttpRequest, public_id) -> HttpResponse:
                 },
             )
         )
-    messages.success(request, f"Marked “{notification.title}” as read.")
+    messages.success(request, f"Marked “{notification.title_now}” as read.")
     return _htmx(redirect("notifications:list"))
 
 

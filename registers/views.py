@@ -46,7 +46,7 @@ def _engagement(request: HttpRequest, engagement_id: uuid.UUID) -> Engagement:
 
 def _crumbs(engagement: Engagement, *trail: tuple[str, str | None]) -> list:
     return [
-        ("Engagements", reverse("home")),
+        ("Portfolio", reverse("home")),
         (engagement.name, reverse("engagements:detail", args=[engagement.public_id])),
         *trail,
     ]

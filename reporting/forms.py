@@ -12,12 +12,35 @@ from reporting.services import DAY_90_QUESTIONS
 
 VALUE = {"max_digits": 14, "decimal_places": 4}
 TEXT = {"rows": 2, "class": "form-control"}
+NUMBER_HINT = "Enter a number. Type it like 12.5, with a point or a comma for decimals."
+
+
+class NumberField(forms.DecimalField):
+    """A decimal as people type it: ``12,5`` is 12.5 (a decimal comma, the only separator).
+    ``12,500`` could be twelve and a half or twelve thousand, so it is refused, saying what to
+    type instead of guessing."""
+
+    default_error_messages = {"invalid": NUMBER_HINT, "required": NUMBER_HINT}
+
+    def to_python(self, value):
+        text = str(value).strip().replace(" ", "") if value is not None else value
+        if text and "," in text:
+            whole, _comma, fraction = text.partition(",")
+            thousands = len(fraction) == 3 and whole.lstrip("+-") not in ("", "0")
+            if "." in text or "," in fraction or thousands:
+                raise forms.ValidationError(
+                    f"“{value}” is ambiguous: type 12.5 for twelve and a half, 12500 for twelve "
+                    "thousand five hundred (a point for decimals, no thousands separator).",
+                    code="invalid",
+                )
+            text = f"{whole}.{fraction}"
+        return super().to_python(text)
 
 
 class MeasurementForm(forms.Form):
     kpi = forms.UUIDField(widget=forms.HiddenInput)
     measured_on = forms.DateField(widget=forms.HiddenInput)
-    value = forms.DecimalField(**VALUE, error_messages={"required": "Enter a number."})
+    value = NumberField(**VALUE)
 
 
 class ExplainMissForm(forms.Form):
@@ -64,7 +87,7 @@ class Day90Form(forms.Form):
             )
         self.kpis = kpis
         for kpi in kpis:
-            self.fields[self.target_field(kpi)] = forms.DecimalField(
+            self.fields[self.target_field(kpi)] = NumberField(
                 required=False,
                 label=f"{kpi.name} ({kpi.unit})" if kpi.unit else kpi.name,
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "form-control"}),

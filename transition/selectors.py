@@ -8,6 +8,8 @@ import uuid
 from dataclasses import dataclass
 
 from django.db.models import (
+    Exists,
+    OuterRef,
     Prefetch,
     QuerySet,
 )
@@ -18,7 +20,7 @@ from bpo_transition.errors import NotFound
 from engagements.models import Engagement, EngagementMember, Phase
 from engagements.selectors import visible_engagements
 from engagements.services import day
-from milestones.models import Milestone
+from milestones.models import EvidenceFile, Milestone
 from reporting.models import Review
 from reporting.services import review_anchor
 from transition.models import Invitation
@@ -219,6 +221,7 @@ def engagement_milestones(*, engagement: Engagement) -> QuerySet[Milestone]:
         Milestone.objects.filter(engagement=engagement)
         .select_related("owner")
         .only(*MILESTONE_ROW_FIELDS)
+        .annotate(has_files=Exists(EvidenceFile.objects.filter(milestone=OuterRef("pk"))))
         .order_by("due_date", "id")
     )
 

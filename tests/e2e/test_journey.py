@@ -214,7 +214,7 @@ def run_the_journey(journey, world, provider_lead, reviewer, foreign, day0):
     page.get_by_role("link", name="Technical needs confirmed").click()
     page.get_by_role("heading", name="Technical needs confirmed").wait_for()
     journey.shoot(page, "provider-milestone-page")
-    page.get_by_role("link", name="Change its status or evidence on the plan").click()
+    page.get_by_role("link", name="Write its evidence on the plan").click()
     page.get_by_role("heading", name="Harbour care desk").wait_for()
     assert row(page, "Technical needs confirmed").evaluate("row => row.matches(':target')")
 
@@ -234,7 +234,8 @@ def run_the_journey(journey, world, provider_lead, reviewer, foreign, day0):
     session.get_by_text("Add evidence").click()
     session.get_by_role("button", name="Save and mark done").click()
     row(page, "Working kickoff session").get_by_text(
-        "Evidence: Add the evidence text or link that proves this milestone is done."
+        "Evidence: Add the evidence text or link, or attach a file, that proves this milestone "
+        "is done."
     ).wait_for()
     assert stored(tenant, "Working kickoff session").status == "not_started"
     journey.shoot(page, "provider-refused-evidence-missing")
@@ -329,7 +330,7 @@ def run_the_journey(journey, world, provider_lead, reviewer, foreign, day0):
     row(page, "Campaign brief signed by both sides").locator(".status-done").wait_for()
     journey.shoot(page, "pmo-open-item-closed")
 
-    page.locator("#phase-kickoff").locator("xpath=..").get_by_role(
+    page.locator("#phase-kickoff").locator("xpath=ancestor::details[1]").get_by_role(
         "link", name="Kickoff gate"
     ).click()
     page.locator("#decision-panel").get_by_text("Nothing open").wait_for()

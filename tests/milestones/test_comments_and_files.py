@@ -5,10 +5,15 @@ import pytest
 from django.core.files.base import ContentFile
 
 from audit.models import Event
-from bpo_transition.errors import InvalidInput, NotAllowed
+from bpo_transition.errors import InvalidInput, NotAllowed, RuleBroken
 from engagements.services import add_member
 from milestones.models import EvidenceFile, Milestone, MilestoneComment
-from milestones.services import add_comment, attach_evidence_file, delete_evidence_file
+from milestones.services import (
+    add_comment,
+    attach_evidence_file,
+    delete_evidence_file,
+    update_milestone,
+)
 from tests import factories
 
 
@@ -65,3 +70,50 @@ def test_refusals_name_the_field(world):
 
     assert list(blank.value.errors) == ["body"]
     assert empty.value.errors == {"file": ["“a.txt” is empty."]}
+
+
+def test_an_attached_file_is_evidence_enough_to_be_done(world):
+    session = Milestone.objects.get(playbook_key="kickoff-session")
+    assert session.evidence_required and not session.evidence and not session.evidence_link
+    attach_evidence_file(
+        actor=world.provider_lead,
+        milestone=session,
+        upload=ContentFile(b"%PDF-1.4 minutes", name="Kickoff minutes.pdf"),
+    )
+
+    done = update_milestone(actor=world.provider_lead, milestone=session, status="done")
+
+    assert done.status == "done"
+    assert Milestone.objects.get(pk=session.pk).status == "done"
+
+
+def test_the_only_file_of_a_done_milestone_cannot_be_deleted(world):
+    session = Milestone.objects.get(playbook_key="kickoff-session")
+    minutes = attach_evidence_file(
+        actor=world.provider_lead,
+        milestone=session,
+        upload=ContentFile(b"%PDF-1.4 minutes", name="Kickoff minutes.pdf"),
+    )
+    update_milestone(actor=world.provider_lead, milestone=session, status="done")
+
+    with pytest.raises(RuleBroken) as refused:
+        delete_evidence_file(actor=world.provider_lead, evidence_file=minutes)
+
+    assert "only evidence" in refused.value.message
+    assert EvidenceFile.objects.get() == minutes
+    # With its proof written down, the file may go.
+    update_milestone(actor=world.provider_lead, milestone=session, evidence="Minutes v2")
+    delete_evidence_file(actor=world.provider_lead, evidence_file=minutes)
+    assert not EvidenceFile.objects.exists()
+
+
+def test_without_text_link_or_file_a_required_milestone_is_not_done(world):
+    session = Milestone.objects.get(playbook_key="kickoff-session")
+
+    with pytest.raises(InvalidInput) as refused:
+        update_milestone(actor=world.provider_lead, milestone=session, status="done")
+
+    assert refused.value.errors["evidence"] == [
+        "Add the evidence text or link, or attach a file, that proves this milestone is done."
+    ]
+    assert Milestone.objects.get(pk=session.pk).status == "not_started"

@@ -67,6 +67,11 @@ def milestone_reassign(world):
     return f"{_base(world)}{_milestone(world).public_id}/owner/"
 
 
+@route("milestones:change-status", engagement_scoped=True, method="post")
+def milestone_change_status(world):
+    return f"{_base(world)}{_milestone(world).public_id}/change-status/"
+
+
 @route("milestones:comment", engagement_scoped=True, method="post")
 def milestone_comment(world):
     return f"{_base(world)}{_milestone(world).public_id}/comments/"

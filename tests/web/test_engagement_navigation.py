@@ -13,6 +13,8 @@ from engagements.models import EngagementMember
 from engagements.services import add_member, start_transition
 from governance.models import Gate
 from milestones.models import Milestone
+from registers.models import RaidItem
+from registers.services import create_raid_item
 from reporting.models import Kpi, Review, ReviewKpiResult
 from reporting.services import explain_miss, record_measurement, refresh_review
 from tests.tabs import expected_tabs
@@ -43,6 +45,17 @@ def engagement_pages(world) -> dict[str, tuple[str, str]]:
     milestone = Milestone.objects.filter(engagement=world.engagement).first()
     gate = Gate.objects.get(engagement=world.engagement, phase__kind="kickoff")
     review = Review.objects.get(engagement=world.engagement, day=14)
+    kpi = Kpi.objects.filter(engagement=world.engagement).first()
+    item = RaidItem.objects.filter(engagement=world.engagement).first() or create_raid_item(
+        actor=world.pmo,
+        engagement=world.engagement,
+        kind="risk",
+        title="Agents not certified before go-live",
+        owner=world.provider_lead,
+        due_date=datetime.date(2026, 3, 1),
+        probability=3,
+        impact=4,
+    )
     base = f"/engagements/{engagement}"
     return {
         "plan": (f"{base}/", "Plan"),
@@ -53,6 +66,13 @@ def engagement_pages(world) -> dict[str, tuple[str, str]]:
         "gate": (f"{base}/gates/{gate.public_id}/", "Gates"),
         "reviews": (f"{base}/reviews/", "Reviews"),
         "review": (f"{base}/reviews/{review.public_id}/", "Reviews"),
+        "kpis": (f"{base}/kpis/", "KPIs"),
+        "kpi": (f"{base}/kpis/{kpi.public_id}/", "KPIs"),
+        "kpi upload": (f"{base}/kpis/upload/", "KPIs"),
+        "raid": (f"{base}/raid/", "RAID"),
+        "raid item": (f"{base}/raid/{item.public_id}/", "RAID"),
+        "new raid item": (f"{base}/raid/new/?kind=issue", "RAID"),
+        "escalation": (f"{base}/raid/escalation/", "RAID"),
         "admin": (f"{base}/admin/", "Administer"),
     }
 
@@ -77,6 +97,19 @@ def test_every_engagement_page_carries_the_tabs_with_its_own_marked(client, runn
         current = [(label, how) for label, _href, how in tabs if how]
         own_page = url in {href for _label, href, _current in tabs}
         assert current == [(active, "page" if own_page else "true")], name
+
+
+def test_every_engagement_page_has_its_breadcrumb_start_at_the_portfolio(client, running):
+    client.force_login(running.pmo)
+
+    for name, (url, _active) in engagement_pages(running).items():
+        html = client.get(url).content.decode()
+        trail = re.search(r'<nav aria-label="Breadcrumb">(.*?)</nav>', html, re.S)
+        assert trail, name
+        crumbs = re.findall(
+            r'<li class="breadcrumb-item[^"]*"[^>]*>(?:<a [^>]+>)?([^<]+)<', trail.group(1)
+        )
+        assert crumbs[:2] == ["Portfolio", running.engagement.name], name
 
 
 @pytest.mark.urls("tests.web.urls_with_an_area")
@@ -185,14 +218,16 @@ def test_the_milestone_page_leads_to_its_row_on_the_plan_while_it_can_change(cli
     base = f"/engagements/{running.engagement.public_id}"
     kickoff = Milestone.objects.filter(phase__kind="kickoff").first()
     later = Milestone.objects.filter(phase__kind="transition").first()
-    to_row = "Change its status or evidence on the plan"
+    to_row = "Write its evidence on the plan"
     client.force_login(running.provider_lead)
 
     html = client.get(f"{base}/milestones/{kickoff.public_id}/").content.decode()
     assert f'href="{base}/#milestone-{kickoff.public_id}">{to_row}</a>' in html
+    assert "Change status" in html  # the status changes on the milestone's own page
 
     pass_gate(running, "kickoff")  # an approved gate freezes its phase
-    assert to_row not in client.get(f"{base}/milestones/{kickoff.public_id}/").content.decode()
+    frozen = client.get(f"{base}/milestones/{kickoff.public_id}/").content.decode()
+    assert to_row not in frozen and "Change status" not in frozen
     assert to_row in client.get(f"{base}/milestones/{later.public_id}/").content.decode()
 
     add_member(

@@ -277,7 +277,7 @@ def test_an_htmx_filter_request_gets_only_the_list(client, live_world):
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.lstrip().startswith('<div id="milestone-list">')
+    assert html.lstrip().startswith('<div id="milestone-list" data-filtering="true">')
     assert "<html" not in html and "<svg" not in html
     assert set(shown_titles(response.content)) == set(
         Milestone.objects.filter(side="provider").values_list("title", flat=True)
