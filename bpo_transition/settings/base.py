@@ -167,12 +167,12 @@ if EVIDENCE_S3_BUCKET:
     }
 # --- end of evidence files --------------------------------------------------------------------
 
-# Redis when REDIS_URL is set; otherwise an embedded broker (a folder) so that the worker
-# and beat run with no server at all.
+# Redis when REDIS_URL is set; otherwise the embedded broker (bpo_transition/broker.py: a
+# folder, written and claimed by atomic renames) so that the worker and beat need no server.
 REDIS_URL = env("REDIS_URL", default="")
 BROKER_DIR = Path(env("BROKER_DIR", default=str(BASE_DIR / "var" / "broker")))
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
-if CELERY_BROKER_URL.startswith("filesystem://"):
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "folder://")
+if CELERY_BROKER_URL.startswith("folder://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
@@ -190,7 +190,7 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_WORKER_PREFETCH_MULTIPLIER", default=1)
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_TASK_IGNORE_RESULT = True
