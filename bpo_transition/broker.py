@@ -11,8 +11,9 @@ This transport keeps kombu's folder layout and fixes both:
   only ever sees complete files (rename is atomic on one file system);
 - a consumer claims a message by renaming it into its own claim folder: of two consumers
   racing for one file exactly one rename succeeds, the other moves on (no duplicate);
-- the folder is listed once and the names worked through until they run out, not once per
-  message; and the poll pauses briefly while messages are flowing, longer only when idle.
+- the folder is listed once for every queue and the names worked through until they run
+  out, not once per message and queue; the poll pauses briefly while messages are flowing,
+  longer only when idle.
 
 Registered as ``folder://`` (``CELERY_BROKER_URL``'s default when ``REDIS_URL`` is unset).
 """
@@ -24,7 +25,7 @@ import itertools
 import os
 import socket
 import uuid
-from collections import deque
+from collections import defaultdict, deque
 from pathlib import Path
 from time import monotonic, sleep, time_ns
 
@@ -37,6 +38,10 @@ SCHEME = "folder"
 BUSY_PAUSE = 0.002
 # ... and, once idle, after this long (the latency of a first message after a quiet spell).
 IDLE_PAUSE = 0.1
+# A queue that ran out of names is listed again after this long if the last listing had
+# messages for it (they are flowing), after IDLE_PAUSE if it had none (an idle queue, such as
+# the remote-control one, must not list a folder of thousands of tasks every few ms).
+RELIST_SECONDS = 0.02
 
 _sequence = itertools.count()
 
@@ -44,9 +49,10 @@ _sequence = itertools.count()
 class Channel(filesystem.Channel):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._listed: dict[str, deque[str]] = {}
-        self._claims = Path(self.processed_folder) / f"claims-{socket.gethostname()}-{os.getpid()}"
-        self._claims.mkdir(parents=True, exist_ok=True)
+        self._listed: dict[str, deque[str]] = defaultdict(deque)
+        self._listed_at = -IDLE_PAUSE
+        self._flowing: set[str] = set()
+        self._claims: Path | None = None
 
     def _put(self, queue, payload, **kwargs):
         # Names sort in the order they were sent (the nanosecond clock, then a counter).
@@ -60,42 +66,53 @@ class Channel(filesystem.Channel):
             temporary.unlink(missing_ok=True)
             raise filesystem.ChannelError(f"Cannot add {name!r} to {folder}") from failure
 
-    def _names(self, queue: str) -> deque[str]:
-        suffix = f".{queue}.msg"
-        return deque(
-            sorted(
-                name
-                for name in os.listdir(self.data_folder_in)
-                if not name.startswith(".") and name.partition(".")[2] == suffix[1:]
+    def _list(self) -> None:
+        """One listing of the folder for every queue (the worker polls several: its task
+        queue and its remote-control queue), at most every RELIST_SECONDS."""
+        self._listed_at = monotonic()
+        listed: dict[str, deque[str]] = defaultdict(deque)
+        for name in sorted(os.listdir(self.data_folder_in)):
+            if not name.startswith(".") and name.endswith(".msg"):
+                listed[name.partition(".")[2][:-4]].append(name)
+        self._listed = listed
+        self._flowing = {queue for queue, names in listed.items() if names}
+
+    def _claim_folder(self) -> Path:
+        if self._claims is None:
+            self._claims = Path(self.processed_folder) / (
+                f"claims-{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
             )
-        )
+            self._claims.mkdir(parents=True, exist_ok=True)
+        return self._claims
 
     def _get(self, queue):
+        names = self._listed[queue]
+        wait = RELIST_SECONDS if queue in self._flowing else IDLE_PAUSE
+        if not names and monotonic() - self._listed_at >= wait:
+            self._list()
+            names = self._listed[queue]
         folder = self.data_folder_in
-        for _listing in range(2):
-            names = self._listed.get(queue)
-            if not names:
-                names = self._listed[queue] = self._names(queue)
-            while names:
-                name = names.popleft()
-                claimed = self._claims / name
-                try:
-                    os.rename(os.path.join(folder, name), claimed)
-                except FileNotFoundError:
-                    continue  # another consumer took it first
-                try:
-                    payload = claimed.read_bytes()
-                finally:
-                    claimed.unlink(missing_ok=True)
-                self.connection.busy_until = monotonic() + 1.0
-                return loads(bytes_to_str(payload))
+        while names:
+            name = names.popleft()
+            claimed = self._claim_folder() / name
+            try:
+                os.rename(os.path.join(folder, name), claimed)
+            except FileNotFoundError:
+                continue  # another consumer took it first
+            try:
+                payload = claimed.read_bytes()
+            finally:
+                claimed.unlink(missing_ok=True)
+            self.connection.busy_until = monotonic() + 1.0
+            return loads(bytes_to_str(payload))
         raise filesystem.Empty()
 
     def close(self):
         super().close()
         # Anything still in the claim folder was read already; the folder itself goes.
-        with contextlib.suppress(OSError):
-            self._claims.rmdir()
+        if self._claims is not None:
+            with contextlib.suppress(OSError):
+                self._claims.rmdir()
 
 
 class Transport(filesystem.Transport):
