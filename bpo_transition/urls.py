@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from health.views import healthz
+from health.views import background_banner, healthz
 from transition.views.portfolio import home
 
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("health/banner/", background_banner, name="health-banner"),
     path("admin/", admin.site.urls),
     path("engagements/", include("transition.manage_urls")),
     path("engagements/", include("transition.urls")),

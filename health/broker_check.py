@@ -83,12 +83,16 @@ def _send(env: dict, path: Path, label: str, count: int) -> subprocess.Popen:
     )
 
 
-def _wait_for(path: Path, count: int, deadline: float, worker: subprocess.Popen) -> bool:
+def _wait_for(
+    path: Path, count: int, deadline: float, worker: subprocess.Popen, producers=()
+) -> bool:
     while time.monotonic() < deadline:
         if len(_lines(path)) >= count:
             return True
         if worker.poll() is not None:
             return False
+        if any(producer.poll() for producer in producers):
+            return False  # a producer failed: its error is raised below
         time.sleep(0.05)
     return False
 
@@ -131,7 +135,7 @@ def run_load(
         sent = sum(producers.values())
         started = time.monotonic()
         running = [_send(env, path, label, count) for label, count in producers.items()]
-        _wait_for(path, sent, started + timeout, worker)
+        _wait_for(path, sent, started + timeout, worker, running)
         seconds = time.monotonic() - started
         for producer in running:
             output = producer.communicate(timeout=60)[0].decode()

@@ -1,6 +1,8 @@
+import logging
 import os
 
 from celery import shared_task
+from celery.signals import worker_ready
 
 from health import services
 
@@ -22,3 +24,12 @@ def probe(*, path: str, token: str) -> None:
         os.write(descriptor, f"{token}\n".encode())
     finally:
         os.close(descriptor)
+
+
+@worker_ready.connect
+def record_heartbeat_on_start(**kwargs) -> None:
+    """A worker that (re)starts says so at once, not a minute later."""
+    try:
+        services.record_heartbeat(name="worker")
+    except Exception:
+        logging.getLogger("health").exception("Could not record the worker's heartbeat")

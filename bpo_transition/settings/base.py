@@ -197,10 +197,20 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+# Beat records its own heartbeat as it ticks (health/beat.py) and sends the worker's through
+# the broker; either older than HEARTBEAT_STALE_SECONDS puts a banner before PMO and admins.
+HEARTBEAT_SECONDS = env.float("HEARTBEAT_SECONDS", default=60.0)
+HEARTBEAT_STALE_SECONDS = env.float("HEARTBEAT_STALE_SECONDS", default=180.0)
+CELERY_BEAT_SCHEDULER = "health.beat:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {
-    "heartbeat": {"task": "health.tasks.record_heartbeat", "schedule": 60.0},
+    "heartbeat": {"task": "health.tasks.record_heartbeat", "schedule": HEARTBEAT_SECONDS},
     # Every occasion, every tenant; who is at 08:00 local right now is decided inside the scan.
     "reminder-scan": {"task": "notifications.tasks.scan_reminders", "schedule": 15 * 60.0},
+    # Pending reminders whose lease ended (a killed worker's, a lost task's) go out again.
+    "reminder-sweep": {
+        "task": "notifications.tasks.sweep_reminders",
+        "schedule": env.float("REMINDER_SWEEP_SECONDS", default=30.0),
+    },
     "purge-idempotency-keys": {
         "task": "api.tasks.purge_expired_idempotency_keys",
         "schedule": 3600.0,
@@ -227,8 +237,11 @@ WEBHOOK_WALK_BATCHES_PER_BEAT = 20
 # Links in e-mails and calendar feeds are absolute: the address people reach the site at.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 REMINDER_LOCAL_HOUR = 8
-# A worker holds a claimed batch this long; if it dies, the next scan after it hands it out again.
-REMINDER_DELIVERY_LEASE_SECONDS = env.int("REMINDER_DELIVERY_LEASE_SECONDS", default=600)
+# A worker holds a claimed batch this long (and extends it while it works through the batch);
+# if it dies, the sweep after the lease ends hands the rest out again. A killed worker's
+# reminders therefore go out within lease + sweep period (90 s) of the kill, plus the send.
+REMINDER_DELIVERY_LEASE_SECONDS = env.int("REMINDER_DELIVERY_LEASE_SECONDS", default=60)
+REMINDER_SWEEP_SECONDS = env.float("REMINDER_SWEEP_SECONDS", default=30.0)
 # A failed send is tried again after 1, 2, 4 ... minutes, at most 6 hours apart.
 REMINDER_RETRY_BASE_SECONDS = env.int("REMINDER_RETRY_BASE_SECONDS", default=60)
 REMINDER_RETRY_MAX_SECONDS = 6 * 3600
