@@ -3,6 +3,7 @@ age of the worker's and beat's last heartbeats. And the banner PMO staff and adm
 while the worker or beat has gone quiet."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -35,6 +36,13 @@ def _broker_ok() -> str | None:
     return None
 
 
+def _cache_ok() -> str | None:
+    """The shared cache (Redis in production): the web answers without it (throttles count
+    per process), but it is down all the same."""
+    ping = getattr(caches["default"], "ping", None)
+    return ping() if ping is not None else None
+
+
 def _heartbeats() -> dict:
     """Reported, not judged: a quiet worker does not make the web server unhealthy (restarting
     the web would not bring reminders back); scripts/run.sh restarts the worker and beat,
@@ -55,12 +63,11 @@ def _heartbeats() -> dict:
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    problems = {
-        name: problem
-        for name, problem in (("database", _database_ok()), ("broker", _broker_ok()))
-        if problem
-    }
-    checks = {name: problems.get(name, "ok") for name in ("database", "broker")}
+    answers = {"database": _database_ok(), "broker": _broker_ok()}
+    if hasattr(caches["default"], "ping"):
+        answers["cache"] = _cache_ok()
+    problems = {name: problem for name, problem in answers.items() if problem}
+    checks = {name: problems.get(name, "ok") for name in answers}
     beats = _heartbeats() if "database" not in problems else {}
     if problems:
         return JsonResponse(

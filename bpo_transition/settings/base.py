@@ -254,8 +254,9 @@ REMINDER_TASK_BATCH = 100  # reminders of one person per delivery task
 REMINDER_FULL_SCAN_SECONDS = env.int("REMINDER_FULL_SCAN_SECONDS", default=3600)
 
 if REDIS_URL:
+    # Tolerant of a Redis outage: the throttles count per process until it is back.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {"BACKEND": "bpo_transition.cache.TolerantRedisCache", "LOCATION": REDIS_URL}
     }
 else:
     # One web process in the embedded setup; production sets REDIS_URL so that login
