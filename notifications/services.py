@@ -21,8 +21,10 @@ Exactly once, step by step:
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import logging
+import time
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -30,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -300,6 +302,18 @@ def run_scan(
     return report
 
 
+def sweep(*, now: datetime.datetime, dispatch: Callable[[Batch], None]) -> list[Batch]:
+    """Hand out again what is pending and whose lease has ended: a dead worker's rows, a
+    delivery task lost with its broker, a failed send whose retry did not come. Beat runs
+    it every REMINDER_SWEEP_SECONDS; it records nothing, so it costs one indexed UPDATE when
+    there is nothing to do. Idempotent through the ledger: a row sent since is not pending,
+    and a task that finds a row sent (or locked by the worker sending it) leaves it alone."""
+    batches = batches_of(claim_due_reminders(now=now))
+    for batch in batches:
+        dispatch(batch)
+    return batches
+
+
 # --- Delivery -------------------------------------------------------------------------------
 
 
@@ -330,7 +344,38 @@ def preference_for(user: User) -> Preference:
     return Preference.objects.filter(user=user).first() or Preference(user=user)
 
 
-def _send(*, to: User, subject: str, template: str, context: dict, message_id: str) -> None:
+class Outbox:
+    """One mail connection for a whole batch, opened before the first send and closed after
+    the last row is marked sent. Between the mail server accepting a message and its ledger
+    row being committed there is then only the row's UPDATE and COMMIT; with a connection per
+    message the server's answer to QUIT (a slow one can take seconds) would sit in between,
+    and a worker killed there sends that message again after the restart."""
+
+    def __init__(self) -> None:
+        self.connection = None
+
+    def send(self, message: EmailMultiAlternatives) -> None:
+        if self.connection is None:
+            connection = get_connection()
+            connection.open()
+            self.connection = connection
+        message.connection = self.connection
+        try:
+            message.send()
+        except Exception:
+            self.close()  # a broken connection is opened afresh for the next message
+            raise
+
+    def close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            with contextlib.suppress(Exception):
+                connection.close()
+
+
+def _send(
+    *, outbox: Outbox, to: User, subject: str, template: str, context: dict, message_id: str
+) -> None:
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string(f"notifications/email/{template}.txt", context),
@@ -340,7 +385,7 @@ def _send(*, to: User, subject: str, template: str, context: dict, message_id: s
     message.attach_alternative(
         render_to_string(f"notifications/email/{template}.html", context), "text/html"
     )
-    message.send()
+    outbox.send(message)
 
 
 def _entry(reminder: Reminder, described: Described) -> dict:
@@ -395,7 +440,7 @@ def _notify(reminder: Reminder, described: Described, now: datetime.datetime) ->
     )
 
 
-def _deliver_one(reminder_id: int, tenant: Tenant, report: DeliveryReport) -> None:
+def _deliver_one(reminder_id: int, tenant: Tenant, report: DeliveryReport, outbox: Outbox) -> None:
     now = timezone.now()
     with transaction.atomic():
         reminder = (
@@ -433,6 +478,7 @@ def _deliver_one(reminder_id: int, tenant: Tenant, report: DeliveryReport) -> No
         try:
             with transaction.atomic():
                 _send(
+                    outbox=outbox,
                     to=reminder.recipient,
                     subject=f"[{tenant.name}] {reminder.engagement.name}: {described.title}",
                     template="reminder",
@@ -451,7 +497,7 @@ def _deliver_one(reminder_id: int, tenant: Tenant, report: DeliveryReport) -> No
         _log(reminder, "sent by e-mail")
 
 
-def _send_digest(recipient_id: int, tenant: Tenant, report: DeliveryReport) -> None:
+def _send_digest(recipient_id: int, tenant: Tenant, report: DeliveryReport, outbox: Outbox) -> None:
     """One e-mail with every pending digest reminder of the person in this tenant."""
     now = timezone.now()
     with transaction.atomic():
@@ -508,6 +554,7 @@ def _send_digest(recipient_id: int, tenant: Tenant, report: DeliveryReport) -> N
         try:
             with transaction.atomic():
                 _send(
+                    outbox=outbox,
                     to=recipient,
                     subject=(
                         f"[{tenant.name}] {count} reminder{'s' if count != 1 else ''} "
@@ -540,6 +587,18 @@ def _send_digest(recipient_id: int, tenant: Tenant, report: DeliveryReport) -> N
             _log(row, f"sent in the digest of {local_date}")
 
 
+def _extend_lease(reminder_ids: list[int]) -> float:
+    """Keep this task's rows out of the sweep while it works through them (a live worker's
+    rows are never handed out twice merely because the batch is long); returns when to
+    extend again."""
+    lease = settings.REMINDER_DELIVERY_LEASE_SECONDS
+    if reminder_ids:
+        Reminder.objects.filter(pk__in=reminder_ids, status=Reminder.Status.PENDING).update(
+            next_attempt_at=timezone.now() + datetime.timedelta(seconds=lease)
+        )
+    return time.monotonic() + lease / 3
+
+
 def deliver_reminders(*, reminder_ids: Iterable[int]) -> DeliveryReport:
     """Deliver these reminders of the active tenant (others' ids are simply not found):
     an in-app notification each, and an e-mail each or one digest, as each person wants."""
@@ -547,10 +606,18 @@ def deliver_reminders(*, reminder_ids: Iterable[int]) -> DeliveryReport:
     if tenant is None:
         raise RuntimeError("deliver_reminders runs inside a tenant (a TenantTask enters it).")
     report = DeliveryReport()
-    for reminder_id in sorted(set(reminder_ids)):
-        _deliver_one(reminder_id, tenant, report)
-    for recipient_id in sorted({row.recipient_id for row in report.postponed}):
-        _send_digest(recipient_id, tenant, report)
+    remaining = sorted(set(reminder_ids))
+    outbox = Outbox()
+    try:
+        extend_at = _extend_lease(remaining)
+        while remaining:
+            if time.monotonic() >= extend_at:
+                extend_at = _extend_lease(remaining)
+            _deliver_one(remaining.pop(0), tenant, report, outbox)
+        for recipient_id in sorted({row.recipient_id for row in report.postponed}):
+            _send_digest(recipient_id, tenant, report, outbox)
+    finally:
+        outbox.close()
     return report
 
 

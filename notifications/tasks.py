@@ -45,6 +45,15 @@ def scan_reminders(now: str | None = None) -> dict:
         return services.run_scan(now=moment, dispatch=dispatch, incremental=True).summary()
 
 
+@shared_task(name="notifications.tasks.sweep_reminders", acks_late=True)
+def sweep_reminders() -> dict:
+    """Every REMINDER_SWEEP_SECONDS from beat: pending reminders whose lease ended (their
+    worker died, their task was lost) go out again, well before the next scan."""
+    with dispatcher() as dispatch:
+        batches = services.sweep(now=timezone.now(), dispatch=dispatch)
+    return {"batches": len(batches), "claimed": sum(len(b.reminder_ids) for b in batches)}
+
+
 @shared_task(
     base=TenantTask,
     bind=True,

@@ -29,4 +29,4 @@ def test_broker_is_redis_when_redis_url_is_set():
     if settings.REDIS_URL:
         assert celery_app.conf.broker_url.startswith("redis://")
     else:
-        assert celery_app.conf.broker_url.startswith("filesystem://")
+        assert celery_app.conf.broker_url.startswith("folder://")

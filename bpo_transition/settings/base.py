@@ -167,12 +167,12 @@ if EVIDENCE_S3_BUCKET:
     }
 # --- end of evidence files --------------------------------------------------------------------
 
-# Redis when REDIS_URL is set; otherwise an embedded broker (a folder) so that the worker
-# and beat run with no server at all.
+# Redis when REDIS_URL is set; otherwise the embedded broker (bpo_transition/broker.py: a
+# folder, written and claimed by atomic renames) so that the worker and beat need no server.
 REDIS_URL = env("REDIS_URL", default="")
 BROKER_DIR = Path(env("BROKER_DIR", default=str(BASE_DIR / "var" / "broker")))
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
-if CELERY_BROKER_URL.startswith("filesystem://"):
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "folder://")
+if CELERY_BROKER_URL.startswith("folder://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
@@ -190,17 +190,27 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_PREFETCH_MULTIPLIER = env.int("CELERY_WORKER_PREFETCH_MULTIPLIER", default=1)
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+# Beat records its own heartbeat as it ticks (health/beat.py) and sends the worker's through
+# the broker; either older than HEARTBEAT_STALE_SECONDS puts a banner before PMO and admins.
+HEARTBEAT_SECONDS = env.float("HEARTBEAT_SECONDS", default=60.0)
+HEARTBEAT_STALE_SECONDS = env.float("HEARTBEAT_STALE_SECONDS", default=180.0)
+CELERY_BEAT_SCHEDULER = "health.beat:HeartbeatScheduler"
 CELERY_BEAT_SCHEDULE = {
-    "heartbeat": {"task": "health.tasks.record_heartbeat", "schedule": 60.0},
+    "heartbeat": {"task": "health.tasks.record_heartbeat", "schedule": HEARTBEAT_SECONDS},
     # Every occasion, every tenant; who is at 08:00 local right now is decided inside the scan.
     "reminder-scan": {"task": "notifications.tasks.scan_reminders", "schedule": 15 * 60.0},
+    # Pending reminders whose lease ended (a killed worker's, a lost task's) go out again.
+    "reminder-sweep": {
+        "task": "notifications.tasks.sweep_reminders",
+        "schedule": env.float("REMINDER_SWEEP_SECONDS", default=30.0),
+    },
     "purge-idempotency-keys": {
         "task": "api.tasks.purge_expired_idempotency_keys",
         "schedule": 3600.0,
@@ -227,8 +237,11 @@ WEBHOOK_WALK_BATCHES_PER_BEAT = 20
 # Links in e-mails and calendar feeds are absolute: the address people reach the site at.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 REMINDER_LOCAL_HOUR = 8
-# A worker holds a claimed batch this long; if it dies, the next scan after it hands it out again.
-REMINDER_DELIVERY_LEASE_SECONDS = env.int("REMINDER_DELIVERY_LEASE_SECONDS", default=600)
+# A worker holds a claimed batch this long (and extends it while it works through the batch);
+# if it dies, the sweep after the lease ends hands the rest out again. A killed worker's
+# reminders therefore go out within lease + sweep period (90 s) of the kill, plus the send.
+REMINDER_DELIVERY_LEASE_SECONDS = env.int("REMINDER_DELIVERY_LEASE_SECONDS", default=60)
+REMINDER_SWEEP_SECONDS = env.float("REMINDER_SWEEP_SECONDS", default=30.0)
 # A failed send is tried again after 1, 2, 4 ... minutes, at most 6 hours apart.
 REMINDER_RETRY_BASE_SECONDS = env.int("REMINDER_RETRY_BASE_SECONDS", default=60)
 REMINDER_RETRY_MAX_SECONDS = 6 * 3600
@@ -241,8 +254,9 @@ REMINDER_TASK_BATCH = 100  # reminders of one person per delivery task
 REMINDER_FULL_SCAN_SECONDS = env.int("REMINDER_FULL_SCAN_SECONDS", default=3600)
 
 if REDIS_URL:
+    # Tolerant of a Redis outage: the throttles count per process until it is back.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {"BACKEND": "bpo_transition.cache.TolerantRedisCache", "LOCATION": REDIS_URL}
     }
 else:
     # One web process in the embedded setup; production sets REDIS_URL so that login

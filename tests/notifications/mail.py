@@ -113,3 +113,23 @@ class DatabaseRecordingBackend(LocmemBackend):
                 "VALUES (%s, %s, %s, %s, %s, TRUE)",
                 [message.extra_headers["Message-ID"], message.to[0], message.subject, "", 0],
             )
+
+
+class ConnectionRecordingBackend(LocmemBackend):
+    """Records opening, each message and closing (a mail server's QUIT), with the ledger
+    status of every reminder of the batch at the moment the connection closes."""
+
+    events: list = []
+
+    def open(self):
+        type(self).events.append(("open",))
+        return True
+
+    def send_messages(self, messages):
+        for message in messages:
+            type(self).events.append(("send", message.extra_headers["Message-ID"]))
+        return super().send_messages(messages)
+
+    def close(self):
+        statuses = sorted(set(Reminder._base_manager.values_list("status", flat=True)))
+        type(self).events.append(("close", statuses))

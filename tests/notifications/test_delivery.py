@@ -1,10 +1,12 @@
 """Exactly once: repeated scans, repeated tasks, failing mail servers, people who left."""
 
 import datetime
+from unittest import mock
 
 import pytest
 import time_machine
 from django.core import mail
+from django.utils import timezone
 
 from bpo_transition.tenancy import tenant_context
 from engagements.models import EngagementMember
@@ -13,7 +15,11 @@ from milestones.models import Milestone
 from notifications import services, tasks
 from notifications.models import Kind, Notification, Reminder
 from tests.notifications.conftest import at, deliver, mails_to
-from tests.notifications.mail import FlakyBackend, LedgerCheckingBackend
+from tests.notifications.mail import (
+    ConnectionRecordingBackend,
+    FlakyBackend,
+    LedgerCheckingBackend,
+)
 
 
 def test_a_second_scan_and_a_repeated_batch_send_nothing_more(world, scan):
@@ -41,6 +47,7 @@ def test_nothing_is_marked_sent_before_it_was_sent(world, scan, settings):
 
 def test_a_send_that_fails_twice_is_sent_once_on_the_third_try(world, scan, settings):
     settings.EMAIL_BACKEND = "tests.notifications.mail.FlakyBackend"
+    settings.REMINDER_DELIVERY_LEASE_SECONDS = 600  # ten minutes, for round numbers below
     FlakyBackend.failures, FlakyBackend.tries = 2, 0
     person = world.client_staff
     credentials = Milestone.objects.get(title="Lead-source credentials issued")
@@ -169,3 +176,97 @@ def test_a_delivery_is_sent_with_its_tenant_and_checked_arguments(world):
         tasks.deliver_reminders.apply_async(kwargs={"reminder_ids": [1]})
     with pytest.raises(TypeError, match="reminder_ids"):
         tasks.deliver_reminders.apply_async(kwargs={"tenant_id": world.tenant.pk})
+
+
+def test_a_batch_uses_one_mail_connection_closed_only_after_every_row_is_marked_sent(
+    world, scan, settings
+):
+    """The window in which a killed worker sends a message twice: between the mail server's
+    acceptance and the ledger's commit, never a QUIT (a slow server's seconds) in between."""
+    settings.EMAIL_BACKEND = "tests.notifications.mail.ConnectionRecordingBackend"
+    ConnectionRecordingBackend.events = []
+    run = scan(at("2026-01-08"))
+    events = ConnectionRecordingBackend.events
+    assert len(run.report.batches) >= 1 and len(run.sent) > len(run.report.batches)
+    assert [event[0] for event in events if event[0] != "send"] == ["open", "close"] * len(
+        run.report.batches
+    )
+    assert all(event[1] == ["sent"] for event in events if event[0] == "close")
+
+
+def test_a_resent_reminder_carries_the_same_message_id(world, scan):
+    """A worker killed after the server accepted a message but before the ledger commit sends
+    it again after the restart: the same Message-ID, so mail systems see one message."""
+    first = scan(at("2026-01-08"))
+    row = first.sent[0]
+    original = [
+        m for m in mail.outbox if m.extra_headers["Message-ID"].startswith(f"<reminder-{row.pk}@")
+    ]
+    assert len(original) == 1
+    # What a crash between the send and the commit leaves: the row still pending.
+    Reminder.objects.filter(pk=row.pk).update(status="pending", sent_at=None)
+    mail.outbox.clear()
+    deliver(services.Batch(row.tenant_id, (row.pk,)))
+    assert [m.extra_headers["Message-ID"] for m in mail.outbox] == [
+        original[0].extra_headers["Message-ID"]
+    ]
+
+
+def test_the_sweep_hands_out_only_rows_whose_lease_ended(world, settings):
+    settings.REMINDER_DELIVERY_LEASE_SECONDS = 60
+    dispatched = []
+    with time_machine.travel(at("2026-01-08"), tick=False):
+        services.run_scan(now=at("2026-01-08"), dispatch=dispatched.append)  # the worker died
+    rows = {row for batch in dispatched for row in batch.reminder_ids}
+    assert rows and Reminder.objects.filter(status="pending").count() == len(rows)
+
+    swept = []
+    services.sweep(
+        now=at("2026-01-08", 8, 0) + datetime.timedelta(seconds=59), dispatch=swept.append
+    )
+    assert swept == []  # still leased to the worker that took them
+    later = at("2026-01-08", 8, 1) + datetime.timedelta(seconds=1)
+    services.sweep(now=later, dispatch=swept.append)
+    assert {row for batch in swept for row in batch.reminder_ids} == rows
+    again = []
+    services.sweep(now=later, dispatch=again.append)
+    assert again == []  # claimed by that sweep: a second sweep does not hand them out too
+
+    with time_machine.travel(later, tick=False):
+        for batch in swept:
+            deliver(batch)
+    assert set(Reminder.objects.values_list("status", flat=True)) == {"sent"}
+    services.sweep(now=later + datetime.timedelta(hours=1), dispatch=again.append)
+    assert again == []
+
+
+def test_a_long_batch_keeps_its_rows_out_of_the_sweep_while_it_works(world, settings):
+    """A live worker's batch outlasting the lease is not handed to a second worker."""
+    settings.REMINDER_DELIVERY_LEASE_SECONDS = 60
+    dispatched = []
+    with time_machine.travel(at("2026-01-08"), tick=False):
+        services.run_scan(now=at("2026-01-08"), dispatch=dispatched.append)
+    batch = max(dispatched, key=lambda b: len(b.reminder_ids))
+    assert len(batch.reminder_ids) >= 2
+    seen_by_sweep = []
+    start = at("2026-01-08", 8, 5)
+
+    # Each send takes 40 s of the clock: the batch takes longer than the lease.
+    with time_machine.travel(start, tick=False) as clock:
+        original = services._deliver_one
+
+        def slow(reminder_id, *args):
+            clock.shift(datetime.timedelta(seconds=40))
+            services.sweep(now=timezone.now(), dispatch=seen_by_sweep.append)
+            return original(reminder_id, *args)
+
+        with (
+            mock.patch.object(services, "_deliver_one", slow),
+            mock.patch.object(services.time, "monotonic", lambda: timezone.now().timestamp()),
+        ):
+            deliver(batch)
+    handed_twice = {r for b in seen_by_sweep for r in b.reminder_ids} & set(batch.reminder_ids)
+    assert handed_twice == set()
+    assert set(
+        Reminder.objects.filter(pk__in=batch.reminder_ids).values_list("status", flat=True)
+    ) == {"sent"}
