@@ -85,3 +85,22 @@ def test_a_review_changes_until_it_is_published_and_never_after(world):
     refused("DELETE FROM reporting_review WHERE id = %s", [review.pk])
     review.refresh_from_db()
     assert (review.status, review.lessons_learned) == ("published", "Draft")
+
+
+@postgresql_only
+def test_a_published_review_still_records_the_state_of_its_pdf_and_nothing_else(world):
+    review = Review.objects.get(day=14)
+    Review._base_manager.filter(pk=review.pk).update(status="published", publish_reason="Agreed")
+
+    # Rendering the report (a worker task) records when it was asked for and why it failed.
+    Review._base_manager.filter(pk=review.pk).update(
+        report_requested_at="2026-12-07T10:00:00Z", report_failure="The renderer stopped."
+    )
+    refused("UPDATE reporting_review SET publish_reason = 'rewritten' WHERE id = %s", [review.pk])
+    refused(
+        "UPDATE reporting_review SET report_failure = '', published_early = NOT published_early "
+        "WHERE id = %s",
+        [review.pk],
+    )
+    review.refresh_from_db()
+    assert (review.publish_reason, review.report_failure) == ("Agreed", "The renderer stopped.")
