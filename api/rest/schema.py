@@ -124,21 +124,40 @@ REQUIRED_TEXT_PATTERN = rf"^[^{CONTROL}]*[^\s{CONTROL}][^{CONTROL}]*$"
 
 
 # What a new RAID item's kind asks of the other fields (registers.services): a risk is scored
-# (probability and impact); a decision is proposed or agreed, any other item open, in progress
-# or closed.
+# (probability and impact); an exception describes the situation it covers. Over the API a
+# decision is proposed (agreeing one names who agreed, on its page), an exception open or in
+# progress (closing one writes its decision rule), any other item open, in progress or closed.
+def _when_kind(kinds: list[str], then: dict, otherwise: dict | None = None) -> dict:
+    rule = {"if": {"properties": {"kind": {"enum": kinds}}, "required": ["kind"]}, "then": then}
+    if otherwise is not None:
+        rule["else"] = otherwise
+    return rule
+
+
+def _statuses(*names: str) -> dict:
+    return {"properties": {"status": {"enum": [*names, None]}}}
+
+
 RAID_ITEM_RULES = [
-    {
-        "if": {"properties": {"kind": {"const": "risk"}}, "required": ["kind"]},
-        "then": {
+    _when_kind(
+        ["risk"],
+        {
             "required": ["probability", "impact"],
             "properties": {"probability": {"type": "integer"}, "impact": {"type": "integer"}},
         },
-    },
-    {
-        "if": {"properties": {"kind": {"const": "decision"}}, "required": ["kind"]},
-        "then": {"properties": {"status": {"enum": ["proposed", "agreed", None]}}},
-        "else": {"properties": {"status": {"enum": ["open", "in_progress", "closed", None]}}},
-    },
+    ),
+    _when_kind(
+        ["exception"],
+        {
+            "required": ["description"],
+            "properties": {
+                "description": {"type": "string", "pattern": REQUIRED_TEXT_PATTERN},
+                **_statuses("open", "in_progress")["properties"],
+            },
+        },
+    ),
+    _when_kind(["decision"], _statuses("proposed")),
+    _when_kind(["decision", "exception"], {}, _statuses("open", "in_progress", "closed")),
 ]
 
 

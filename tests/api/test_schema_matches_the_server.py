@@ -12,7 +12,7 @@ from accounts.models import known_time_zones
 from api import feed
 from api.rest.pagination import encode_cursor
 from bpo_transition.tenancy import tenant_context
-from tests.api.endpoints import a_kpi, a_raid_item
+from tests.api.endpoints import a_kpi, a_raid_item, raid_item_body
 from tests.api.test_errors import assert_problem
 
 BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -126,6 +126,13 @@ def test_a_raid_item_keeps_its_kind_and_the_schema_says_what_each_kind_needs(api
     assert "kind" not in component(document, "PatchedRaidItemPatchRequest")["properties"]
     rules = component(document, "RaidItemRequest")["allOf"]
     assert {"required": ["probability", "impact"]}.items() <= rules[0]["then"].items()
+    assert rules[1]["if"]["properties"]["kind"] == {"enum": ["exception"]}
+    assert rules[1]["then"]["required"] == ["description"]
+    with tenant_context(home.tenant):
+        body = {**raid_item_body(home), "kind": "exception", "probability": None, "impact": None}
+    body.pop("description", None)
+    response = api.post("/api/v1/raid-items/", body, token=home.tokens["pmo"])
+    assert list(assert_problem(response, 400)["errors"]) == ["description"]
     with tenant_context(home.tenant):
         item = a_raid_item(home)
     response = api.patch(
