@@ -121,6 +121,8 @@ HEADER_SCHEMA = {"schema": {"type": "string"}}
 CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
 TEXT_PATTERN = rf"^[^{CONTROL}]*$"
 REQUIRED_TEXT_PATTERN = rf"^[^{CONTROL}]*[^\s{CONTROL}][^{CONTROL}]*$"
+# A filter's text value (api.rest.filters.StrictFilterSet): not empty, no whitespace around it.
+FILTER_TEXT_PATTERN = rf"^[^\s{CONTROL}](?:[^{CONTROL}]*[^\s{CONTROL}])?$"
 
 
 # What a new RAID item's kind asks of the other fields (registers.services): a risk is scored
@@ -177,6 +179,20 @@ class ApiAutoSchema(AutoSchema):
             places = field.decimal_places
             meta["pattern"] = rf"^-?(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
         return meta
+
+    def _get_filter_parameters(self) -> list[dict]:
+        parameters = super()._get_filter_parameters()
+        filterset = getattr(self.view, "filterset_class", None)
+        declared = filterset.base_filters if filterset is not None else {}
+        for parameter in parameters:
+            schema = parameter["schema"]
+            if schema.get("type") != "string" or {"format", "enum", "pattern"} & set(schema):
+                continue
+            schema["pattern"] = FILTER_TEXT_PATTERN
+            found = declared.get(parameter["name"])
+            if found is not None and found.extra.get("max_length"):
+                schema["maxLength"] = found.extra["max_length"]
+        return parameters
 
     def _map_basic_serializer(self, serializer, direction):
         meta = super()._map_basic_serializer(serializer, direction)

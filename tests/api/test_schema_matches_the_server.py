@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import re
+from urllib.parse import urlencode
 
 import pytest
 
@@ -148,3 +149,19 @@ def test_the_errors_say_when_a_reference_or_an_etag_is_refused(document):
     assert "no current ETag" in patch["responses"]["412"]["description"]
     cursor = query_parameter(document, "/api/v1/milestones/", "cursor")
     assert cursor["description"].startswith("Opaque")
+
+
+@pytest.mark.parametrize(
+    "value, valid",
+    [("TICKET-1", True), ("two words", True), (" TICKET-1", False), ("", False), ("\x07", False)],
+    ids=["plain", "inner-space", "leading-space", "empty", "bell"],
+)
+def test_a_text_filter_the_schema_allows_is_one_the_server_applies(
+    api, home, document, value, valid
+):
+    schema = query_parameter(document, "/api/v1/milestones/", "external_id")["schema"]
+    assert bool(re.fullmatch(schema["pattern"], value)) is valid
+    assert schema["maxLength"] == 200
+    query = urlencode({"external_id": value})
+    response = api.get(f"/api/v1/milestones/?{query}", token=home.tokens["pmo"])
+    assert (response.status_code == 200) is valid, response.content
