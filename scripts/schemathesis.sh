@@ -4,8 +4,8 @@
 # any finding. The configuration and what it expresses: api/fuzz/.
 #
 # It creates its own database (SCHEMATHESIS_DATABASE_URL, default PostgreSQL
-# bpo_transition_schemathesis on 127.0.0.1, dropped and created again; a sqlite:// URL works
-# too), loads the demo tenant, issues an API token, and serves the app with gunicorn on
+# bpo_transition_schemathesis on 127.0.0.1, dropped and created again), loads the demo
+# tenant, issues an API token, and serves the app with gunicorn on
 # 127.0.0.1:SCHEMATHESIS_PORT (8765). Tasks go to a folder broker nobody reads: the API only
 # enqueues them. SCHEMATHESIS_MAX_EXAMPLES (default 8) and SCHEMATHESIS_SEED (default 16)
 # bound and fix the run; extra arguments go to `schemathesis run`.

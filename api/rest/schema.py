@@ -121,24 +121,45 @@ HEADER_SCHEMA = {"schema": {"type": "string"}}
 CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
 TEXT_PATTERN = rf"^[^{CONTROL}]*$"
 REQUIRED_TEXT_PATTERN = rf"^[^{CONTROL}]*[^\s{CONTROL}][^{CONTROL}]*$"
+# A filter's text value (api.rest.filters.StrictFilterSet): not empty, no whitespace around it.
+FILTER_TEXT_PATTERN = rf"^[^\s{CONTROL}](?:[^{CONTROL}]*[^\s{CONTROL}])?$"
 
 
 # What a new RAID item's kind asks of the other fields (registers.services): a risk is scored
-# (probability and impact); a decision is proposed or agreed, any other item open, in progress
-# or closed.
+# (probability and impact); an exception describes the situation it covers. Over the API a
+# decision is proposed (agreeing one names who agreed, on its page), an exception open or in
+# progress (closing one writes its decision rule), any other item open, in progress or closed.
+def _when_kind(kinds: list[str], then: dict, otherwise: dict | None = None) -> dict:
+    rule = {"if": {"properties": {"kind": {"enum": kinds}}, "required": ["kind"]}, "then": then}
+    if otherwise is not None:
+        rule["else"] = otherwise
+    return rule
+
+
+def _statuses(*names: str) -> dict:
+    return {"properties": {"status": {"enum": [*names, None]}}}
+
+
 RAID_ITEM_RULES = [
-    {
-        "if": {"properties": {"kind": {"const": "risk"}}, "required": ["kind"]},
-        "then": {
+    _when_kind(
+        ["risk"],
+        {
             "required": ["probability", "impact"],
             "properties": {"probability": {"type": "integer"}, "impact": {"type": "integer"}},
         },
-    },
-    {
-        "if": {"properties": {"kind": {"const": "decision"}}, "required": ["kind"]},
-        "then": {"properties": {"status": {"enum": ["proposed", "agreed", None]}}},
-        "else": {"properties": {"status": {"enum": ["open", "in_progress", "closed", None]}}},
-    },
+    ),
+    _when_kind(
+        ["exception"],
+        {
+            "required": ["description"],
+            "properties": {
+                "description": {"type": "string", "pattern": REQUIRED_TEXT_PATTERN},
+                **_statuses("open", "in_progress")["properties"],
+            },
+        },
+    ),
+    _when_kind(["decision"], _statuses("proposed")),
+    _when_kind(["decision", "exception"], {}, _statuses("open", "in_progress", "closed")),
 ]
 
 
@@ -158,6 +179,20 @@ class ApiAutoSchema(AutoSchema):
             places = field.decimal_places
             meta["pattern"] = rf"^-?(?:\d{{1,{whole}}}(?:\.\d{{0,{places}}})?|\.\d{{1,{places}}})$"
         return meta
+
+    def _get_filter_parameters(self) -> list[dict]:
+        parameters = super()._get_filter_parameters()
+        filterset = getattr(self.view, "filterset_class", None)
+        declared = filterset.base_filters if filterset is not None else {}
+        for parameter in parameters:
+            schema = parameter["schema"]
+            if schema.get("type") != "string" or {"format", "enum", "pattern"} & set(schema):
+                continue
+            schema["pattern"] = FILTER_TEXT_PATTERN
+            found = declared.get(parameter["name"])
+            if found is not None and found.extra.get("max_length"):
+                schema["maxLength"] = found.extra["max_length"]
+        return parameters
 
     def _map_basic_serializer(self, serializer, direction):
         meta = super()._map_basic_serializer(serializer, direction)

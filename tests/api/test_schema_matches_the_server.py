@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import re
+from urllib.parse import urlencode
 
 import pytest
 
@@ -12,7 +13,7 @@ from accounts.models import known_time_zones
 from api import feed
 from api.rest.pagination import encode_cursor
 from bpo_transition.tenancy import tenant_context
-from tests.api.endpoints import a_kpi, a_raid_item
+from tests.api.endpoints import a_kpi, a_raid_item, raid_item_body
 from tests.api.test_errors import assert_problem
 
 BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -126,6 +127,13 @@ def test_a_raid_item_keeps_its_kind_and_the_schema_says_what_each_kind_needs(api
     assert "kind" not in component(document, "PatchedRaidItemPatchRequest")["properties"]
     rules = component(document, "RaidItemRequest")["allOf"]
     assert {"required": ["probability", "impact"]}.items() <= rules[0]["then"].items()
+    assert rules[1]["if"]["properties"]["kind"] == {"enum": ["exception"]}
+    assert rules[1]["then"]["required"] == ["description"]
+    with tenant_context(home.tenant):
+        body = {**raid_item_body(home), "kind": "exception", "probability": None, "impact": None}
+    body.pop("description", None)
+    response = api.post("/api/v1/raid-items/", body, token=home.tokens["pmo"])
+    assert list(assert_problem(response, 400)["errors"]) == ["description"]
     with tenant_context(home.tenant):
         item = a_raid_item(home)
     response = api.patch(
@@ -141,3 +149,19 @@ def test_the_errors_say_when_a_reference_or_an_etag_is_refused(document):
     assert "no current ETag" in patch["responses"]["412"]["description"]
     cursor = query_parameter(document, "/api/v1/milestones/", "cursor")
     assert cursor["description"].startswith("Opaque")
+
+
+@pytest.mark.parametrize(
+    "value, valid",
+    [("TICKET-1", True), ("two words", True), (" TICKET-1", False), ("", False), ("\x07", False)],
+    ids=["plain", "inner-space", "leading-space", "empty", "bell"],
+)
+def test_a_text_filter_the_schema_allows_is_one_the_server_applies(
+    api, home, document, value, valid
+):
+    schema = query_parameter(document, "/api/v1/milestones/", "external_id")["schema"]
+    assert bool(re.fullmatch(schema["pattern"], value)) is valid
+    assert schema["maxLength"] == 200
+    query = urlencode({"external_id": value})
+    response = api.get(f"/api/v1/milestones/?{query}", token=home.tokens["pmo"])
+    assert (response.status_code == 200) is valid, response.content
