@@ -17,6 +17,9 @@ from reporting.services import record_measurement
 from tests.exports.conftest import csv_rows, xlsx_rows, xlsx_sheet
 from tests.world import add_engagement, complete_milestone
 
+# Its data is built relative to today: pinned, and run on awkward days on CI.
+pytestmark = pytest.mark.dates
+
 MILESTONE_HEADERS = [
     "Engagement",
     "Phase",

@@ -171,13 +171,12 @@ class Command(BaseCommand):
         for kpi in Kpi.objects.filter(engagement=engagement):
             # Speed to lead (lower is better) misses its target; the others meet theirs.
             value = kpi.target * Decimal("1.4" if kpi.key == "speed-to-lead" else "1.1")
-            for days_ago in (1, 0):
-                record_measurement(
-                    actor=users["provider.lead"],
-                    kpi=kpi,
-                    measured_on=today - datetime.timedelta(days=days_ago),
-                    value=value,
-                )
+            # Today only: always in the week still running, which drift detection never
+            # judges. (Yesterday too made a Monday's demo differ: it fell in the last complete
+            # week, where it opened a drift episode that the weeks imported next closed.)
+            record_measurement(
+                actor=users["provider.lead"], kpi=kpi, measured_on=today, value=value
+            )
         refresh_review(actor=users["pmo"], review=Review.objects.get(engagement=engagement, day=14))
 
     def _portfolio_examples(self, tenant, users) -> None:
