@@ -32,6 +32,11 @@
     true
   );
 
+  // <input data-select-on-focus> selects its whole value (a link to copy).
+  document.addEventListener("focusin", function (event) {
+    if (event.target.matches && event.target.matches("input[data-select-on-focus]")) event.target.select();
+  });
+
   // Content htmx swaps in gets the same treatment as the page.
   document.addEventListener("htmx:load", function (event) {
     widths(event.target);

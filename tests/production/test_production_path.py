@@ -334,7 +334,7 @@ def test_a_person_walks_the_production_server(server, browser, width):
     row.get_by_role("button", name="Save", exact=True).click()
     alert = page.locator("tr.milestone-row").filter(has_text=title).get_by_role("alert")
     alert.wait_for()
-    assert alert.inner_text().strip()
+    assert "be done" in alert.inner_text()  # needs evidence, or its dependencies, first
     watch.allowed_statuses = set()
     watch.check("refusal in a row")
     alert.scroll_into_view_if_needed()
