@@ -85,6 +85,17 @@ class Chart:
     def __str__(self) -> str:
         return self.__html__()
 
+    def with_nonce(self, nonce: str) -> Chart:
+        """The same chart whose stylesheets carry the page's Content-Security-Policy nonce:
+        inline in a page, pygal's ``<style>`` is refused without it."""
+        marked = mark_safe(  # noqa: S308 - the SVG was safe, the nonce is base64
+            self.svg.replace("<style", format_html('<style nonce="{}"', nonce))
+            if nonce
+            else self.svg
+        )
+        small = self.small.with_nonce(nonce) if self.small is not None else None
+        return Chart(marked, self.label, small)
+
     @property
     def image(self) -> SafeString:
         """The same SVG as a data-URI image, for WeasyPrint: inline, each chart's stylesheet
@@ -104,7 +115,11 @@ def _accessible(label: str, kind: str):
     def apply(root: ElementTree.Element) -> ElementTree.Element:
         for parent in root.iter():
             for child in list(parent):
-                if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "script":
+                is_script = isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "script"
+                # The tooltip is the removed script's (and its style attribute would be
+                # refused by the Content-Security-Policy).
+                is_tooltip = "tooltip" in (child.get("class") or "").split()
+                if is_script or is_tooltip:
                     parent.remove(child)
             # The legend's ids serve the removed script, and repeat in every chart of a page.
             if parent.get("id", "").startswith("activate-serie"):

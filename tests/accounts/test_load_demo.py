@@ -1,6 +1,10 @@
+import pytest
 from django.core.management import call_command
 
 from accounts.models import Membership, User
+
+# Its data is built relative to today: pinned, and run on awkward days on CI.
+pytestmark = pytest.mark.dates
 
 
 def _logins(output: str) -> dict[str, tuple[str, str]]:

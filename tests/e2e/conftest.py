@@ -70,8 +70,34 @@ def browser():
                 "--disable-quic",
             ],
         )
+        # Every context any test opens reports what the Content-Security-Policy refused.
+        open_context = browser.new_context
+
+        def new_context(*args, **kwargs):
+            context = open_context(*args, **kwargs)
+            context.on("console", _record_csp_violation)
+            return context
+
+        browser.new_context = new_context
         yield browser
         browser.close()
+
+
+CSP_VIOLATIONS: list[str] = []
+
+
+def _record_csp_violation(message) -> None:
+    if "Content Security Policy" in message.text:
+        CSP_VIOLATIONS.append(f"{message.location.get('url', '')}: {message.text}")
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violation():
+    """A browser test fails when the page needed something the policy refuses (issue 15)."""
+    CSP_VIOLATIONS.clear()
+    yield
+    found, CSP_VIOLATIONS[:] = list(CSP_VIOLATIONS), []
+    assert found == [], "Content-Security-Policy violations:\n" + "\n".join(found)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from engagements.services import start_transition
 from milestones.models import Milestone
 from tests.world import build_world
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.dates]
 
 PASSWORD = "correct horse battery"
 

@@ -61,6 +61,7 @@ def world():
     return built
 
 
+@pytest.mark.dates
 def test_member_downloads_the_milestones_of_their_engagement(page, live_server, screenshot, world):
     sign_in(page, live_server, world.client_lead.username)
     page.goto(f"{live_server.url}/engagements/{world.engagement.public_id}/exports/")

@@ -140,6 +140,7 @@ def people():
     return world, newcomers["hana.okafor"], newcomers["ravi.menon"], foreign
 
 
+@pytest.mark.dates
 def test_the_whole_journey(browser, live_server, people):
     world, provider_lead, reviewer, foreign = people
     journey = Journey(browser, live_server)

@@ -11,7 +11,7 @@ from registers.services import create_decision_right, create_raid_item
 from tests.registers.support import agree_escalation_path
 from tests.world import build_world
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True), pytest.mark.dates]
 
 SIZES = (("desktop", "page"), ("phone", "phone_page"))
 

@@ -115,6 +115,7 @@ def measured(world):
     return world
 
 
+@pytest.mark.dates
 def test_milestones_csv_lists_every_milestone_of_the_engagement_as_a_reader_sees_it(
     client, worked_on
 ):
@@ -148,6 +149,7 @@ def test_milestones_csv_lists_every_milestone_of_the_engagement_as_a_reader_sees
     assert [row[2] for row in rows if "HYPERLINK" in row[2]] == ["'" + FORMULA_TITLE]
 
 
+@pytest.mark.dates
 def test_milestones_xlsx_holds_the_same_rows_with_real_dates(client, worked_on):
     world = worked_on
     client.force_login(world.client_lead)
@@ -238,6 +240,7 @@ def test_kpi_measurements_csv_and_xlsx_hold_every_value_against_its_target(clien
     ]
 
 
+@pytest.mark.dates
 def test_the_file_name_is_plain_ascii_whatever_the_engagement_is_called(client, world):
     engagement = add_engagement(world, name='Ålborg café / Zürich "desk"')
     client.force_login(world.pmo)
@@ -298,6 +301,7 @@ def test_exports_need_a_signed_in_person(client, world):
 # --- All my milestones -------------------------------------------------------------------------
 
 
+@pytest.mark.dates
 def test_all_my_milestones_holds_only_my_engagements_rows(client, world, other_world, rival):
     client.force_login(world.client_lead)
 

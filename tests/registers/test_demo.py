@@ -1,3 +1,4 @@
+import pytest
 from django.core.management import call_command
 
 from accounts.models import Tenant
@@ -5,6 +6,9 @@ from bpo_transition.tenancy import tenant_context
 from engagements.models import Engagement
 from registers.models import DecisionRight, EscalationLevel, RaidItem
 from registers.selectors import automatic_criteria_open
+
+# Its data is built relative to today: pinned, and run on awkward days on CI.
+pytestmark = pytest.mark.dates
 
 
 def test_the_demo_has_a_register_a_two_level_path_and_decision_rights(db, capsys):

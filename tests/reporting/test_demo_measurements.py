@@ -1,10 +1,14 @@
 """The demo shows the KPI pages working: measurements, a weekly trend and drift alerts."""
 
+import pytest
 from django.core.management import call_command
 
 from accounts.models import Tenant
 from bpo_transition.tenancy import tenant_context
 from reporting.models import DriftAlert, KpiMeasurement
+
+# Its data is built relative to today: pinned, and run on awkward days on CI.
+pytestmark = pytest.mark.dates
 
 
 def test_the_demo_engagement_has_measurements_and_drift_alerts(db, capsys, settings, tmp_path):

@@ -105,6 +105,7 @@ def test_one_alert_per_episode_closed_on_recovery_and_a_new_one_for_a_later_epis
     assert set(created.values_list("operation", flat=True)) == {"kpi.imported"}
 
 
+@pytest.mark.dates
 def test_the_week_in_progress_does_not_count(world):
     kpi = Kpi.objects.get(key="contact-rate")
     today = world.engagement.today()

@@ -213,6 +213,7 @@ def test_a_measurement_per_day_is_replaced_not_duplicated(world):
     assert events[1].changes == {"value": ["10", "12"]}
 
 
+@pytest.mark.dates
 def test_future_measurements_are_refused(world):
     with pytest.raises(InvalidInput) as refused:
         record_measurement(

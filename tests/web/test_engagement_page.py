@@ -16,6 +16,9 @@ from milestones.services import update_milestone
 from tests.world import build_world, pass_gate
 from transition.services import reschedule_phase
 
+# Its data is built relative to today: pinned, and run on awkward days on CI.
+pytestmark = pytest.mark.dates
+
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 

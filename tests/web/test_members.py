@@ -61,6 +61,7 @@ def test_people_who_are_not_admins_are_refused_and_change_nothing(client, world,
     assert mail.outbox == []
 
 
+@pytest.mark.dates
 def test_an_invited_person_gets_an_email_sets_a_password_and_joins(
     client, world, django_capture_on_commit_callbacks
 ):
