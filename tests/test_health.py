@@ -97,7 +97,9 @@ def test_a_quiet_beat_is_named_alone_and_fresh_or_unseen_heartbeats_show_nothing
     assert "worker" not in banner
 
 
-def test_beat_records_its_own_heartbeat_as_it_ticks(db, tmp_path):
+def test_beat_records_its_own_heartbeat_as_it_ticks(transactional_db, tmp_path):
+    # transactional_db: beat closes stale connections before it writes, as a long-running
+    # process must; inside a test transaction that would close the test's own connection.
     scheduler = HeartbeatScheduler(
         app=celery_app, schedule_filename=str(tmp_path / "schedule"), lazy=True
     )
