@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from accounts.models import Tenant
 from engagements.models import Engagement
+from governance.models import GateDecision
 from milestones.models import Milestone
 from reporting import charts
 from reporting.kpi_selectors import TrendWeek, measurements_by_kpi, trend_of, weekly_means
@@ -99,6 +100,7 @@ class ReportDocument:
     ready_to_scale: bool | None = None
     answers: list[tuple[str, str]] = field(default_factory=list)
     forward_targets: list[tuple[Kpi, Decimal]] = field(default_factory=list)
+    gate_decisions: list[GateDecision] = field(default_factory=list)
 
     @property
     def results(self) -> list[ReviewKpiResult]:
@@ -204,8 +206,21 @@ def build_report(*, review: Review, for_pdf: bool = False) -> ReportDocument:
         document.sections.append(("misses", "Root cause and fix of each miss"))
         if review.day == 30:
             _baseline_plan(document)
+    _gate_decisions(document)
     document.sections.append(("charts", "Charts and weekly trends"))
     return document
+
+
+def _gate_decisions(document: ReportDocument) -> None:
+    """Every gate decision made up to the report (its publishing, or now for a draft), each
+    with who made it and whether that person had also requested it (four eyes off)."""
+    until = document.review.published_at or timezone.now()
+    document.gate_decisions = list(
+        GateDecision.objects.filter(gate__engagement=document.engagement, decided_at__lte=until)
+        .select_related("gate", "decided_by")
+        .order_by("decided_at", "id")
+    )
+    document.sections.append(("gates", "Gate decisions"))
 
 
 def _baseline_plan(document: ReportDocument) -> None:

@@ -1,6 +1,8 @@
 """Four eyes: whoever requested a gate decision cannot approve it (a tenant policy, on by
 default); a tenant that turns it off records and shows each self-approval."""
 
+import re
+
 import pytest
 
 from accounts.models import Membership
@@ -142,3 +144,47 @@ def test_a_pmo_cannot_change_the_policy_from_the_page(client, world):
     assert response.status_code == 403
     world.tenant.refresh_from_db()
     assert world.tenant.separation_of_duties is True
+
+
+def test_the_review_report_says_a_gate_was_self_approved(world, ready_kickoff, second_pmo):
+    from reporting.models import Review
+    from reporting.reports import build_report, render_report_body
+    from reporting.services import publish_review
+
+    set_separation_of_duties(actor=world.admin, tenant=world.tenant, separate=False)
+    approve_gate(actor=world.pmo, gate=ready_kickoff, comment="Only PMO this week")
+    review = publish_review(
+        actor=second_pmo,
+        review=Review.objects.get(engagement=world.engagement, day=14),
+        reason="Steering committee asked for it early.",
+    )
+
+    html = render_report_body(document=build_report(review=review), for_pdf=True)
+    body = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+    assert "Gate decisions" in body
+    assert (
+        f"Approved (self-approved: {world.pmo} requested this decision and approved it; "
+        "four eyes was off)" in body
+    )
+
+
+def test_the_review_report_lists_a_four_eyes_decision_without_the_mark(
+    world, ready_kickoff, second_pmo
+):
+    from reporting.models import Review
+    from reporting.reports import build_report, render_report_body
+    from reporting.services import publish_review
+
+    approve_gate(actor=second_pmo, gate=ready_kickoff, comment="Checked")
+    review = publish_review(
+        actor=second_pmo,
+        review=Review.objects.get(engagement=world.engagement, day=14),
+        reason="Steering committee asked for it early.",
+    )
+
+    html = render_report_body(document=build_report(review=review), for_pdf=True)
+    body = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+    assert f"Kickoff gate Approved {second_pmo}" in body
+    assert "self-approved" not in body
