@@ -377,6 +377,11 @@ class DecisionSerializer(serializers.Serializer):
     decided_by = _public_id("decided_by")
     decided_at = serializers.DateTimeField(read_only=True)
     comment = serializers.CharField(read_only=True)
+    self_approved = serializers.BooleanField(
+        read_only=True,
+        help_text="The PMO who approved also requested the decision (the tenant turned four "
+        "eyes off).",
+    )
 
 
 class GateSerializer(serializers.Serializer):

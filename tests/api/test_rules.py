@@ -215,3 +215,21 @@ def test_a_batch_with_bad_rows_writes_nothing_and_names_each_by_index(api, home,
         "measurements[1].measured_on": ["Use today or an earlier date."]
     }
     assert measurements(home) == before
+
+
+def test_a_self_approved_decision_says_so_over_the_api(api, home):
+    from tests.world import finish_phase
+    from transition.services import set_separation_of_duties
+
+    world = home.world
+    url = kickoff_url(home)
+    with tenant_context(home.tenant):
+        set_separation_of_duties(actor=world.admin, tenant=world.tenant, separate=False)
+        finish_phase(world, "kickoff")
+        meet_criteria_and_attest(world, kickoff_gate(home))
+    assert api.post(url + "request-decision/", token=home.tokens["pmo"]).status_code == 200
+    response = api.post(url + "approve/", {"comment": "Only PMO"}, token=home.tokens["pmo"])
+
+    assert response.status_code == 200
+    (decision,) = response.json()["decisions"]
+    assert (decision["outcome"], decision["self_approved"]) == ("approved", True)
