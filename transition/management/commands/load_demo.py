@@ -2,8 +2,11 @@
 
 import datetime
 import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import time_machine
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -42,6 +45,24 @@ PILOT_DAY = 24
 def demo_anchor() -> datetime.date:
     """Today, where the demo engagements run (UTC): the one date the demo's clock counts from."""
     return timezone.localdate(timezone=datetime.UTC)
+
+
+def _moment(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=datetime.UTC)
+
+
+@contextmanager
+def on_the_day(moment: datetime.datetime) -> Iterator[None]:
+    """Run the block with the process clock at ``moment`` (and ticking), so that what it
+    writes carries the day it happened. Gate decisions, attestations, events and published
+    reviews are immutable and no service takes a caller's timestamp (a signature must not be
+    backdatable): the demo's history is written on its days instead. Never in the future: a
+    moment not yet reached runs at the real now."""
+    if moment >= timezone.now():
+        yield
+        return
+    with time_machine.travel(moment, tick=True):
+        yield
 
 
 class Command(BaseCommand):
@@ -106,10 +127,8 @@ class Command(BaseCommand):
             self._engagements(tenant, users)
             self._portfolio_examples(tenant, users)
             self._slip_a_gate(users)
-            load_demo_measurements(actor=users["pmo"])
-            load_launch_measurements(actor=users["pmo"])
-            add_demo_registers(users=users)
             run_the_launch(users=users)
+            add_demo_registers(users=users)
             # Last: the scans find the registers' due items and the KPIs' drift alerts too.
             self._reminders(tenant, users)
         return created
@@ -137,32 +156,37 @@ class Command(BaseCommand):
             )
             if Engagement.objects.filter(name=name).exists():
                 continue
-            playbook = get_builtin(key)
-            people = {
-                "client": users["client.lead"],
-                "provider": provider_lead,
-                "pmo": users["pmo"],
-            }
-            engagement = create_engagement_from_playbook(
+            with on_the_day(_moment(day0, 9)):
+                self._engagement(tenant, users, name, provider, key, provider_lead, day0)
+
+    def _engagement(self, tenant, users, name, provider, key, provider_lead, day0) -> None:
+        """One engagement as it was set up on the day its contract was signed."""
+        playbook = get_builtin(key)
+        people = {
+            "client": users["client.lead"],
+            "provider": provider_lead,
+            "pmo": users["pmo"],
+        }
+        engagement = create_engagement_from_playbook(
+            actor=users["pmo"],
+            tenant=tenant,
+            playbook=playbook,
+            name=name,
+            client_name="Acme",
+            provider_name=provider,
+            contract_signed_on=day0,
+            owners={role.key: people[role.side] for role in playbook.roles},
+        )
+        start_transition(actor=users["pmo"], engagement=engagement)
+        first = Milestone.objects.filter(engagement=engagement).order_by("due_date", "id")
+        for milestone in first[:1]:
+            update_milestone(
                 actor=users["pmo"],
-                tenant=tenant,
-                playbook=playbook,
-                name=name,
-                client_name="Acme",
-                provider_name=provider,
-                contract_signed_on=day0,
-                owners={role.key: people[role.side] for role in playbook.roles},
+                milestone=milestone,
+                status="done",
+                evidence="Minutes shared with both sides",
             )
-            start_transition(actor=users["pmo"], engagement=engagement)
-            first = Milestone.objects.filter(engagement=engagement).order_by("due_date", "id")
-            for milestone in first[:1]:
-                update_milestone(
-                    actor=users["pmo"],
-                    milestone=milestone,
-                    status="done",
-                    evidence="Minutes shared with both sides",
-                )
-            _milestone_conversation(engagement=engagement, users=users, provider_lead=provider_lead)
+        _milestone_conversation(engagement=engagement, users=users, provider_lead=provider_lead)
 
     def _portfolio_examples(self, tenant, users) -> None:
         """Portfolio (issue 7): a pilot that slipped and was put on hold, so that the health
@@ -272,27 +296,14 @@ DEMO_WEEKLY_MEANS = {
 DEMO_DAILY_WOBBLE = ("-0.4", "0.3", "0.1", "-0.2", "0.4", "-0.1", "-0.1")
 
 
-def load_demo_measurements(*, actor: User) -> None:
-    """Six weeks of daily KPI values for the contact-centre demo engagement, up to yesterday,
-    imported through the upload service: its KPI pages show charts, weekly trends and two
-    drift alerts. Once only: an engagement with older measurements is left as it is."""
+def six_week_values(engagement: Engagement) -> list[tuple[str, datetime.date, str]]:
+    """Six weeks of daily KPI values for the contact-centre launch, up to yesterday: its KPI
+    pages show charts, weekly trends and two drift alerts."""
     from decimal import Decimal
 
-    from reporting.imports import RawRow
-    from reporting.models import KpiMeasurement
-    from reporting.services import import_measurements
-
-    engagement = Engagement.objects.filter(name="Contact centre launch").first()
-    if engagement is None:
-        return
     today = engagement.today()
     first_monday = today - datetime.timedelta(days=today.weekday(), weeks=DEMO_WEEKS)
-    # The gate-and-review demo records the last two days; the weeks before are this one's.
-    if KpiMeasurement.objects.filter(
-        kpi__engagement=engagement, measured_on__lt=today - datetime.timedelta(days=2)
-    ).exists():
-        return
-    rows = []
+    values = []
     for offset in range((today - first_monday).days):
         day = first_monday + datetime.timedelta(days=offset)
         week = min(offset // 7, DEMO_WEEKS - 1)  # this week's days continue the last week
@@ -300,9 +311,8 @@ def load_demo_measurements(*, actor: User) -> None:
             wobble = Decimal(DEMO_DAILY_WOBBLE[offset % 7])
             if key == "speed-to-lead":
                 wobble /= 4
-            value = Decimal(means[week]) + wobble
-            rows.append(RawRow(len(rows) + 2, key, day.isoformat(), str(value)))
-    import_measurements(actor=actor, engagement=engagement, rows=rows)
+            values.append((key, day, str(Decimal(means[week]) + wobble)))
+    return values
 
 
 # Before those six weeks, from controlled go-live (day 11): each KPI's value on day 11 and its
@@ -357,58 +367,139 @@ LAUNCH_PUBLISHED_REVIEWS = (14, 30, 45, 60)
 LAUNCH_OPEN_FROM_DAY = 85
 
 
-def load_launch_measurements(*, actor: User) -> None:
+def launch_values(engagement: Engagement) -> list[tuple[str, datetime.date, str]]:
     """The contact-centre launch's values from controlled go-live up to the six weeks of
-    ``load_demo_measurements``, so that every review window holds data (once only)."""
+    ``six_week_values``, so that every review window holds data."""
     from decimal import Decimal
 
-    from reporting.imports import RawRow
-    from reporting.models import KpiMeasurement
-    from reporting.services import import_measurements
-
-    engagement = Engagement.objects.filter(name="Contact centre launch").first()
-    if engagement is None:
-        return
     today = engagement.today()
     six_weeks_from = today - datetime.timedelta(days=today.weekday(), weeks=DEMO_WEEKS)
-    day0 = engagement.contract_signed_on
-    first = day0 + datetime.timedelta(days=LAUNCH_FIRST_DAY)
-    if KpiMeasurement.objects.filter(
-        kpi__engagement=engagement, measured_on__lt=six_weeks_from
-    ).exists():
-        return
-    rows = []
-    day = first
+    day = engagement.contract_signed_on + datetime.timedelta(days=LAUNCH_FIRST_DAY)
+    first = day
+    values = []
     while day < six_weeks_from:
         since_go_live = (day - first).days
         for key, (start, per_day) in LAUNCH_EARLY_VALUES.items():
             value = Decimal(start) + Decimal(per_day) * since_go_live
-            rows.append(
-                RawRow(len(rows) + 2, key, day.isoformat(), str(value.quantize(Decimal("0.01"))))
-            )
+            values.append((key, day, str(value.quantize(Decimal("0.01")))))
         day += datetime.timedelta(days=1)
-    if rows:
-        import_measurements(actor=actor, engagement=engagement, rows=rows)
+    return values + six_week_values(engagement)
+
+
+# How many days after its planned date each gate of the launch was approved, by phase: on
+# time, or the few days late a real plan runs.
+LAUNCH_GATE_DAYS_LATE = {
+    "kickoff": 1,
+    "transition": 0,
+    "access": 1,
+    "tooling": 0,
+    "controlled_go_live": 0,
+    "stabilisation": 1,
+}
 
 
 def run_the_launch(*, users: dict[str, User]) -> None:
-    """Day LAUNCH_DAY of the contact-centre launch, as it could have happened: the first five
-    gates approved, stabilisation's gate waiting for PMO with its last work open, the reviews
-    at day 14-60 published with each miss explained, the day-90 review computed and waiting
-    for its explanations and answers (once only)."""
+    """Day LAUNCH_DAY of the contact-centre launch, as it could have happened, written on the
+    days it happened (see ``on_the_day``): each phase's work finished on the days before its
+    gate, the first five gates attested and approved near their planned dates, stabilisation's
+    gate waiting for PMO with its last work open, the measurements imported every Monday (and
+    the morning after a review window closed), the reviews at day 14-60 published a day or two
+    after their windows closed with each miss explained, and the day-90 review computed and
+    waiting for its explanations and answers (once only)."""
     from governance.models import Gate
+    from reporting.models import KpiMeasurement
 
     engagement = Engagement.objects.filter(name="Contact centre launch").first()
-    if engagement is None or Gate.objects.filter(engagement=engagement, status="approved").exists():
+    if (
+        engagement is None
+        or Gate.objects.filter(engagement=engagement, status="approved").exists()
+        or KpiMeasurement.objects.filter(kpi__engagement=engagement).exists()
+    ):
         return
+    steps: list[tuple[datetime.datetime, Callable[[], None]]] = []
+    steps.append(
+        (
+            _moment(engagement.contract_signed_on + datetime.timedelta(days=2), 11),
+            lambda: agree_the_governance(engagement, users),
+        )
+    )
+    steps += _the_plan(engagement, users)
+    steps += _the_measurements(engagement, users)
+    steps += _the_reviews(engagement, users)
+    steps.sort(key=lambda step: step[0])  # stable: a day's steps keep their order
+    for moment, step in steps:
+        with on_the_day(moment):
+            step()
+
+
+def _the_plan(engagement, users) -> list[tuple[datetime.datetime, Callable[[], None]]]:
+    from governance.models import Gate
+
+    steps = []
+    previous_gate = _moment(engagement.contract_signed_on, 9, 30)
     for phase in engagement.phases.order_by("position"):
+        gate = Gate.objects.get(engagement=engagement, phase=phase)
+        gate_day = phase.planned_end + datetime.timedelta(
+            days=LAUNCH_GATE_DAYS_LATE.get(phase.kind, 0)
+        )
+        milestones = Milestone.objects.filter(phase=phase).order_by("due_date", "id")
         if phase.kind == "stabilisation":
-            _finish_work(engagement, users, phase=phase, before_day=LAUNCH_OPEN_FROM_DAY)
-            _ask_for_the_sign_off(engagement, users, phase=phase)
-        else:
-            _finish_work(engagement, users, phase=phase)
-            _pass_gate(engagement, users, phase=phase)
-    _publish_the_reviews(engagement, users)
+            milestones = milestones.filter(
+                due_date__lt=engagement.contract_signed_on
+                + datetime.timedelta(days=LAUNCH_OPEN_FROM_DAY)
+            )
+        for milestone in milestones:
+            # On its due day, or the day before the gate when that came first.
+            done_on = min(milestone.due_date, gate_day - datetime.timedelta(days=1))
+            when = max(_moment(done_on, 15), previous_gate + datetime.timedelta(minutes=5))
+            steps.append((when, lambda m=milestone: _complete(m, users["pmo"])))
+        before = gate_day - datetime.timedelta(days=1)
+        if phase.kind == "stabilisation":
+            steps.append((_moment(gate_day, 10), lambda g=gate: _ask_for_the_sign_off(g, users)))
+            continue
+        # A phase's gate opens when the one before it is approved (the plan's phases overlap).
+        attest = max(_moment(before, 16), previous_gate + datetime.timedelta(minutes=15))
+        request = max(_moment(gate_day, 10), previous_gate + datetime.timedelta(minutes=30))
+        approve = request + datetime.timedelta(hours=2)
+        steps.append((attest, lambda g=gate: _meet_and_attest(g, users)))
+        steps.append((request, lambda g=gate: _request(g, users)))
+        steps.append((approve, lambda g=gate: _approve(g, users)))
+        previous_gate = approve
+    return steps
+
+
+def _the_measurements(engagement, users) -> list[tuple[datetime.datetime, Callable[[], None]]]:
+    """Each day's values imported the next Monday, or the morning after a review window
+    closed, whichever came first; the rest this morning."""
+    from reporting.imports import RawRow
+    from reporting.models import Review
+    from reporting.services import import_measurements, review_window
+
+    values = launch_values(engagement)
+    today = engagement.today()
+    window_ends = {
+        review_window(review=review)[1] for review in Review.objects.filter(engagement=engagement)
+    }
+    batches: dict[datetime.date, list[tuple[str, datetime.date, str]]] = {}
+    for key, day, value in values:
+        import_day = day + datetime.timedelta(days=1)
+        while import_day < today and not (
+            import_day.weekday() == 0 or import_day - datetime.timedelta(days=1) in window_ends
+        ):
+            import_day += datetime.timedelta(days=1)
+        batches.setdefault(import_day, []).append((key, day, value))
+
+    def importer(batch):
+        def step() -> None:
+            rows = [
+                RawRow(n + 2, key, day.isoformat(), value)
+                for n, (key, day, value) in enumerate(batch)
+            ]
+            import_measurements(actor=users["pmo"], engagement=engagement, rows=rows)
+
+        return step
+
+    return [(_moment(day, 8), importer(batch)) for day, batch in sorted(batches.items())]
 
 
 def _complete(milestone: Milestone, pmo: User) -> None:
@@ -419,16 +510,6 @@ def _complete(milestone: Milestone, pmo: User) -> None:
         update_milestone(
             actor=pmo, milestone=milestone, status="done", evidence="Signed off in the weekly call"
         )
-
-
-def _finish_work(engagement, users, *, phase, before_day: int | None = None) -> None:
-    milestones = Milestone.objects.filter(phase=phase).order_by("due_date", "id")
-    if before_day is not None:
-        milestones = milestones.filter(
-            due_date__lt=engagement.contract_signed_on + datetime.timedelta(days=before_day)
-        )
-    for milestone in milestones:
-        _complete(milestone, users["pmo"])
 
 
 def _meet_and_attest(gate, users) -> None:
@@ -447,62 +528,121 @@ def _meet_and_attest(gate, users) -> None:
         attest_gate(actor=users["provider.lead"], gate=gate, side="provider", comment="Agreed")
 
 
-def _pass_gate(engagement, users, *, phase) -> None:
-    from governance.models import Gate
-    from governance.services import approve_gate, request_gate_decision
+def _request(gate, users) -> None:
+    from governance.services import request_gate_decision
 
-    gate = Gate.objects.get(engagement=engagement, phase=phase)
-    _meet_and_attest(gate, users)
     request_gate_decision(actor=users["provider.lead"], gate=gate)
+
+
+def _approve(gate, users) -> None:
+    from governance.services import approve_gate
+
+    gate.refresh_from_db()
     approve_gate(actor=users["pmo"], gate=gate, comment="Every criterion met; go ahead.")
 
 
-def _ask_for_the_sign_off(engagement, users, *, phase) -> None:
+def _ask_for_the_sign_off(gate, users) -> None:
     """The transition sign-off waits in the PMO queue, its last milestones still open."""
-    from governance.models import Gate
     from governance.services import attest_gate, request_gate_decision
 
-    gate = Gate.objects.get(engagement=engagement, phase=phase)
+    gate.refresh_from_db()
     if gate.client_attestation_required:
         attest_gate(actor=users["client.lead"], gate=gate, side="client", comment="Agreed")
     request_gate_decision(actor=users["provider.lead"], gate=gate)
 
 
-def _publish_the_reviews(engagement, users) -> None:
-    from reporting.models import Review
+# Days after its window closed that each published review went out.
+LAUNCH_PUBLISHED_AFTER = {14: 1, 30: 2, 45: 1, 60: 2}
+
+
+def _the_reviews(engagement, users) -> list[tuple[datetime.datetime, Callable[[], None]]]:
+    """Each review computed the morning after its window closed (after that morning's import);
+    the published ones' misses explained by the provider that day and published by PMO a day
+    or two after the window closed."""
+    from reporting.models import Review, ReviewKpiResult
     from reporting.services import explain_miss, publish_review, refresh_review, review_window
 
+    def refresh(review):
+        return lambda: refresh_review(actor=users["pmo"], review=review)
+
+    def explain(review, end):
+        def step() -> None:
+            missed = ReviewKpiResult.objects.filter(review=review, outcome="missed")
+            for result in missed.select_related("kpi").order_by("id"):
+                cause, fix = LAUNCH_MISSES.get(
+                    (review.day, result.kpi.key),
+                    ("Not known yet", "Daily QA sampling of ten calls"),
+                )
+                explain_miss(
+                    actor=users["provider.lead"],
+                    result=result,
+                    root_cause=cause,
+                    corrective_action=fix,
+                    action_owner=users["provider.lead"],
+                    action_due=end + datetime.timedelta(days=14),
+                )
+
+        return step
+
+    def publish(review):
+        def step() -> None:
+            review.refresh_from_db()
+            publish_review(actor=users["pmo"], review=review)
+
+        return step
+
+    steps = []
     for review in Review.objects.filter(engagement=engagement).order_by("day"):
-        results = refresh_review(actor=users["pmo"], review=review)
+        _start, end = review_window(review=review)
+        morning_after = end + datetime.timedelta(days=1)
+        steps.append((_moment(morning_after, 9), refresh(review)))
         if review.day not in LAUNCH_PUBLISHED_REVIEWS:
             continue
-        _start, end = review_window(review=review)
-        for result in results:
-            if result.outcome != "missed":
-                continue
-            cause, fix = LAUNCH_MISSES.get(
-                (review.day, result.kpi.key), ("Not known yet", "Daily QA sampling of ten calls")
-            )
-            explain_miss(
-                actor=users["provider.lead"],
-                result=result,
-                root_cause=cause,
-                corrective_action=fix,
-                action_owner=users["provider.lead"],
-                action_due=end + datetime.timedelta(days=14),
-            )
-        publish_review(actor=users["pmo"], review=review)
+        steps.append((_moment(morning_after, 11), explain(review, end)))
+        lag = LAUNCH_PUBLISHED_AFTER.get(review.day, 2)
+        steps.append((_moment(end + datetime.timedelta(days=lag), 16), publish(review)))
+    return steps
+
+
+def agree_the_governance(engagement, users: dict[str, User]) -> None:
+    """A two-level escalation path and the decision rights, agreed in the launch's first days
+    (its launch gate asks for the escalation path)."""
+    from registers.services import add_escalation_level, create_decision_right
+
+    pmo, client, provider = users["pmo"], users["client.lead"], users["provider.lead"]
+    for name, hours in (("Team leads", 4), ("Operations managers", 24)):
+        add_escalation_level(
+            actor=pmo,
+            engagement=engagement,
+            name=name,
+            client_contact=client,
+            provider_contact=provider,
+            response_hours=hours,
+        )
+    rights = [
+        dict(
+            area="Scope changes", approver_side="client", consulted="Provider lead", informed="PMO"
+        ),
+        dict(area="Process changes", approver_side="joint", consulted="Team leads", informed="PMO"),
+        dict(
+            area="System access", approver=client, consulted="IT security", informed="Provider lead"
+        ),
+        dict(
+            area="Go-live",
+            approver_side="pmo",
+            consulted="Client and provider leads",
+            informed="Everyone on the engagement",
+        ),
+    ]
+    for right in rights:
+        create_decision_right(actor=pmo, engagement=engagement, **right)
 
 
 def add_demo_registers(*, users: dict[str, User]) -> None:
-    """The contact-centre launch's RAID register, exception log, a two-level escalation path
-    and its decision rights, so the registers have something to show (once only)."""
+    """The contact-centre launch's RAID register and exception log, so the registers have
+    something to show (once only)."""
     from registers.models import RaidItem
-    from registers.services import (
-        add_escalation_level,
-        create_decision_right,
-        create_raid_item,
-    )
+    from registers.services import create_raid_item
 
     engagement = Engagement.objects.filter(name="Contact centre launch").first()
     if engagement is None or RaidItem.objects.filter(engagement=engagement).exists():
@@ -588,29 +728,3 @@ def add_demo_registers(*, users: dict[str, User]) -> None:
     ]
     for item in items:
         create_raid_item(actor=pmo, engagement=engagement, **item)
-    for name, hours in (("Team leads", 4), ("Operations managers", 24)):
-        add_escalation_level(
-            actor=pmo,
-            engagement=engagement,
-            name=name,
-            client_contact=client,
-            provider_contact=provider,
-            response_hours=hours,
-        )
-    rights = [
-        dict(
-            area="Scope changes", approver_side="client", consulted="Provider lead", informed="PMO"
-        ),
-        dict(area="Process changes", approver_side="joint", consulted="Team leads", informed="PMO"),
-        dict(
-            area="System access", approver=client, consulted="IT security", informed="Provider lead"
-        ),
-        dict(
-            area="Go-live",
-            approver_side="pmo",
-            consulted="Client and provider leads",
-            informed="Everyone on the engagement",
-        ),
-    ]
-    for right in rights:
-        create_decision_right(actor=pmo, engagement=engagement, **right)
