@@ -37,6 +37,14 @@ def _name_demo_objects(body: dict[str, Any]) -> None:
         # A measurement cannot be dated in the future, and the future starts tomorrow: a
         # date range no schema can hold still.
         body["measured_on"] = _today()
+    if isinstance(body.get("due_date"), str) and body["due_date"] < _today():
+        # A milestone is not due before its engagement's day 0 (the demo's is months ago, a
+        # date the schema cannot know): a schema-valid due date is moved to yesterday.
+        body["due_date"] = _today()
+    signed, go_live = body.get("contract_signed_on"), body.get("target_go_live")
+    if isinstance(signed, str) and isinstance(go_live, str) and go_live < signed:
+        # Go-live is never before day 0: a rule across two fields no schema holds.
+        body["contract_signed_on"], body["target_go_live"] = go_live, signed
     if isinstance(body.get("measurements"), list):
         for row in body["measurements"]:
             if isinstance(row, dict):

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers as drf
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -16,6 +21,12 @@ from api.rest.schema import ApiAutoSchema
 ACTIONS = [("created", "Created"), ("updated", "Updated"), ("deleted", "Deleted")]
 
 
+@extend_schema_field({"type": "object"})  # allow_null adds the null
+class NullableObjectField(drf.JSONField):
+    """An object or null: one schema, where a nullable JSONField would be ``oneOf`` an
+    anything-schema and null, which null matches twice (a schema no value of null can pass)."""
+
+
 class ChangeSerializer(drf.Serializer):
     cursor = drf.CharField(help_text="Resume after this entry with `?after=<cursor>`.")
     type = drf.ChoiceField(choices=sorted({t.name for t in feed.FEED_TYPES.values()}))
@@ -24,7 +35,7 @@ class ChangeSerializer(drf.Serializer):
     operation = drf.CharField(help_text="What was asked for, e.g. `gate.approved`.")
     correlation_id = drf.UUIDField(help_text="Shared by every entry one request wrote.")
     occurred_at = drf.DateTimeField()
-    object = drf.JSONField(
+    object = NullableObjectField(
         allow_null=True,
         help_text=(
             'The object as the API shows it now; `{"id": ...}` for `deleted`; null when it '
