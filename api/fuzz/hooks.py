@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import urllib.parse
 import uuid
 from typing import Any
 
@@ -79,6 +80,9 @@ def before_call(ctx, case, **kwargs):
         return
     _name_demo_objects(case.body)
     external_id = (case.path_parameters or {}).get("external_id")
+    if external_id is not None:
+        # The path parameter arrives percent-encoded; the server compares the decoded id.
+        external_id = urllib.parse.unquote(external_id)
     if case.body.get("external_id") is not None:
         # Unique in the tenant: a value another milestone holds is a 400 naming the field.
         # By external id, the body may repeat the URL's id or leave it out, not name another.
