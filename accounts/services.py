@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from accounts.models import Membership, User
-from bpo_transition.errors import NotFound
+from kernel.errors import NotFound
 
 
 def switch_tenant(*, actor: User, tenant_public_id: uuid.UUID | str) -> Membership:

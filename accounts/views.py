@@ -7,8 +7,8 @@ from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import TenantSwitchForm, ThrottledLoginForm
-from bpo_transition.errors import NotFound
-from bpo_transition.tenancy import ActiveTenantMiddleware
+from accounts.middleware import ActiveTenantMiddleware
+from kernel.errors import NotFound
 
 
 class LoginView(auth_views.LoginView):

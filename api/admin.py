@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from api.models import ApiToken, IdempotencyKey, WebhookDelivery, WebhookSubscription
-from bpo_transition.admin_base import ReadOnlyDomainAdmin
+from kernel.admin_base import ReadOnlyDomainAdmin
 
 
 @admin.register(ApiToken)

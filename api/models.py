@@ -5,7 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from bpo_transition.tenancy import TenantManager, TenantOwned, tenant_key
+from kernel.tenancy import TenantManager, TenantOwned, tenant_key
 
 
 class ApiToken(TenantOwned):

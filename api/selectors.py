@@ -10,9 +10,9 @@ from django.db.models import Field, Func, OuterRef, Prefetch, Q, QuerySet, Subqu
 from accounts.models import Membership, User
 from api import tokens
 from api.models import ApiToken
-from bpo_transition.errors import NotFound
 from engagements.models import EngagementMember
 from engagements.permissions import sees_every_engagement
+from kernel.errors import NotFound
 from milestones.models import Milestone, MilestoneDependency
 
 # --- Tokens --------------------------------------------------------------------------------

@@ -11,10 +11,10 @@ from api import tokens
 from api.models import ApiToken
 from audit import services as audit
 from audit.services import operation
-from bpo_transition.errors import InvalidInput, RuleBroken, found
-from bpo_transition.tenancy import tenant_context
-from bpo_transition.text import required
 from engagements.permissions import require_tenant_admin
+from kernel.errors import InvalidInput, RuleBroken, found
+from kernel.tenancy import tenant_context
+from kernel.text import required
 
 # A token's last use is written at most this often: a busy consumer does not write a row on
 # every request.

@@ -3,8 +3,8 @@ from django.conf import settings
 
 from api import idempotency
 from api.webhooks import services as webhooks
-from bpo_transition.background import TenantTask
-from bpo_transition.tenancy import tenant_context
+from kernel.background import TenantTask
+from kernel.tenancy import tenant_context
 
 
 @shared_task(name="api.tasks.purge_expired_idempotency_keys")

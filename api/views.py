@@ -10,9 +10,9 @@ from django.views.decorators.http import require_POST
 
 from api import selectors, services
 from api.forms import IssueTokenForm
-from bpo_transition.errors import InvalidInput, RuleBroken
-from bpo_transition.web import add_domain_error
 from engagements.permissions import require_tenant_admin
+from kernel.errors import InvalidInput, RuleBroken
+from kernel.web import add_domain_error
 
 
 def _require_admin(request: HttpRequest) -> None:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from audit.models import Event
-from bpo_transition.admin_base import ReadOnlyDomainAdmin
+from kernel.admin_base import ReadOnlyDomainAdmin
 
 
 @admin.register(Event)

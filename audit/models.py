@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from bpo_transition.tenancy import TenantOwned, tenant_key
+from kernel.tenancy import TenantOwned, tenant_key
 
 
 class Event(TenantOwned):

@@ -20,7 +20,7 @@ from django.db import connection, models, transaction
 
 from accounts.models import User
 from audit.models import Event, FeedCounter
-from bpo_transition.tenancy import tenant_of as _tenant_of
+from kernel.tenancy import tenant_of as _tenant_of
 
 
 @dataclass(frozen=True)

@@ -169,8 +169,8 @@ def build_tenant(*, run_id: str, milestones: int):
 
     from accounts.models import Membership, Tenant, User
     from api.services import issue_token
-    from bpo_transition.tenancy import tenant_context
     from engagements.playbooks import builtin_playbooks
+    from kernel.tenancy import tenant_context
     from milestones.models import Milestone
     from transition.services import create_engagement_from_playbook
 

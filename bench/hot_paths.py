@@ -376,8 +376,8 @@ def portfolio_plans(
 ) -> dict[str, Plan]:
     """The portfolio's list (every engagement), its first page, and the old home query."""
     from accounts.models import User
-    from bpo_transition.tenancy import tenant_context
     from engagements.selectors import engagements_for_home
+    from kernel.tenancy import tenant_context
     from transition.portfolio import portfolio_rows
 
     with tenant_context(load.tenant):
@@ -403,7 +403,7 @@ def portfolio_call(load: TenantLoad, *, today: datetime.date, repeats: int):
     from django.test.utils import CaptureQueriesContext
 
     from accounts.models import User
-    from bpo_transition.tenancy import tenant_context
+    from kernel.tenancy import tenant_context
     from transition.portfolio import portfolio
 
     runs = []

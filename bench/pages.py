@@ -84,9 +84,9 @@ def configure_django(database_url: str) -> None:
 def build(*, run_id: str, engagements: int, milestones: int):
     """A tenant with ``engagements`` engagements; the first one has ``milestones``."""
     from accounts.models import Membership, Tenant, User
-    from bpo_transition.tenancy import tenant_context
     from engagements.models import Phase
     from engagements.playbooks import builtin_playbooks
+    from kernel.tenancy import tenant_context
     from milestones.models import Milestone
     from transition.services import create_engagement_from_playbook
 
@@ -294,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         print()
 
-        from bpo_transition.tenancy import tenant_context
+        from kernel.tenancy import tenant_context
 
         pmo_client, lead_client = Client(), Client()
         pmo_client.force_login(people["pmo"])

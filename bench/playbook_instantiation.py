@@ -176,7 +176,7 @@ def fresh_actor(user):
 
 
 def instantiate(*, pmo, definition, by_side, number: int):
-    from bpo_transition.tenancy import get_active_tenant
+    from kernel.tenancy import get_active_tenant
     from transition.services import create_engagement_from_playbook
 
     owners = {role.key: by_side[role.side] for role in definition.roles}
@@ -193,7 +193,7 @@ def instantiate(*, pmo, definition, by_side, number: int):
 
 
 def part_a(*, report: Report, run_id: str, pmo, by_side, playbooks, show_queries: bool) -> None:
-    from bpo_transition.tenancy import tenant_context
+    from kernel.tenancy import tenant_context
     from milestones.models import Milestone
 
     print("Part A: one engagement per shipped playbook")
@@ -294,9 +294,9 @@ def scaled(definition, factor: int):
 
 
 def part_b(*, report: Report, run_id: str, pmo, by_side, playbooks, count: int) -> None:
-    from bpo_transition.tenancy import tenant_context
     from engagements.models import Engagement
     from engagements.selectors import engagements_for_home
+    from kernel.tenancy import tenant_context
     from milestones.models import Milestone
 
     print(f"Part B: a tenant of {count} engagements, cycling through the playbooks")

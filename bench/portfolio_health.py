@@ -52,8 +52,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def add_health_facts(*, tenant, people) -> None:
     """Every third engagement: an open risk scored 20, a KPI missed at its day-14 review
     (results stored as a refresh stores them) and an open below-target drift alert."""
-    from bpo_transition.tenancy import tenant_context
     from engagements.models import Engagement
+    from kernel.tenancy import tenant_context
     from registers.models import RaidItem
     from reporting.models import DriftAlert, Kpi, Review, ReviewKpiResult
 
@@ -120,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
         pages.configure_django(database_url)
         from django.core.management import call_command
 
-        from bpo_transition.tenancy import tenant_context
+        from kernel.tenancy import tenant_context
         from transition.portfolio import describe_portfolio_rows, portfolio_rows, today_for
 
         call_command("migrate", verbosity=0)

@@ -79,8 +79,8 @@ def build_engagement():
     """A tenant, its people, the engagement, 90 days of 5 KPIs and the day-30 review
     published; returns the review and the seconds each step took."""
     from accounts.models import Membership, Tenant, User
-    from bpo_transition.tenancy import tenant_context
     from engagements.playbooks import get_builtin
+    from kernel.tenancy import tenant_context
     from reporting.imports import RawRow
     from reporting.models import Kpi, Review, ReviewKpiResult
     from reporting.services import (
@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         configure_django(f"sqlite:///{scratch / 'bench.sqlite3'}")
         from django.core.management import call_command
 
-        from bpo_transition.tenancy import tenant_context
+        from kernel.tenancy import tenant_context
         from reporting.reports import render_review_pdf
 
         call_command("migrate", verbosity=0)

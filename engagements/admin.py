@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from bpo_transition.admin_base import ReadOnlyDomainAdmin
 from engagements.models import Engagement, EngagementMember, Phase, Playbook
+from kernel.admin_base import ReadOnlyDomainAdmin
 
 
 class EngagementMemberInline(admin.TabularInline):

@@ -8,7 +8,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import validate_time_zone
-from bpo_transition.tenancy import TenantManager, TenantOwned, TenantQuerySet, tenant_key
+from accounts.permissions import sees_every_engagement
+from kernel.tenancy import TenantManager, TenantOwned, TenantQuerySet, tenant_key
 
 
 class EngagementScopedQuerySet(TenantQuerySet):
@@ -17,8 +18,6 @@ class EngagementScopedQuerySet(TenantQuerySet):
     engagement_lookup = "engagement"
 
     def visible_to(self, actor) -> "EngagementScopedQuerySet":
-        from engagements.permissions import sees_every_engagement
-
         if sees_every_engagement(user=actor):
             return self
         member_of = EngagementMember.objects.filter(user=actor).values("engagement_id")

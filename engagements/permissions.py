@@ -14,45 +14,21 @@ from __future__ import annotations
 from typing import Any
 
 from accounts.models import Membership, User
-from accounts.selectors import membership_in
-from bpo_transition.errors import NotAllowed, NotFound
-from bpo_transition.tenancy import get_active_tenant_id
+from accounts.permissions import (
+    PLANNER_ROLES,
+    can_plan,
+    is_tenant_admin,
+    sees_every_engagement,
+    tenant_role,
+)
 from engagements.models import Engagement, EngagementMember
-
-PLANNER_ROLES = {Membership.Role.ADMIN, Membership.Role.PMO}
+from kernel.errors import NotAllowed, NotFound
 
 
 def require(allowed: bool, message: str) -> None:
     """Refuse with ``message`` unless ``allowed``."""
     if not allowed:
         raise NotAllowed(message)
-
-
-# --- Tenant-wide roles ---------------------------------------------------------------------
-
-
-def tenant_role(*, user: User, tenant_id: int | None) -> str | None:
-    if tenant_id is None or user is None or not user.is_authenticated:
-        return None
-    membership = membership_in(user=user, tenant_id=tenant_id)
-    return membership.role if membership is not None else None
-
-
-def sees_every_engagement(*, user: User, tenant_id: int | None = None) -> bool:
-    """Tenant admins and PMO see every engagement of their tenant (the active one by default)."""
-    tenant_id = tenant_id if tenant_id is not None else get_active_tenant_id()
-    return tenant_role(user=user, tenant_id=tenant_id) in PLANNER_ROLES
-
-
-def is_tenant_admin(*, user: User, tenant_id: int) -> bool:
-    if user is not None and user.is_authenticated and user.is_superuser:
-        return True
-    return tenant_role(user=user, tenant_id=tenant_id) == Membership.Role.ADMIN
-
-
-def can_plan(*, user: User, tenant_id: int) -> bool:
-    """Tenant admins and PMO build engagements and playbooks."""
-    return tenant_role(user=user, tenant_id=tenant_id) in PLANNER_ROLES
 
 
 # --- Seats on an engagement ------------------------------------------------------------------

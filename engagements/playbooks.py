@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from bpo_transition.errors import InvalidInput, NotFound
+from kernel.errors import InvalidInput, NotFound
 
 PLAYBOOK_DIR = Path(__file__).resolve().parent / "playbooks"
 PHASE_ORDER = ["kickoff", "transition", "access", "tooling", "controlled_go_live", "stabilisation"]

@@ -5,8 +5,8 @@ import uuid
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.models import User
-from bpo_transition.errors import NotFound
 from engagements.models import Engagement, Phase
+from kernel.errors import NotFound
 
 
 def visible_engagements(*, actor: User) -> QuerySet[Engagement]:

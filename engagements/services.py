@@ -13,12 +13,13 @@ from collections.abc import Iterable, Mapping
 from accounts.models import Tenant, User
 from audit import services as audit
 from audit.services import operation
-from bpo_transition.errors import InvalidInput, RuleBroken, check_fields, found
-from bpo_transition.text import required_text
-from bpo_transition.validation import a_date, a_slug, no_nul, not_before
 from engagements.models import Engagement, EngagementMember, Phase, Playbook
 from engagements.permissions import require_planner, require_pmo
+from engagements.plan import day
 from engagements.playbooks import PlaybookDefinition, builtin_document, parse_definition
+from kernel.errors import InvalidInput, RuleBroken, found
+from kernel.text import required_text
+from kernel.validation import a_date, a_slug, check_fields, no_nul, not_before
 
 
 def require_work_in_progress(*, engagement: Engagement) -> None:
@@ -48,10 +49,6 @@ def lock_phases_for_work(*, phase_ids: list[int]) -> None:
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-
-
-def day(day0: datetime.date, offset: int) -> datetime.date:
-    return day0 + datetime.timedelta(days=offset)
 
 
 DAY0 = "the contract signature date (day 0)"

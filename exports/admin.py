@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from bpo_transition.admin_base import ReadOnlyDomainAdmin
 from exports.models import CalendarFeed
+from kernel.admin_base import ReadOnlyDomainAdmin
 
 
 @admin.register(CalendarFeed)

@@ -3,7 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from bpo_transition.tenancy import TenantOwned, tenant_key
+from kernel.tenancy import TenantOwned, tenant_key
 
 
 class CalendarFeed(TenantOwned):

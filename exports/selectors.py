@@ -9,11 +9,11 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from accounts.selectors import membership_in
-from bpo_transition.errors import NotFound
 from engagements.models import Engagement, EngagementMember
 from engagements.selectors import get_engagement, visible_engagements
 from exports.models import CalendarFeed
 from governance.models import Gate
+from kernel.errors import NotFound
 from milestones.models import Milestone
 from registers.models import RaidItem
 from reporting.models import KpiMeasurement, Review

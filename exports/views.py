@@ -15,10 +15,10 @@ from django.utils.http import content_disposition_header
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
-from bpo_transition.errors import NotFound
-from bpo_transition.tenancy import tenant_context
 from exports import ics, selectors, services, writers
 from exports.registry import ENGAGEMENT, PERSONAL, Exportable, exportable, exportables
+from kernel.errors import NotFound
+from kernel.tenancy import tenant_context
 
 ENGAGEMENTS_PER_PAGE = 20
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from bpo_transition.admin_base import ReadOnlyDomainAdmin
 from governance.models import Gate, GateAttestation, GateCriterion, GateDecision
+from kernel.admin_base import ReadOnlyDomainAdmin
 
 
 class GateCriterionInline(admin.TabularInline):

@@ -4,13 +4,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from bpo_transition.tenancy import TenantOwned
 from engagements.models import (
     Engagement,
     EngagementScopedManager,
     Phase,
     engagement_scoped_manager,
 )
+from kernel.tenancy import TenantOwned
 
 
 class Gate(TenantOwned):

@@ -20,9 +20,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from accounts.models import Tenant, User
-from bpo_transition.errors import NotFound
 from engagements.models import Phase
 from governance.models import Gate, GateAttestation, GateCriterion, GateDecision
+from kernel.errors import NotFound
 from milestones.models import Milestone
 from registers.selectors import automatic_criteria_open
 

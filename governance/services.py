@@ -8,8 +8,6 @@ from django.utils import timezone
 from accounts.models import User
 from audit import services as audit
 from audit.services import operation
-from bpo_transition.errors import InvalidInput, ItemsOpen, RuleBroken, found
-from bpo_transition.text import required
 from engagements.models import Engagement, Phase
 from engagements.permissions import can_attest, require, require_editor, require_pmo
 from engagements.playbooks import PlaybookDefinition
@@ -20,6 +18,8 @@ from engagements.services import (
 )
 from governance.models import Gate, GateAttestation, GateCriterion, GateDecision
 from governance.selectors import four_eyes_refuses, open_items_for_gate, snapshot_criteria
+from kernel.errors import InvalidInput, ItemsOpen, RuleBroken, found
+from kernel.text import required
 
 
 class GateHasOpenItems(ItemsOpen):

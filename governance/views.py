@@ -16,14 +16,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from bpo_transition.errors import InvalidInput, RuleBroken
-from bpo_transition.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error, status_of
 from engagements.permissions import require, sees_every_engagement
 from engagements.selectors import get_engagement
 from governance import selectors, services
 from governance.forms import ApproveForm, AttestationForm, CriterionStateForm, RejectForm
 from governance.models import Gate, GateAttestation, GateCriterion, GateDecision
 from governance.selectors import OpenItem
+from kernel.errors import InvalidInput, RuleBroken
+from kernel.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error, status_of
 
 TEMPLATE = "governance/gate.html"
 GATE_CHANGED = "gate-changed"  # htmx event: the decision panel reloads its open items

@@ -2,6 +2,7 @@
 age of the worker's and beat's last heartbeats. And the banner PMO staff and admins see
 while the worker or beat has gone quiet."""
 
+from celery import current_app as celery_app
 from django.contrib.auth.decorators import login_required
 from django.core.cache import caches
 from django.db import connection
@@ -9,7 +10,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from bpo_transition.celery import app as celery_app
 from health.banner import background_problem
 from health.selectors import heartbeats
 

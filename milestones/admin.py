@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from bpo_transition.admin_base import ReadOnlyDomainAdmin
+from kernel.admin_base import ReadOnlyDomainAdmin
 from milestones.models import EvidenceFile, Milestone, MilestoneComment, MilestoneDependency
 
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 from accounts.models import User
 from audit import services as audit
 from engagements.models import Engagement, Phase
+from engagements.plan import day
 from engagements.playbooks import PlaybookDefinition
-from engagements.services import day
 from milestones.models import Milestone, MilestoneDependency
 from milestones.services import remember_dependencies
 

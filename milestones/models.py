@@ -4,13 +4,13 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from bpo_transition.tenancy import TenantOwned, tenant_key
 from engagements.models import (
     Engagement,
     EngagementScopedManager,
     Phase,
     engagement_scoped_manager,
 )
+from kernel.tenancy import TenantOwned, tenant_key
 
 # A milestone still needs work in these statuses (the complement of Milestone.CLOSED). Filter
 # with ``status__in=Milestone.OPEN`` (not ``exclude(status__in=CLOSED)``) to use the partial

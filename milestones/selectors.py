@@ -14,8 +14,8 @@ from django.utils.text import capfirst
 from accounts.models import User
 from audit.models import Event
 from audit.selectors import history_of
-from bpo_transition.errors import NotFound
 from engagements.models import Engagement, EngagementMember, Phase
+from kernel.errors import NotFound
 from milestones.models import EvidenceFile, Milestone, MilestoneComment
 
 

@@ -15,16 +15,6 @@ from django.utils import timezone
 from accounts.models import User
 from audit import services as audit
 from audit.services import operation
-from bpo_transition.errors import (
-    InvalidInput,
-    ItemsOpen,
-    RuleBroken,
-    StaleVersion,
-    check_fields,
-    found,
-)
-from bpo_transition.text import required, size_in_words
-from bpo_transition.validation import a_date, no_nul, not_before
 from engagements.models import Engagement, Phase
 from engagements.permissions import (
     can_comment,
@@ -34,6 +24,15 @@ from engagements.permissions import (
     require_editor,
 )
 from engagements.services import lock_phase_for_work, lock_phases_for_work
+from kernel.errors import (
+    InvalidInput,
+    ItemsOpen,
+    RuleBroken,
+    StaleVersion,
+    found,
+)
+from kernel.text import required, size_in_words
+from kernel.validation import a_date, check_fields, no_nul, not_before
 from milestones.models import EvidenceFile, Milestone, MilestoneComment, MilestoneDependency
 
 EDITABLE_FIELDS = {

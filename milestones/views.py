@@ -17,10 +17,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit.selectors import history_of
-from bpo_transition.errors import InvalidInput, RuleBroken, StaleVersion
-from bpo_transition.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error, status_of
 from engagements.models import Engagement, Phase
 from engagements.permissions import can_comment, can_edit, can_edit_milestone, require
+from kernel.errors import InvalidInput, RuleBroken, StaleVersion
+from kernel.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error, status_of
 from milestones import selectors, services
 from milestones.forms import (
     CommentForm,

@@ -20,9 +20,9 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from audit.selectors import history_of
-from bpo_transition.errors import InvalidInput, NotFound, RuleBroken, StaleVersion
-from bpo_transition.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error, status_of
 from engagements.permissions import can_edit
+from kernel.errors import InvalidInput, NotFound, RuleBroken, StaleVersion
+from kernel.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error, status_of
 from milestones.forms_inline import MilestoneEvidenceForm, MilestoneStatusForm
 from milestones.models import Milestone
 from milestones.rows import actions_prefix, build_row, page_prefix

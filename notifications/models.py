@@ -11,8 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from bpo_transition.tenancy import TenantOwned, tenant_key
 from engagements.models import Engagement
+from kernel.tenancy import TenantOwned, tenant_key
 
 # The lead times a tenant has by default: 3 days and 1 day before a due date.
 DEFAULT_LEAD_DAYS = (3, 1)

@@ -8,8 +8,8 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from accounts.models import Tenant, User
-from bpo_transition.errors import NotFound
 from engagements.models import Engagement
+from kernel.errors import NotFound
 from notifications.models import Kind, Notification, Reminder
 from notifications.occasions import occasions, window_for
 

@@ -40,9 +40,9 @@ from django.utils import timezone
 from accounts.models import Tenant, User, known_time_zones
 from audit import services as audit
 from audit.services import operation
-from bpo_transition.errors import InvalidInput
-from bpo_transition.tenancy import get_active_tenant
 from engagements.permissions import require_tenant_admin
+from kernel.errors import InvalidInput
+from kernel.tenancy import get_active_tenant
 from notifications.models import (
     MAX_LEAD_DAYS,
     Digest,

@@ -12,7 +12,7 @@ from celery.exceptions import MaxRetriesExceededError
 from django.conf import settings
 from django.utils import timezone
 
-from bpo_transition.background import TenantTask
+from kernel.background import TenantTask
 from notifications import services
 
 log = logging.getLogger("notifications.delivery")

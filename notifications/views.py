@@ -6,8 +6,8 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
-from bpo_transition.errors import InvalidInput
-from bpo_transition.web import INVALID_STATUS, add_domain_error
+from kernel.errors import InvalidInput
+from kernel.web import INVALID_STATUS, add_domain_error
 from notifications import selectors, services
 from notifications.filters import NotificationFilter
 from notifications.forms import PreferencesForm

@@ -8,8 +8,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from bpo_transition.tenancy import TenantOwned, tenant_key
 from engagements.models import Engagement, EngagementScopedManager
+from kernel.tenancy import TenantOwned, tenant_key
 from milestones.models import Milestone
 
 # An item still needs work (or, for a decision, agreement) in these statuses. Filter with

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from django.db.models import BooleanField, Case, Count, Prefetch, QuerySet, Value, When
 
 from accounts.models import User
-from bpo_transition.errors import NotFound
 from engagements.models import Engagement, EngagementMember, Phase
+from kernel.errors import NotFound
 from milestones.models import Milestone
 from registers.models import DecisionRight, EscalationLevel, RaidItem, severity_of
 

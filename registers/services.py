@@ -13,8 +13,6 @@ from django.utils import timezone
 from accounts.models import User
 from audit import services as audit
 from audit.services import operation
-from bpo_transition.errors import InvalidInput, StaleVersion, check_fields, found
-from bpo_transition.text import required
 from engagements.models import Engagement, Phase
 from engagements.permissions import (
     can_edit_decision_rights,
@@ -26,6 +24,9 @@ from engagements.permissions import (
     seat_of,
 )
 from engagements.services import lock_phase_for_work
+from kernel.errors import InvalidInput, StaleVersion, found
+from kernel.text import required
+from kernel.validation import check_fields
 from milestones.models import Milestone
 from registers.models import (
     DecisionRight,

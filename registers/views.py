@@ -15,8 +15,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from audit.selectors import history_of
-from bpo_transition.errors import InvalidInput, RuleBroken, StaleVersion
-from bpo_transition.web import add_domain_error, status_of
 from engagements.models import Engagement
 from engagements.permissions import (
     can_edit_decision_rights,
@@ -25,6 +23,8 @@ from engagements.permissions import (
     require,
 )
 from engagements.selectors import get_engagement
+from kernel.errors import InvalidInput, RuleBroken, StaleVersion
+from kernel.web import add_domain_error, status_of
 from registers import selectors, services
 from registers.filters import RaidItemFilter
 from registers.forms import (

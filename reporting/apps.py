@@ -5,6 +5,6 @@ class ReportingConfig(AppConfig):
     name = "reporting"
 
     def ready(self) -> None:
-        from bpo_transition.celery import make_embedded_broker_folders
+        from kernel.broker import make_embedded_broker_folders
 
         make_embedded_broker_folders()

@@ -7,8 +7,7 @@ from django import forms
 
 from accounts.models import User
 from engagements.models import EngagementMember
-from reporting.models import Kpi
-from reporting.services import DAY_90_QUESTIONS
+from reporting.models import DAY_90_QUESTIONS, Kpi
 
 VALUE = {"max_digits": 14, "decimal_places": 4}
 TEXT = {"rows": 2, "class": "form-control"}

@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 
-from bpo_transition.text import size_in_words
+from kernel.text import size_in_words
 
 COLUMNS = ("kpi", "date", "value")
 HEADER_NAMES = {

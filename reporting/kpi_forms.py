@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.core import signing
 
-from bpo_transition.text import size_in_words
+from kernel.text import size_in_words
 
 PREVIEW_SALT = "reporting.kpi-import-preview"
 

@@ -16,9 +16,9 @@ from django.db.models import Avg, Count, F, Max, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncWeek
 
 from accounts.models import User
-from bpo_transition.errors import NotFound
 from engagements.models import Engagement
 from engagements.selectors import get_engagement
+from kernel.errors import NotFound
 from reporting.drift import WeekMean, is_met, is_worse, last_complete_week
 from reporting.models import DriftAlert, Kpi, KpiMeasurement, Review, ReviewReport
 

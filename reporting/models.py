@@ -3,8 +3,16 @@ import uuid
 from django.conf import settings
 from django.db import models
 
-from bpo_transition.tenancy import TenantOwned
 from engagements.models import Engagement, EngagementScopedManager, engagement_scoped_manager
+from kernel.tenancy import TenantOwned
+
+# The four questions the day-90 review answers, by the field that holds each answer.
+DAY_90_QUESTIONS = {
+    "target_standing": "Is the service at, above or below target?",
+    "misses_understood": "Is each miss understood, and is its fix working?",
+    "lessons_learned": "What was learned that was not known at launch?",
+    "next_period_changes": "What changes for the next 90 days?",
+}
 
 
 class Kpi(TenantOwned):

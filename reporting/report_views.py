@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from bpo_transition.errors import NotFound, RuleBroken
 from engagements.models import Engagement
 from engagements.permissions import can_edit, can_work_on_review, require
+from kernel.errors import NotFound, RuleBroken
 from reporting import charts, services
 from reporting import kpi_selectors as selectors
 from reporting.imports import (

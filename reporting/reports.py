@@ -25,12 +25,12 @@ from django.utils import timezone
 
 from accounts.models import Tenant
 from engagements.models import Engagement
+from engagements.plan import review_anchor, review_window
 from governance.models import GateDecision
 from milestones.models import Milestone
 from reporting import charts
 from reporting.kpi_selectors import TrendWeek, measurements_by_kpi, trend_of, weekly_means
-from reporting.models import ForwardTarget, Kpi, Review, ReviewKpiResult
-from reporting.services import DAY_90_QUESTIONS, review_anchor, review_window
+from reporting.models import DAY_90_QUESTIONS, ForwardTarget, Kpi, Review, ReviewKpiResult
 
 TITLES = {
     30: "30-day baseline report",

@@ -10,8 +10,8 @@ from decimal import Decimal
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.models import User
-from bpo_transition.errors import NotFound
 from engagements.models import Engagement, EngagementMember
+from kernel.errors import NotFound
 from reporting.models import ForwardTarget, Kpi, KpiMeasurement, Review, ReviewKpiResult
 
 

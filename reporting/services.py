@@ -15,18 +15,19 @@ from django.utils import timezone
 from accounts.models import User
 from audit import services as audit
 from audit.services import operation
-from bpo_transition.background import enqueue_on_commit
-from bpo_transition.errors import InvalidInput, ItemsOpen, RuleBroken, check_fields, found
-from bpo_transition.text import required_text
-from bpo_transition.validation import a_date, a_number, no_nul
 from engagements.models import Engagement
 from engagements.permissions import is_seated, require_editor, require_pmo
+from engagements.plan import day, review_anchor, review_window
 from engagements.playbooks import PlaybookDefinition
-from engagements.services import day
+from kernel.background import enqueue_on_commit
+from kernel.errors import InvalidInput, ItemsOpen, RuleBroken, found
+from kernel.text import required_text
+from kernel.validation import a_date, a_number, check_fields, no_nul
 from reporting import drift
 from reporting.imports import RawRow, check_rows
 from reporting.kpi_selectors import weekly_means
 from reporting.models import (
+    DAY_90_QUESTIONS,
     DriftAlert,
     ForwardTarget,
     Kpi,
@@ -37,6 +38,9 @@ from reporting.models import (
 )
 
 # --- KPIs and measurements ---------------------------------------------------------------
+
+# The worker's entry point (``reporting.tasks``) calls this module; it is asked for by name.
+RENDER_REPORT_TASK = "reporting.tasks.render_review_report"
 
 
 @operation("kpi.defined", tenant_of="engagement")
@@ -130,29 +134,6 @@ def record_measurement(
 # --- Reviews -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ReviewAnchor:
-    """The day an engagement's reviews are counted from, and how a page says it."""
-
-    on: datetime.date
-    field: str  # the engagement field it follows: moving that field re-dates the reviews
-    label: str
-
-    @property
-    def sentence(self) -> str:
-        return f"counted from {self.label} ({self.on.day} {self.on:%b %Y})"
-
-
-def review_anchor(*, engagement: Engagement) -> ReviewAnchor:
-    """The one place that says where day 0 of the reviews is: scheduling, re-dating, the
-    reports, the plan preview and the pages all ask here (``engagement`` may be unsaved)."""
-    if engagement.review_anchor == Engagement.ReviewAnchor.GO_LIVE:
-        return ReviewAnchor(engagement.target_go_live, "target_go_live", "go-live")
-    return ReviewAnchor(
-        engagement.contract_signed_on, "contract_signed_on", "the contract signature"
-    )
-
-
 def build_reviews_and_kpis_from_playbook(
     *, engagement: Engagement, playbook: PlaybookDefinition
 ) -> tuple[list[Review], list[Kpi]]:
@@ -207,11 +188,6 @@ def redate_reviews(*, actor: User, engagement: Engagement, note: str = "") -> li
         Review.objects.bulk_update(moved, ["scheduled_on"])
         audit.record_many_updated(actor=actor, changed=zip(moved, befores, strict=True), note=note)
     return moved
-
-
-def review_window(*, review: Review) -> tuple[datetime.date, datetime.date]:
-    end = review.scheduled_on
-    return end - datetime.timedelta(days=review.window_days - 1), end
 
 
 def _require_unpublished(review: Review) -> None:
@@ -336,14 +312,6 @@ def explain_miss(
         action_due=action_due,
     )
     return result
-
-
-DAY_90_QUESTIONS = {
-    "target_standing": "Is the service at, above or below target?",
-    "misses_understood": "Is each miss understood, and is its fix working?",
-    "lessons_learned": "What was learned that was not known at launch?",
-    "next_period_changes": "What changes for the next 90 days?",
-}
 
 
 @operation("review.answered", tenant_of="review")
@@ -728,10 +696,8 @@ def request_review_report(*, actor: User, review: Review) -> Review:
         return review
     review.report_requested_at, review.report_failure = timezone.now(), ""
     review.save(update_fields=["report_requested_at", "report_failure"])
-    from reporting.tasks import render_review_report
-
     enqueue_on_commit(
-        render_review_report, tenant_id=review.tenant_id, review_id=review.pk, actor_id=actor.pk
+        RENDER_REPORT_TASK, tenant_id=review.tenant_id, review_id=review.pk, actor_id=actor.pk
     )
     return review
 

@@ -7,9 +7,9 @@ import logging
 from celery import shared_task
 
 from accounts.models import Tenant, User
-from bpo_transition.background import TenantTask
-from bpo_transition.errors import DomainError
 from engagements.models import Engagement
+from kernel.background import TenantTask
+from kernel.errors import DomainError
 from reporting.models import Kpi, Review
 from reporting.services import detect_drift, generate_review_report, report_render_failed
 

@@ -19,13 +19,14 @@ from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from bpo_transition.errors import InvalidInput, ItemsOpen, RuleBroken
-from bpo_transition.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error, status_of
 from engagements.permissions import can_publish_review, can_work_on_review
+from engagements.plan import review_anchor, review_window
 from engagements.selectors import get_engagement
+from kernel.errors import InvalidInput, ItemsOpen, RuleBroken
+from kernel.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error, status_of
 from reporting import selectors, services
 from reporting.forms import Day90Form, ExplainMissForm, MeasurementForm
-from reporting.models import Review, ReviewKpiResult
+from reporting.models import DAY_90_QUESTIONS, Review, ReviewKpiResult
 
 TEMPLATE = "reporting/review.html"
 
@@ -63,7 +64,7 @@ def _explain_form(result: ReviewKpiResult, members, data=None) -> ExplainMissFor
 
 
 def _day_90_form(review: Review, kpis, data=None) -> Day90Form:
-    initial = {field: getattr(review, field) for field in services.DAY_90_QUESTIONS}
+    initial = {field: getattr(review, field) for field in DAY_90_QUESTIONS}
     for forward in review.forward_targets.all():
         initial[Day90Form.target_field(forward.kpi)] = forward.target.normalize()
     return Day90Form(data, kpis=kpis, initial=initial, auto_id="day90-%s")
@@ -81,13 +82,13 @@ def _grid_until(request: HttpRequest, review: Review) -> datetime.date:
         asked = None
     if asked is not None and asked >= EARLIEST_GRID_DAY:
         return asked
-    _start, end = services.review_window(review=review)
+    _start, end = review_window(review=review)
     return min(end, review.engagement.today())
 
 
 def _review_context(request: HttpRequest, review: Review, **extra) -> dict:
     engagement = review.engagement
-    window = services.review_window(review=review)
+    window = review_window(review=review)
     published = review.status == Review.Status.PUBLISHED
     may_work = not published and can_work_on_review(user=request.user, review=review)
     may_publish = not published and can_publish_review(user=request.user, review=review)
@@ -165,7 +166,7 @@ def review_list(request: HttpRequest, engagement_id) -> HttpResponse:
         {
             "engagement": engagement,
             "reviews": reviews,
-            "anchor": services.review_anchor(engagement=engagement),
+            "anchor": review_anchor(engagement=engagement),
             "nav_section": "portfolio",
             "breadcrumbs": [*_breadcrumbs(engagement)[:-1], ("Reviews", None)],
         },
@@ -197,7 +198,7 @@ def measure(request: HttpRequest, engagement_id, review_id) -> HttpResponse:
         )
     kpi = selectors.kpi_of(engagement=review.engagement, kpi_id=form.cleaned_data["kpi"])
     day = form.cleaned_data["measured_on"]
-    window = services.review_window(review=review)
+    window = review_window(review=review)
     error, status = "", 200
     if form.is_valid():
         try:

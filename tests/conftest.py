@@ -6,7 +6,7 @@ import pytest
 import time_machine
 from django.conf import settings
 
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 from tests import factories
 
 # FROZEN_TODAY=2028-02-29 (or an ISO date-time, UTC unless it names an offset) runs the whole

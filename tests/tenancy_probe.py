@@ -11,10 +11,10 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.middleware import TenantScopedAPIMixin
 from accounts.models import User
-from bpo_transition.background import TenantTask
-from bpo_transition.tenancy import TenantScopedAPIMixin
 from engagements.models import Engagement
+from kernel.background import TenantTask
 
 
 class ProbeTokenAuthentication(BaseAuthentication):

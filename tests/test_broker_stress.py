@@ -1,6 +1,6 @@
 """The configured broker under load: three producer processes, one worker, 20,000 tasks.
 
-Without REDIS_URL this is the embedded broker (bpo_transition/broker.py); on CI, Redis. The
+Without REDIS_URL this is the embedded broker (kernel/broker.py); on CI, Redis. The
 three producers stand for web, beat and a command: separate processes sending to one queue at
 once while a worker, started as scripts/run.sh starts it, consumes.
 """

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import NoReverseMatch, reverse
 
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 from tests.routes import BUILDERS, load_all
 from tests.test_cross_tenant_urls import build_url, object_routes, populate_every_model, routes
 from tests.world import build_world

@@ -10,12 +10,12 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Membership, Tenant
 from audit.models import Event
-from bpo_transition.errors import InvalidInput, ItemsOpen, NotFound, RuleBroken
-from bpo_transition.tenancy import get_active_tenant_id, tenant_context
 from engagements.models import Engagement, Phase
 from engagements.services import start_transition
 from governance.models import Gate
 from governance.services import request_gate_decision
+from kernel.errors import InvalidInput, ItemsOpen, NotFound, RuleBroken
+from kernel.tenancy import get_active_tenant_id, tenant_context
 from milestones.models import Milestone
 from milestones.services import create_milestone, update_milestone
 from tests import factories

@@ -12,8 +12,8 @@ import pytest
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from bpo_transition.tenancy import TenantOwned, tenant_context
 from engagements.services import copy_playbook, start_transition
+from kernel.tenancy import TenantOwned, tenant_context
 from reporting.models import Kpi, Review
 from reporting.services import answer_day_90, record_measurement, refresh_review
 from tests.routes import BUILDERS, POPULATORS, load_all

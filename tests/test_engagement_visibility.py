@@ -56,8 +56,8 @@ def test_another_tenants_engagement_is_a_404_even_for_pmo(client, tenant_a, tena
 def test_home_and_engagement_pages_take_a_fixed_number_of_queries(
     client, db, django_assert_max_num_queries
 ):
-    from bpo_transition.tenancy import tenant_context
     from engagements.playbooks import get_builtin
+    from kernel.tenancy import tenant_context
     from tests.world import DAY0, build_world, owners_for
     from transition.services import create_engagement_from_playbook
 

@@ -3,7 +3,7 @@
 from django.apps import apps
 from django.db import connection, models
 
-from bpo_transition.tenancy import is_tenant_owned
+from kernel.tenancy import is_tenant_owned
 from milestones.models import Milestone
 
 

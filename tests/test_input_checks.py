@@ -9,10 +9,10 @@ import pytest
 
 from accounts.models import Tenant
 from audit.models import Event
-from bpo_transition.errors import InvalidInput
 from engagements.models import Engagement, Playbook
 from engagements.playbooks import get_builtin
 from engagements.services import copy_playbook
+from kernel.errors import InvalidInput
 from milestones.models import Milestone
 from milestones.services import create_milestone, update_milestone
 from reporting.models import ForwardTarget, Kpi, KpiMeasurement, Review

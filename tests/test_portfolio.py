@@ -5,9 +5,9 @@ import datetime
 import pytest
 
 from accounts.models import User
-from bpo_transition.tenancy import tenant_context
 from engagements.models import Engagement
 from engagements.services import start_transition
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from milestones.services import update_milestone
 from tests.world import DAY0, add_engagement, complete_milestone

@@ -9,8 +9,8 @@ from django.db import models
 
 from accounts.models import Membership, Tenant
 from audit.models import FeedCounter
-from bpo_transition.tenancy import TenantManager, TenantOwned, TenantScopeMissing
 from engagements.models import Engagement
+from kernel.tenancy import TenantManager, TenantOwned, TenantScopeMissing
 from tests import factories
 
 # Global on purpose: the membership is how a request finds its tenant, before one is active;

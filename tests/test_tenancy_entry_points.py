@@ -8,14 +8,14 @@ import pytest
 from django.db import connection
 
 from accounts.models import Membership
-from bpo_transition.background import enqueue_on_commit
-from bpo_transition.tenancy import (
+from engagements.models import Engagement
+from kernel.background import enqueue_on_commit
+from kernel.tenancy import (
     TenantScopeMissing,
     get_active_tenant_id,
     in_this_tenant,
     tenant_context,
 )
-from engagements.models import Engagement
 from tests.tenancy_probe import engagement_names
 from tests.world import build_world
 

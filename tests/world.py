@@ -6,9 +6,9 @@ import datetime
 from dataclasses import dataclass
 
 from accounts.models import Membership, Tenant, User
-from bpo_transition.tenancy import tenant_context
 from engagements.models import Engagement
 from engagements.playbooks import get_builtin
+from kernel.tenancy import tenant_context
 from tests import factories
 from transition.services import create_engagement_from_playbook
 

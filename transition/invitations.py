@@ -24,9 +24,9 @@ from django.utils import timezone
 from accounts.models import Membership, Tenant, User
 from audit import services as audit
 from audit.services import operation
-from bpo_transition.errors import InvalidInput, NotFound, RuleBroken, found
-from bpo_transition.text import required, required_text
 from engagements.permissions import require_tenant_admin
+from kernel.errors import InvalidInput, NotFound, RuleBroken, found
+from kernel.text import required, required_text
 from transition.models import Invitation
 from transition.services import add_membership
 

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Membership
-from bpo_transition.tenancy import TenantOwned
+from kernel.tenancy import TenantOwned
 
 
 class Invitation(TenantOwned):

@@ -8,12 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from accounts.models import User
-from bpo_transition.errors import NotFound
 from engagements.models import Engagement, Phase, Playbook
+from engagements.plan import day, review_anchor
 from engagements.playbooks import PlaybookDefinition, builtin_playbooks, parse_definition
-from engagements.services import day
+from kernel.errors import NotFound
 from milestones.models import Milestone
-from reporting.services import review_anchor
 
 
 @dataclass(frozen=True)

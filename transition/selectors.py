@@ -16,13 +16,12 @@ from django.db.models import (
 
 from accounts.models import Membership, Tenant, User
 from audit.models import Event
-from bpo_transition.errors import NotFound
 from engagements.models import Engagement, EngagementMember, Phase
+from engagements.plan import day, review_anchor
 from engagements.selectors import visible_engagements
-from engagements.services import day
+from kernel.errors import NotFound
 from milestones.models import EvidenceFile, Milestone
 from reporting.models import Review
-from reporting.services import review_anchor
 from transition.models import Invitation
 
 # What a milestone row shows and its inline forms send back; the rest stays in the database.

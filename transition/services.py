@@ -12,14 +12,14 @@ from typing import Any
 from accounts.models import Membership, Tenant, User
 from audit import services as audit
 from audit.services import operation
-from bpo_transition.errors import InvalidInput, RuleBroken, found
-from bpo_transition.text import required
-from bpo_transition.validation import a_slug
 from engagements import services as engagements
 from engagements.models import Engagement, EngagementMember, Phase
 from engagements.permissions import require_planner, require_pmo, require_tenant_admin
 from engagements.playbooks import PlaybookDefinition
 from governance.services import build_gates_from_playbook
+from kernel.errors import InvalidInput, RuleBroken, found
+from kernel.text import required
+from kernel.validation import a_slug
 from milestones import builders as milestones
 from milestones.models import Milestone
 from registers.models import RaidItem

@@ -11,10 +11,10 @@ import shlex
 from accounts.models import Tenant, User
 from api.feed import encode_cursor
 from api.services import issue_token
-from bpo_transition.tenancy import tenant_context
 from engagements.models import Engagement
 from engagements.playbooks import get_builtin
 from governance.models import Gate
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from registers.models import RaidItem
 from reporting.models import Kpi, Review

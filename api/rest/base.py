@@ -25,6 +25,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
+from accounts.middleware import TenantScopedAPIMixin
 from api import idempotency
 from api.models import ApiToken
 from api.rest.authentication import REFUSED, BearerTokenAuthentication
@@ -32,8 +33,7 @@ from api.rest.exceptions import IdempotencyKeyReused, problem_details
 from api.rest.pagination import KeysetCursorPagination
 from api.rest.permissions import ApiAccess
 from api.rest.throttling import TokenRateThrottle
-from bpo_transition.errors import NotFound, StaleVersion
-from bpo_transition.tenancy import TenantScopedAPIMixin
+from kernel.errors import NotFound, StaleVersion
 
 UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 BODY_METHODS = {"POST", "PUT", "PATCH"}

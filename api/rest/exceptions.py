@@ -2,7 +2,7 @@
 
 ``{"type", "title", "status", "detail", "errors": {"field": ["message", ...]}}`` served as
 ``application/problem+json``; a rule refused because of open items lists them in ``items``.
-Domain errors (bpo_transition/errors.py), Django's and DRF's exceptions are each mapped here
+Domain errors (kernel/errors.py), Django's and DRF's exceptions are each mapped here
 once; anything else is a bug and stays a 500.
 """
 
@@ -19,7 +19,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from bpo_transition.errors import (
+from kernel.errors import (
     DomainError,
     InvalidInput,
     ItemsOpen,

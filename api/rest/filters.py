@@ -8,10 +8,10 @@ import django_filters as filters
 from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
 
-from bpo_transition.text import unstorable_text
 from engagements.models import Engagement, Phase
 from engagements.selectors import visible_engagements
 from governance.models import Gate, GateCriterion
+from kernel.text import unstorable_text
 from milestones.models import Milestone
 from registers.models import RaidItem
 from reporting.models import Review

@@ -115,7 +115,7 @@ IF_NONE_MATCH = OpenApiParameter(
 HEADER_SCHEMA = {"schema": {"type": "string"}}
 
 
-# The kernel's text rule (bpo_transition.text.unstorable_text) as a JSON Schema pattern: no
+# The kernel's text rule (kernel.text.unstorable_text) as a JSON Schema pattern: no
 # NUL or other control character (tab and line breaks are text), and, where a value is
 # required, something besides whitespace (the server trims it off).
 CONTROL = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"

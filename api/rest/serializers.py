@@ -17,12 +17,12 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField, empty, get_error_detail
 
 from accounts.models import Membership, User, known_time_zones
-from bpo_transition.errors import NotFound
-from bpo_transition.text import LONE_SURROGATE, unstorable_text
 from engagements.models import Engagement, EngagementMember, Phase, Playbook
 from engagements.playbooks import get_builtin, parse_definition
 from engagements.selectors import visible_engagements
 from governance.models import Gate, GateAttestation, GateCriterion, GateDecision
+from kernel.errors import NotFound
+from kernel.text import LONE_SURROGATE, unstorable_text
 from milestones.models import Milestone
 from registers.models import RaidItem
 from reporting.models import Kpi, Review, ReviewKpiResult
@@ -40,7 +40,7 @@ class StrictSerializer(serializers.Serializer):
 
     A field this serializer does not know is refused, naming it. A text field takes a JSON
     string only (never a number taken as text) holding text the kernel can keep
-    (``bpo_transition.text.unstorable_text``); no field echoes invalid Unicode back. Then
+    (``kernel.text.unstorable_text``); no field echoes invalid Unicode back. Then
     ``resolve_references`` looks up what the fields that parsed name (an engagement, an
     owner...) with the caller's ``actor`` and ``tenant`` from the context, so a malformed date
     and an unknown owner are named together. ``validated_data`` holds the objects found.

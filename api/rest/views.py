@@ -19,13 +19,13 @@ from api.models import ApiToken
 from api.rest import filters, serializers
 from api.rest.base import ApiViewSet, ListAndRetrieve, version_etag
 from api.rest.schema import documented
-from bpo_transition.errors import InvalidInput, NotFound, StaleVersion
 from engagements.models import Engagement, Phase
 from engagements.permissions import require_tenant_admin
 from engagements.selectors import visible_engagements
 from governance import services as governance
 from governance.models import Gate, GateAttestation, GateCriterion, GateDecision
 from governance.selectors import visible_gates
+from kernel.errors import InvalidInput, NotFound, StaleVersion
 from milestones import services as milestones
 from milestones.models import Milestone
 from registers import services as registers

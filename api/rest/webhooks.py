@@ -15,8 +15,8 @@ from api.rest.base import UUID_PATTERN, ApiViewSet
 from api.rest.schema import OPERATIONS, Operation, documented
 from api.rest.serializers import EmptySerializer, StrictSerializer
 from api.webhooks import services as webhooks
-from bpo_transition.errors import NotFound
 from engagements.permissions import require_tenant_admin
+from kernel.errors import NotFound
 
 
 def _event_type() -> drf.ChoiceField:

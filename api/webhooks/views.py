@@ -11,9 +11,9 @@ from django.views.decorators.http import require_POST
 
 from api.models import WebhookSubscription
 from api.webhooks import services
-from bpo_transition.errors import InvalidInput, NotFound
-from bpo_transition.web import add_domain_error
 from engagements.permissions import require_tenant_admin
+from kernel.errors import InvalidInput, NotFound
+from kernel.web import add_domain_error
 
 DELIVERIES_SHOWN = 100
 

@@ -58,8 +58,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "bpo_transition.tenancy.ActiveTenantMiddleware",
-    "bpo_transition.web.DomainErrorMiddleware",
+    "accounts.middleware.ActiveTenantMiddleware",
+    "kernel.web.DomainErrorMiddleware",
 ]
 
 # Content-Security-Policy on every response (django-csp): scripts and stylesheets from this site
@@ -189,7 +189,7 @@ if EVIDENCE_S3_BUCKET:
     }
 # --- end of evidence files --------------------------------------------------------------------
 
-# Redis when REDIS_URL is set; otherwise the embedded broker (bpo_transition/broker.py: a
+# Redis when REDIS_URL is set; otherwise the embedded broker (kernel/broker.py: a
 # folder, written and claimed by atomic renames) so that the worker and beat need no server.
 REDIS_URL = env("REDIS_URL", default="")
 BROKER_DIR = Path(env("BROKER_DIR", default=str(BASE_DIR / "var" / "broker")))
@@ -277,9 +277,7 @@ REMINDER_FULL_SCAN_SECONDS = env.int("REMINDER_FULL_SCAN_SECONDS", default=3600)
 
 if REDIS_URL:
     # Tolerant of a Redis outage: the throttles count per process until it is back.
-    CACHES = {
-        "default": {"BACKEND": "bpo_transition.cache.TolerantRedisCache", "LOCATION": REDIS_URL}
-    }
+    CACHES = {"default": {"BACKEND": "kernel.cache.TolerantRedisCache", "LOCATION": REDIS_URL}}
 else:
     # One web process in the embedded setup; production sets REDIS_URL so that login
     # throttling is shared by every worker process.
@@ -357,10 +355,10 @@ LOGGING = {
 KPI_UPLOAD_MAX_BYTES = env.int("KPI_UPLOAD_MAX_BYTES", default=2 * 1024 * 1024)
 KPI_UPLOAD_MAX_ROWS = env.int("KPI_UPLOAD_MAX_ROWS", default=10_000)
 # The largest file any form takes: a request with a bigger body has its files counted and
-# thrown away as they arrive (bpo_transition/uploads.py), then refused with their real size.
+# thrown away as they arrive (kernel/uploads.py), then refused with their real size.
 UPLOAD_MAX_BYTES = max(EVIDENCE_MAX_BYTES, KPI_UPLOAD_MAX_BYTES)
 FILE_UPLOAD_HANDLERS = [
-    "bpo_transition.uploads.CountOversizedUploads",
+    "kernel.uploads.CountOversizedUploads",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]

@@ -3,9 +3,9 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import Membership, Tenant
 from audit.models import Event
-from bpo_transition.errors import NotAllowed, RuleBroken
-from bpo_transition.tenancy import tenant_context
 from engagements.models import EngagementMember
+from kernel.errors import NotAllowed, RuleBroken
+from kernel.tenancy import tenant_context
 from tests import factories
 from transition.services import add_membership, change_membership_role, remove_membership
 

@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 
 from api.services import issue_token, revoke_token
-from bpo_transition.tenancy import get_active_tenant_id, tenant_context
 from engagements.services import start_transition
+from kernel.tenancy import get_active_tenant_id, tenant_context
 from reporting.models import Kpi
 from reporting.services import record_measurement
 from tests.world import World, build_world

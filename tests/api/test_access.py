@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from audit.models import Event
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 from tests.api.endpoints import BODY, ENDPOINTS, LIST, NOTHING, OBJECT
 
 UNKNOWN_TOKEN = "bpo_0123456789ab_" + "A" * 43

@@ -7,8 +7,8 @@ import datetime
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bpo_transition.tenancy import tenant_context
 from engagements.models import Phase
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from milestones.services import create_milestone, delete_milestone, update_milestone
 

@@ -9,8 +9,8 @@ import threading
 import pytest
 from django.db import connection
 
-from bpo_transition.tenancy import tenant_context
 from engagements.models import Phase
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from milestones.services import create_milestone, delete_milestone, update_milestone
 from tests.api.conftest import build_api_world

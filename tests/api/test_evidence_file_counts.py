@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.base import ContentFile
 
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from milestones.services import attach_evidence_file
 

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from api.rest.pagination import decode_cursor
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from milestones.services import create_milestone, update_milestone
 from tests.world import add_engagement

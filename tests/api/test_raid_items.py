@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 from registers.models import RaidItem
 from tests.api.endpoints import a_raid_item, raid_item_body
 

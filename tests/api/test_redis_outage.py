@@ -59,7 +59,7 @@ def redis_cache(own_redis, settings):
     port, stop = own_redis
     settings.CACHES = {
         "default": {
-            "BACKEND": "bpo_transition.cache.TolerantRedisCache",
+            "BACKEND": "kernel.cache.TolerantRedisCache",
             "LOCATION": f"redis://127.0.0.1:{port}/0",
         }
     }

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from bpo_transition.tenancy import tenant_context
 from governance.models import Gate, GateDecision
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from reporting.models import Kpi, KpiMeasurement
 from reporting.services import record_measurement

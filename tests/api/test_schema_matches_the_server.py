@@ -12,7 +12,7 @@ import pytest
 from accounts.models import known_time_zones
 from api import feed
 from api.rest.pagination import encode_cursor
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 from tests.api.endpoints import a_kpi, a_raid_item, raid_item_body
 from tests.api.test_errors import assert_problem
 

@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 from tests.api.endpoints import a_raid_item
 
 CHECKS = [

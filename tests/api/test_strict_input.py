@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from registers.models import RaidItem
 from reporting.models import Kpi
@@ -168,7 +168,7 @@ def test_line_breaks_and_tabs_are_text(api, home):
 
 
 def test_the_kernel_names_what_is_not_text():
-    from bpo_transition.text import unstorable_text
+    from kernel.text import unstorable_text
 
     assert unstorable_text("Badge access\n\tline two") is None
     assert unstorable_text("nul\x00") == "Null characters are not allowed."

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from api.models import IdempotencyKey
 from audit.models import Event
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from tests.api.conftest import Api, build_api_world
 from tests.api.endpoints import free_milestone, milestone_body, new_milestone_body

@@ -15,8 +15,8 @@ from accounts.models import Membership
 from api.models import ApiToken
 from api.services import issue_token
 from audit.models import Event
-from bpo_transition.errors import NotAllowed
-from bpo_transition.tenancy import tenant_context
+from kernel.errors import NotAllowed
+from kernel.tenancy import tenant_context
 from transition.services import remove_membership
 
 TOKEN = re.compile(r"bpo_[0-9a-f]{12}_[A-Za-z0-9_-]{43}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from api.models import WebhookDelivery, WebhookSubscription
 from api.webhooks.services import create_subscription
 from audit.models import Event
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 
 
 def test_an_admin_creates_a_webhook_and_sees_its_secret_once(client, home):

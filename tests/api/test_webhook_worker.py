@@ -10,7 +10,7 @@ from celery.contrib.testing.worker import start_worker
 from api.models import WebhookDelivery
 from api.tasks import collect_webhook_deliveries
 from bpo_transition.celery import app as celery_app
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from milestones.services import update_milestone
 from tests.api.test_webhooks import receiver, subscribe, verify  # noqa: F401 (fixture)

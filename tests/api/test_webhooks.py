@@ -15,10 +15,10 @@ from django.core import mail
 from api.models import WebhookDelivery, WebhookSubscription
 from api.tasks import collect_webhook_deliveries, deliver_webhook
 from api.webhooks.services import check_url, create_subscription
-from bpo_transition.errors import InvalidInput
-from bpo_transition.tenancy import tenant_context
 from governance.models import Gate
 from governance.services import request_gate_decision
+from kernel.errors import InvalidInput
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from milestones.services import update_milestone
 from tests.world import finish_phase, meet_criteria_and_attest

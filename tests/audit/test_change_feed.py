@@ -7,7 +7,7 @@ from django.db import connection, transaction
 
 from audit.models import Event
 from audit.selectors import changes_after
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from milestones.services import update_milestone
 from tests.world import build_world

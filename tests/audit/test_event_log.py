@@ -58,7 +58,7 @@ def test_membership_changes_are_logged_with_a_tombstone_on_removal(world):
 
 def test_an_owner_of_open_work_cannot_be_removed(world):
     seat = EngagementMember.objects.get(user=world.client_lead)
-    from bpo_transition.errors import RuleBroken
+    from kernel.errors import RuleBroken
 
     with pytest.raises(RuleBroken, match="still owns open milestones"):
         remove_member(actor=world.pmo, member=seat)

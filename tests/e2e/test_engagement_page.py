@@ -5,8 +5,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from bpo_transition.tenancy import tenant_context
 from engagements.services import start_transition
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from tests.world import build_world
 

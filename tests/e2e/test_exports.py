@@ -13,7 +13,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core.cache import cache
 from icalendar import Calendar
 
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from reporting.models import Kpi
 from reporting.services import record_measurement

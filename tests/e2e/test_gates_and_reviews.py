@@ -10,13 +10,14 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.cache import cache
 
-from bpo_transition.tenancy import tenant_context
 from engagements.models import Phase
+from engagements.plan import review_window
 from engagements.services import start_transition
 from governance.models import Gate
 from governance.services import request_gate_decision, set_criterion_state
+from kernel.tenancy import tenant_context
 from reporting.models import Kpi, Review
-from reporting.services import record_measurement, refresh_review, review_window
+from reporting.services import record_measurement, refresh_review
 from tests.world import build_world, finish_phase
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

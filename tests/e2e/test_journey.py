@@ -21,15 +21,16 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core.cache import cache
 
 from accounts.models import Membership
-from bpo_transition.tenancy import tenant_context
 from engagements.models import Engagement, Phase
+from engagements.plan import review_window
 from engagements.playbooks import get_builtin
 from governance.models import Gate, GateCriterion
 from governance.services import set_criterion_state
+from kernel.tenancy import tenant_context
 from milestones.models import EvidenceFile, Milestone
 from milestones.services import update_milestone
 from reporting.models import Kpi, Review
-from reporting.services import record_measurement, review_window
+from reporting.services import record_measurement
 from tests import factories
 from tests.e2e.conftest import ARTIFACTS
 from tests.tabs import expected_tabs

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 from reporting.models import Review
 from reporting.tasks import render_review_report
 from tests.reporting.story import measure_first_days, publish_day_30

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 from milestones.models import EvidenceFile, Milestone, MilestoneComment
 from milestones.services import update_milestone
 from tests.world import build_world

@@ -10,8 +10,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from bpo_transition.tenancy import tenant_context
 from engagements.services import start_transition
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from registers.models import RaidItem
 from registers.services import create_raid_item

@@ -9,10 +9,10 @@ from django.core import mail
 from django.core.cache import cache
 
 from accounts.models import Membership, User
-from bpo_transition.tenancy import tenant_context
 from engagements.models import Engagement, EngagementMember, Phase
 from engagements.playbooks import get_builtin
 from engagements.services import start_transition
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from tests.world import build_world
 

@@ -12,15 +12,16 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from bpo_transition.tenancy import tenant_context
+from engagements.plan import review_window
 from engagements.services import start_transition
 from governance.models import Gate
 from governance.services import request_gate_decision, set_criterion_state
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from registers.models import RaidItem
 from registers.services import create_raid_item
 from reporting.models import Kpi, KpiMeasurement, Review
-from reporting.services import record_measurement, review_window
+from reporting.services import record_measurement
 from tests.world import build_world, finish_phase
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from registers.models import RaidItem
 from registers.services import create_decision_right, create_raid_item

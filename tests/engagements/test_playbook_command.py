@@ -3,9 +3,9 @@ import json
 import pytest
 from django.core.management import CommandError, call_command, execute_from_command_line
 
-from bpo_transition.tenancy import tenant_context
 from engagements.models import Playbook
 from engagements.playbooks import builtin_document
+from kernel.tenancy import tenant_context
 
 
 def test_list_shows_every_shipped_playbook(capsys):

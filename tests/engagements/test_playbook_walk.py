@@ -9,12 +9,12 @@ from graphlib import TopologicalSorter
 
 import pytest
 
-from bpo_transition.tenancy import tenant_context
 from engagements.models import Engagement, Phase
 from engagements.playbooks import builtin_playbooks
 from engagements.services import start_transition
 from governance.models import Gate
 from governance.services import approve_gate, request_gate_decision
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from milestones.services import update_milestone
 from tests.registers.support import agree_escalation_path

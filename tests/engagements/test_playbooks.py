@@ -6,12 +6,12 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Membership
 from audit.models import Event
-from bpo_transition.errors import InvalidInput, NotAllowed, NotFound
-from bpo_transition.tenancy import tenant_context
 from engagements.models import Engagement, EngagementMember, Phase
 from engagements.playbooks import builtin_document, builtin_playbooks, parse_definition
 from engagements.services import copy_playbook, update_playbook
 from governance.models import Gate, GateCriterion
+from kernel.errors import InvalidInput, NotAllowed, NotFound
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from reporting.models import Kpi, Review
 from tests import factories

@@ -3,8 +3,8 @@ import datetime
 import pytest
 
 from audit.models import Event
-from bpo_transition.errors import InvalidInput, NotAllowed
 from engagements.models import Engagement, Phase
+from kernel.errors import InvalidInput, NotAllowed
 from milestones.models import Milestone
 from milestones.services import update_milestone
 from reporting.models import Review
@@ -48,7 +48,7 @@ def test_a_slipping_gate_moves_every_date_behind_it_visibly(world):
 
 
 def test_go_live_anchored_reviews_follow_the_slip(db):
-    from bpo_transition.tenancy import tenant_context
+    from kernel.tenancy import tenant_context
 
     world = build_world("Alpha", playbook_key="post-signature-sequence")
     with tenant_context(world.tenant):

@@ -11,11 +11,11 @@ from icalendar import Calendar
 
 from accounts.models import Membership
 from audit.models import Event
-from bpo_transition.tenancy import get_active_tenant_id, tenant_context
 from engagements.services import add_member
 from exports.models import CalendarFeed
 from exports.services import regenerate_calendar_feed
 from governance.models import Gate
+from kernel.tenancy import get_active_tenant_id, tenant_context
 from milestones.models import Milestone
 from milestones.services import create_milestone, update_milestone
 from registers.services import create_raid_item

@@ -9,7 +9,7 @@ from django.db import connection
 from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from milestones.services import create_milestone, update_milestone
 from reporting.models import Kpi, KpiMeasurement

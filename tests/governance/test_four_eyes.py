@@ -7,10 +7,10 @@ import pytest
 
 from accounts.models import Membership
 from audit.models import Event
-from bpo_transition.errors import NotAllowed
 from engagements.services import start_transition
 from governance.models import Gate, GateDecision
 from governance.services import FourEyes, approve_gate, reject_gate, request_gate_decision
+from kernel.errors import NotAllowed
 from tests import factories
 from tests.world import finish_phase, meet_criteria_and_attest
 from transition.services import set_separation_of_duties

@@ -8,11 +8,11 @@ import pytest
 from django.db import connection, connections
 
 from accounts.models import Membership
-from bpo_transition.errors import DomainError
-from bpo_transition.tenancy import tenant_context
 from engagements.services import start_transition
 from governance.models import Gate, GateDecision
 from governance.services import GateHasOpenItems, approve_gate, request_gate_decision
+from kernel.errors import DomainError
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from milestones.services import create_milestone, update_milestone
 from tests import factories

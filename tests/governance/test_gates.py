@@ -4,8 +4,6 @@ import pytest
 from django.db import connection, connections
 
 from audit.models import Event
-from bpo_transition.errors import InvalidInput, NotAllowed, RuleBroken
-from bpo_transition.tenancy import tenant_context
 from engagements.models import Engagement, Phase
 from engagements.services import start_transition
 from governance.models import Gate, GateCriterion, GateDecision
@@ -17,6 +15,8 @@ from governance.services import (
     request_gate_decision,
     set_criterion_state,
 )
+from kernel.errors import InvalidInput, NotAllowed, RuleBroken
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from tests.world import finish_phase, meet_criteria_and_attest
 

@@ -5,8 +5,8 @@ import pytest
 from django.core.files.base import ContentFile
 
 from audit.models import Event
-from bpo_transition.errors import InvalidInput, NotAllowed, RuleBroken
 from engagements.services import add_member
+from kernel.errors import InvalidInput, NotAllowed, RuleBroken
 from milestones.models import EvidenceFile, Milestone, MilestoneComment
 from milestones.services import (
     add_comment,

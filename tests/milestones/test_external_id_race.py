@@ -7,8 +7,8 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from bpo_transition.errors import DomainError
-from bpo_transition.tenancy import tenant_context
+from kernel.errors import DomainError
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from milestones.services import ExternalIdTaken, create_milestone
 from tests.world import DAY0, build_world

@@ -4,7 +4,9 @@ import pytest
 
 from audit.models import Event
 from audit.selectors import history_of
-from bpo_transition.errors import (
+from engagements.models import EngagementMember, Phase
+from engagements.services import start_transition
+from kernel.errors import (
     InvalidInput,
     ItemsOpen,
     NotAllowed,
@@ -12,8 +14,6 @@ from bpo_transition.errors import (
     RuleBroken,
     StaleVersion,
 )
-from engagements.models import EngagementMember, Phase
-from engagements.services import start_transition
 from milestones.models import Milestone
 from milestones.services import create_milestone, delete_milestone, update_milestone
 from tests.world import pass_gate
@@ -137,7 +137,7 @@ def test_external_id_is_unique_per_tenant(world, other_world):
         f"Already used by milestone “{holder.title}” ({holder.public_id})."
     ]
     # Another tenant may use the same id.
-    from bpo_transition.tenancy import tenant_context
+    from kernel.tenancy import tenant_context
 
     with tenant_context(other_world.tenant):
         update_milestone(

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.core import mail
 
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 from notifications import services
 from notifications.models import Reminder
 

@@ -8,9 +8,9 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from bpo_transition.tenancy import tenant_context
 from engagements.models import EngagementMember
 from engagements.services import delete_seats
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from notifications import services, tasks
 from notifications.models import Kind, Notification, Reminder

@@ -2,7 +2,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Tenant, User
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 from notifications.models import Notification
 
 # Its data is built relative to today: pinned, and run on awkward days on CI.

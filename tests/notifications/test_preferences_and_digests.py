@@ -3,7 +3,7 @@
 import pytest
 from django.core import mail
 
-from bpo_transition.errors import InvalidInput
+from kernel.errors import InvalidInput
 from milestones.models import Milestone
 from milestones.services import update_milestone
 from notifications.models import Digest, Kind, Notification, Preference, Reminder

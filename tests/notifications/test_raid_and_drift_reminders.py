@@ -6,10 +6,10 @@ import datetime
 import pytest
 import time_machine
 
-from bpo_transition.errors import RuleBroken
-from bpo_transition.tenancy import tenant_context
 from engagements.models import EngagementMember
 from engagements.services import delete_seats
+from kernel.errors import RuleBroken
+from kernel.tenancy import tenant_context
 from notifications.models import Kind, Notification, Reminder
 from notifications.services import update_preferences
 from registers.services import close_raid_item, create_raid_item, update_raid_item

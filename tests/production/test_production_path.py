@@ -46,7 +46,7 @@ PROXY_HEADERS = {"X-Forwarded-Proto": "https"}
 PUBLISH_A_REVIEW = """
 import datetime, json
 from accounts.models import Tenant, User
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 from reporting.models import Review, ReviewKpiResult
 from reporting.services import explain_miss, publish_review, refresh_review
 pmo = User.objects.get(username="pmo")

@@ -2,8 +2,8 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Tenant
-from bpo_transition.tenancy import tenant_context
 from engagements.models import Engagement
+from kernel.tenancy import tenant_context
 from registers.models import DecisionRight, EscalationLevel, RaidItem
 from registers.selectors import automatic_criteria_open
 

@@ -3,11 +3,11 @@
 import pytest
 
 from audit.selectors import history_of
-from bpo_transition.errors import InvalidInput, NotAllowed, NotFound, StaleVersion
 from engagements.services import start_transition
 from governance.models import Gate, GateDecision
 from governance.selectors import open_items_for_gate
 from governance.services import GateHasOpenItems, approve_gate, request_gate_decision
+from kernel.errors import InvalidInput, NotAllowed, NotFound, StaleVersion
 from registers.models import DecisionRight, EscalationLevel
 from registers.selectors import automatic_criteria, automatic_criteria_open
 from registers.services import (

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bpo_transition.tenancy import tenant_context
 from engagements.models import EngagementMember
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from registers.models import DecisionRight, EscalationLevel, RaidItem
 from registers.services import create_raid_item, update_raid_item

@@ -6,9 +6,9 @@ import pytest
 
 from audit.models import Event
 from audit.selectors import history_of
-from bpo_transition.errors import InvalidInput, NotAllowed, NotFound, StaleVersion
-from bpo_transition.tenancy import tenant_context
 from engagements.models import EngagementMember
+from kernel.errors import InvalidInput, NotAllowed, NotFound, StaleVersion
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from registers.models import RaidItem
 from registers.selectors import due_items, risk_heat_map

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import Tenant
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 from reporting.models import DriftAlert, KpiMeasurement
 
 # Its data is built relative to today: pinned, and run on awkward days on CI.

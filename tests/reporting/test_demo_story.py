@@ -13,11 +13,11 @@ from django.core.management import call_command
 
 from accounts.models import Tenant, User
 from audit.models import Event
-from bpo_transition.tenancy import tenant_context
 from engagements.models import Engagement
+from engagements.plan import review_window
 from governance.models import Gate, GateDecision
+from kernel.tenancy import tenant_context
 from reporting.models import Review, ReviewKpiResult
-from reporting.services import review_window
 from transition.management.commands.load_demo import LAUNCH_DAY
 from transition.selectors import planned_gate_dates
 

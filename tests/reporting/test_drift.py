@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from audit.models import Event
-from bpo_transition.errors import NotFound
+from kernel.errors import NotFound
 from reporting.drift import WeekMean, find_episodes
 from reporting.imports import RawRow
 from reporting.kpi_selectors import open_drift_alerts, weekly_trend

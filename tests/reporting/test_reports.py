@@ -11,8 +11,8 @@ from django.core.files.storage import default_storage
 from pypdf import PdfReader
 
 from audit.models import Event
-from bpo_transition.errors import NotFound, RuleBroken
-from bpo_transition.tenancy import tenant_context
+from kernel.errors import NotFound, RuleBroken
+from kernel.tenancy import tenant_context
 from reporting.models import Kpi, Review, ReviewReport
 from reporting.reports import build_report, render_report_body, render_review_pdf
 from reporting.services import (

@@ -7,17 +7,15 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from bpo_transition.errors import InvalidInput, ItemsOpen, RuleBroken
-from reporting.models import Kpi, Review, ReviewKpiResult
+from engagements.plan import review_anchor, review_window
+from kernel.errors import InvalidInput, ItemsOpen, RuleBroken
+from reporting.models import DAY_90_QUESTIONS, Kpi, Review, ReviewKpiResult
 from reporting.services import (
-    DAY_90_QUESTIONS,
     answer_day_90,
     explain_miss,
     publish_review,
     record_measurement,
     refresh_review,
-    review_anchor,
-    review_window,
 )
 from tests.reporting.test_reviews import meet_every_kpi
 

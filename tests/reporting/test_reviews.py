@@ -5,7 +5,8 @@ import pytest
 from django.utils import timezone
 
 from audit.models import Event
-from bpo_transition.errors import InvalidInput, ItemsOpen, NotAllowed, RuleBroken
+from engagements.plan import review_window
+from kernel.errors import InvalidInput, ItemsOpen, NotAllowed, RuleBroken
 from reporting.models import Kpi, KpiMeasurement, Review, ReviewKpiResult
 from reporting.services import (
     answer_day_90,
@@ -14,7 +15,6 @@ from reporting.services import (
     publish_review,
     record_measurement,
     refresh_review,
-    review_window,
 )
 from transition.services import update_engagement
 

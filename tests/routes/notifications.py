@@ -1,6 +1,6 @@
 import datetime
 
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 from notifications import services
 from notifications.models import Notification
 from tests.routes import populates, route

@@ -6,9 +6,9 @@ import datetime
 import re
 from html.parser import HTMLParser
 
-from bpo_transition.tenancy import tenant_context
 from engagements.models import Engagement, Phase
 from governance.models import Gate
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 
 

@@ -3,8 +3,8 @@ the top when the form cannot show it beside a field."""
 
 from django import forms
 
-from bpo_transition.errors import InvalidInput, ItemsOpen
-from bpo_transition.web import add_domain_error
+from kernel.errors import InvalidInput, ItemsOpen
+from kernel.web import add_domain_error
 
 
 class StatusForm(forms.Form):

@@ -232,7 +232,7 @@ def test_confirming_moves_exactly_what_the_preview_showed(client, world):
 
 
 def test_the_preview_of_go_live_anchored_reviews_matches_the_service(db):
-    from bpo_transition.tenancy import tenant_context
+    from kernel.tenancy import tenant_context
     from transition.services import reschedule_phase
 
     world = build_world("Alpha", playbook_key="post-signature-sequence")

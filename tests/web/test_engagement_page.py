@@ -8,9 +8,9 @@ import re
 import pytest
 from django.utils import timezone
 
-from bpo_transition.tenancy import tenant_context
 from engagements.models import EngagementMember, Phase
 from engagements.services import add_member, start_transition
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from milestones.services import update_milestone
 from tests.world import build_world, pass_gate

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, User
 from audit.models import Event
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 from tests import factories
 from tests.web.pages import table_rows, text_of
 from transition.invitations import hash_token, invite_member

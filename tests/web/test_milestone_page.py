@@ -11,8 +11,8 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from audit.models import Event
-from bpo_transition.tenancy import tenant_context
 from engagements.services import add_member, start_transition
+from kernel.tenancy import tenant_context
 from milestones.models import EvidenceFile, Milestone, MilestoneComment
 from milestones.services import add_comment, attach_evidence_file, update_milestone
 from tests import factories

@@ -144,7 +144,7 @@ def test_other_peoples_work_and_other_tenants_work_stay_out(client, world, other
 
 def test_the_page_costs_the_same_queries_with_few_or_200_items(db, client):
     world = build_world("Alpha")
-    from bpo_transition.tenancy import tenant_context
+    from kernel.tenancy import tenant_context
 
     with tenant_context(world.tenant):
         start_transition(actor=world.pmo, engagement=world.engagement)

@@ -217,7 +217,7 @@ def test_tenant_admins_may_create_engagements_too(client, world):
 
 
 def test_another_tenants_playbook_copy_is_not_found(client, world, other_world):
-    from bpo_transition.tenancy import tenant_context
+    from kernel.tenancy import tenant_context
 
     with tenant_context(other_world.tenant):
         foreign = copy_playbook(

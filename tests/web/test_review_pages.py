@@ -12,9 +12,10 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Membership
 from audit.models import Event
+from engagements.plan import review_window
 from engagements.services import add_member
 from reporting.models import ForwardTarget, Kpi, KpiMeasurement, Review, ReviewKpiResult
-from reporting.services import define_kpi, explain_miss, record_measurement, review_window
+from reporting.services import define_kpi, explain_miss, record_measurement
 from reporting.services import refresh_review as refresh
 from tests import factories
 

@@ -11,8 +11,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
-from bpo_transition.errors import NotFound
 from engagements.models import Phase
+from kernel.errors import NotFound
 from milestones.filters import EngagementMilestoneFilter
 from milestones.models import Milestone
 from milestones.rows import MilestoneRow, build_rows

@@ -10,11 +10,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from bpo_transition.errors import DomainError, InvalidInput, NotAllowed, RuleBroken
-from bpo_transition.web import INVALID_STATUS, add_domain_error, status_of
 from engagements import services as engagement_services
 from engagements.models import Engagement, EngagementMember, Phase
 from engagements.permissions import can_manage_engagement
+from kernel.errors import DomainError, InvalidInput, NotAllowed, RuleBroken
+from kernel.web import INVALID_STATUS, add_domain_error, status_of
 from transition import selectors, services
 from transition.forms import AddMemberForm, ChangeMemberForm, RescheduleForm
 

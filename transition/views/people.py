@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import Membership
-from bpo_transition.errors import DomainError, InvalidInput, NotFound, RuleBroken
-from bpo_transition.web import INVALID_STATUS, add_domain_error, status_of
 from engagements.permissions import require_tenant_admin
+from kernel.errors import DomainError, InvalidInput, NotFound, RuleBroken
+from kernel.web import INVALID_STATUS, add_domain_error, status_of
 from transition import invitations, selectors, services
 from transition.forms import AcceptInvitationForm, InviteForm
 from transition.models import Invitation

@@ -9,9 +9,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from bpo_transition.errors import InvalidInput, RuleBroken
-from bpo_transition.web import INVALID_STATUS, add_domain_error, status_of
 from engagements.permissions import require_planner
+from kernel.errors import InvalidInput, RuleBroken
+from kernel.web import INVALID_STATUS, add_domain_error, status_of
 from transition import planning, selectors, services
 from transition.forms import EngagementFromPlaybookForm
 

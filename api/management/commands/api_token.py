@@ -5,8 +5,8 @@ from django.core.management.base import CommandError
 from accounts.models import Tenant, User
 from api.models import ApiToken
 from api.services import issue_token, revoke_token
-from bpo_transition.commands import DomainCommand
-from bpo_transition.tenancy import tenant_context
+from kernel.commands import DomainCommand
+from kernel.tenancy import tenant_context
 
 
 class Command(DomainCommand):

@@ -6,9 +6,9 @@ from pathlib import Path
 from django.core.management.base import CommandError
 
 from accounts.models import Tenant, User
-from bpo_transition.commands import DomainCommand
 from engagements.playbooks import builtin_playbooks, parse_definition
 from engagements.services import copy_playbook
+from kernel.commands import DomainCommand
 
 
 class Command(DomainCommand):

@@ -9,8 +9,8 @@ import datetime
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from bpo_transition.commands import DomainCommand
-from bpo_transition.tenancy import tenant_context
+from kernel.commands import DomainCommand
+from kernel.tenancy import tenant_context
 from notifications import selectors, services
 
 

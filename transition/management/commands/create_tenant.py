@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from accounts.models import Tenant, User
-from bpo_transition.commands import DomainCommand
+from kernel.commands import DomainCommand
 from transition.services import create_tenant
 
 

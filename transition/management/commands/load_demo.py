@@ -13,11 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Tenant, User
-from bpo_transition.errors import DomainError
-from bpo_transition.tenancy import tenant_context
 from engagements.models import Engagement
 from engagements.playbooks import get_builtin
 from engagements.services import start_transition
+from kernel.errors import DomainError
+from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from milestones.services import update_milestone
 from transition.services import create_engagement_from_playbook
@@ -471,9 +471,10 @@ def _the_plan(engagement, users) -> list[tuple[datetime.datetime, Callable[[], N
 def _the_measurements(engagement, users) -> list[tuple[datetime.datetime, Callable[[], None]]]:
     """Each day's values imported the next Monday, or the morning after a review window
     closed, whichever came first; the rest this morning."""
+    from engagements.plan import review_window
     from reporting.imports import RawRow
     from reporting.models import Review
-    from reporting.services import import_measurements, review_window
+    from reporting.services import import_measurements
 
     values = launch_values(engagement)
     today = engagement.today()
@@ -559,8 +560,9 @@ def _the_reviews(engagement, users) -> list[tuple[datetime.datetime, Callable[[]
     """Each review computed the morning after its window closed (after that morning's import);
     the published ones' misses explained by the provider that day and published by PMO a day
     or two after the window closed."""
+    from engagements.plan import review_window
     from reporting.models import Review, ReviewKpiResult
-    from reporting.services import explain_miss, publish_review, refresh_review, review_window
+    from reporting.services import explain_miss, publish_review, refresh_review
 
     def refresh(review):
         return lambda: refresh_review(actor=users["pmo"], review=review)

@@ -1,18 +1,24 @@
 """Domain errors, mapped once for the browser: a view that lets one escape gets the page that
 says what it means, never a 500.
 
-Views that show forms catch ``InvalidInput`` and ``RuleBroken`` themselves to put the message
-beside the field; whatever they leave is answered here.
+A page that runs a service from a form does it through ``submit``: the form is checked, the
+service called, and a refusal lands on the form beside the field it names, keeping what was
+typed, with the status that says why (400 bad input, 409 a rule). Whatever a view leaves
+uncaught is answered by ``DomainErrorMiddleware``.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views import defaults
 
-from bpo_transition.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from kernel.errors import DomainError, InvalidInput, NotAllowed, NotFound, RuleBroken, StaleVersion
 
 REFUSED_STATUS = 409
 INVALID_STATUS = 400
@@ -60,3 +66,42 @@ def add_domain_error(form, error: DomainError) -> None:
             form.add_error(field, message)
     if len(beside) < len(errors) or not errors:
         form.add_error(None, error.message)
+
+
+# What a form's page shows in place: bad input, a broken rule, an edit of an older version.
+FORM_REFUSALS = (InvalidInput, RuleBroken, StaleVersion)
+
+
+@dataclass
+class Submitted:
+    """What became of a form: ``done`` when the service ran (its return value in ``value``);
+    otherwise ``status`` is the page's (200 for a form not yet sent, 400 or 409 refused)."""
+
+    done: bool
+    status: int
+    value: Any = None
+
+
+def submit(
+    request: HttpRequest,
+    form,
+    call: Callable[[dict[str, Any]], Any],
+    *,
+    refusals: tuple[type[DomainError], ...] = FORM_REFUSALS,
+) -> Submitted:
+    """Run ``call(form.cleaned_data)`` when ``request`` posted ``form`` and it is valid.
+
+    A refusal in ``refusals`` is put on the form (``add_domain_error``), so the page shows it in
+    place with everything that was typed; anything else propagates. A form that is not valid
+    answers 400 without calling the service.
+    """
+    if request.method != "POST":
+        return Submitted(done=False, status=200)
+    if not form.is_valid():
+        return Submitted(done=False, status=INVALID_STATUS)
+    try:
+        value = call(form.cleaned_data)
+    except refusals as refused:
+        add_domain_error(form, refused)
+        return Submitted(done=False, status=status_of(refused))
+    return Submitted(done=True, status=200, value=value)

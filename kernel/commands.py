@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from bpo_transition.errors import DomainError
+from kernel.errors import DomainError
 
 
 class DomainCommand(BaseCommand):

@@ -1,12 +1,12 @@
 """The tenant boundary, enforced in one place.
 
 The active tenant lives in a context variable. It is entered once per request
-(``ActiveTenantMiddleware`` for sessions, ``TenantScopedAPIMixin.initial`` for API tokens,
-both through ``resolve_tenant``), by a Celery task (``TenantTask``, from the ``tenant_id`` it
-was sent with), by a thread (``in_this_tenant`` carries the context over), or by a service
-from the object it changes (``tenant_of``). Every tenant-owned model's default manager filters
-by it, and evaluating such a query with no active tenant raises ``TenantScopeMissing`` instead
-of silently returning every tenant's rows.
+(``accounts.middleware``: ``ActiveTenantMiddleware`` for sessions, ``TenantScopedAPIMixin``
+for API tokens, both through ``resolve_tenant``), by a Celery task (``TenantTask``, from the
+``tenant_id`` it was sent with), by a thread (``in_this_tenant`` carries the context over),
+or by a service from the object it changes (``tenant_of``). Every tenant-owned model's default
+manager filters by it, and evaluating such a query with no active tenant raises
+``TenantScopeMissing`` instead of silently returning every tenant's rows.
 """
 
 from __future__ import annotations
@@ -17,12 +17,13 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from django.apps import apps as django_apps
 from django.db import models
 
-if TYPE_CHECKING:
-    from accounts.models import Membership, Tenant, User
+# The tenant is ``accounts.Tenant``, named as a string: the kernel imports no app.
+Tenant = Any
 
 
 @dataclass
@@ -49,10 +50,17 @@ def get_active_tenant() -> Tenant | None:
     if scope is None:
         return None
     if scope.tenant is None:
-        from accounts.models import Tenant
-
-        scope.tenant = Tenant.objects.get(pk=scope.tenant_id)
+        # By name, not by import: the kernel imports no app.
+        tenant_model = django_apps.get_model("accounts", "Tenant")
+        scope.tenant = tenant_model.objects.get(pk=scope.tenant_id)
     return scope.tenant
+
+
+def enter_tenant(tenant: Tenant | None) -> None:
+    """Make ``tenant`` the active one for the rest of the current scope (for an entry point that
+    learns its tenant late, such as an API view after authentication; ``tenant_context`` is the
+    scope it ends with)."""
+    _active.set(_Scope(tenant_id=tenant.pk, tenant=tenant) if tenant is not None else None)
 
 
 @contextmanager
@@ -239,90 +247,3 @@ class TenantOwned(models.Model):
 
 def is_tenant_owned(model: type[models.Model]) -> bool:
     return issubclass(model, TenantOwned)
-
-
-# --- Entry points -------------------------------------------------------------------------
-
-
-def resolve_tenant(
-    *, user: User, chosen_tenant_id: int | None, pinned: bool = False
-) -> Membership | None:
-    """The user's membership that a request works in, loaded once per request.
-
-    A session passes the tenant it chose last (falling back to the user's first tenant); an
-    API token is pinned to one tenant (``pinned``), and a token whose user has left that
-    tenant resolves to nothing.
-    """
-    from accounts.selectors import resolve_active_membership
-
-    if user is None or not user.is_authenticated:
-        return None
-    membership = resolve_active_membership(
-        user=user, tenant_id=chosen_tenant_id, fall_back=not pinned
-    )
-    if membership is not None:
-        # Services ask for the actor's role in this tenant: answer from what is loaded.
-        user.__dict__.setdefault("_membership_cache", {})[membership.tenant_id] = membership
-    return membership
-
-
-class ActiveTenantMiddleware:
-    """Resolve the request's tenant once: the session's choice among the user's memberships."""
-
-    SESSION_KEY = "active_tenant_id"
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        request.tenant = None
-        request.membership = None
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            chosen = request.session.get(self.SESSION_KEY)
-            membership = resolve_tenant(user=user, chosen_tenant_id=chosen)
-            if membership is not None:
-                request.membership = membership
-                request.tenant = membership.tenant
-                if chosen != membership.tenant_id:
-                    # Written only when it changes: a signed-in GET does not save the session.
-                    request.session[self.SESSION_KEY] = membership.tenant_id
-        with tenant_context(request.tenant):
-            response = self.get_response(request)
-        if getattr(response, "streaming", False):
-            response.streaming_content = stream_in_tenant(
-                response.streaming_content, request.tenant.pk if request.tenant else None
-            )
-        return response
-
-
-class TenantScopedAPIMixin:
-    """For Django REST framework views: enter the tenant of the authenticated caller.
-
-    DRF authenticates inside the view, after the middleware ran with no user for a token
-    request. Here the caller's tenant is resolved by the same ``resolve_tenant``: a token is
-    pinned to its tenant (``request.auth.tenant_id``), a session keeps its choice.
-    """
-
-    def dispatch(self, request, *args, **kwargs):
-        # A scope of our own, so that what perform_authentication enters ends with the view.
-        with tenant_context(get_active_tenant_id()):
-            return super().dispatch(request, *args, **kwargs)
-
-    def perform_authentication(self, request) -> None:
-        super().perform_authentication(request)
-        pinned = getattr(request.auth, "tenant_id", None)
-        chosen = (
-            pinned
-            if pinned is not None
-            else request._request.session.get(ActiveTenantMiddleware.SESSION_KEY)
-            if hasattr(request._request, "session")
-            else None
-        )
-        membership = resolve_tenant(
-            user=request.user, chosen_tenant_id=chosen, pinned=pinned is not None
-        )
-        tenant = membership.tenant if membership is not None else None
-        request._request.tenant = tenant
-        request._request.membership = membership
-        _active.set(_Scope(tenant_id=tenant.pk, tenant=tenant) if tenant is not None else None)

@@ -18,7 +18,7 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
-log = logging.getLogger("bpo_transition.cache")
+log = logging.getLogger("kernel.cache")
 
 RETRY_SECONDS = 5.0
 TOLERATED = (RedisError, OSError)

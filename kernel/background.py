@@ -8,13 +8,12 @@ and no other's, exactly as a request would.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-from celery import Task
+from celery import Task, current_app
 from django.db import transaction
 
-from bpo_transition.tenancy import tenant_context
+from kernel.tenancy import tenant_context
 
 
 class TenantTask(Task):
@@ -48,14 +47,23 @@ class TenantTask(Task):
             return super().__call__(*args, **kwargs)
 
 
-def enqueue_on_commit(task: Task, /, *, tenant_id: int | None = None, **kwargs: Any) -> None:
+def enqueue_on_commit(task: Task | str, /, *, tenant_id: int | None = None, **kwargs: Any) -> None:
     """Send ``task`` when the surrounding transaction commits (at once outside of one).
 
     A rolled-back change sends nothing, and the worker never reads rows that are not yet
-    committed. A TenantTask needs ``tenant_id``.
+    committed. A TenantTask needs ``tenant_id``. ``task`` may be the task's registered name:
+    a service asks for work by name when the task module imports that service (the worker's
+    entry point calls down into the service, and the service never imports its caller).
     """
     if tenant_id is not None:
         kwargs["tenant_id"] = tenant_id
     elif isinstance(task, TenantTask):
         raise ValueError(f"{task.name} needs a tenant_id.")
-    transaction.on_commit(functools.partial(task.apply_async, kwargs=kwargs))
+
+    def send() -> None:
+        found = current_app.tasks[task] if isinstance(task, str) else task
+        if isinstance(found, TenantTask) and "tenant_id" not in kwargs:
+            raise ValueError(f"{found.name} needs a tenant_id.")
+        found.apply_async(kwargs=kwargs)
+
+    transaction.on_commit(send)

@@ -145,3 +145,11 @@ def make_folders(options: dict) -> None:
     for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if folder := options.get(key):
             Path(folder).mkdir(parents=True, exist_ok=True)
+
+
+def make_embedded_broker_folders() -> None:
+    """The embedded broker needs its folders before the first message is sent or read."""
+    from celery import current_app
+
+    if str(current_app.conf.broker_url).startswith(f"{SCHEME}://"):
+        make_folders(current_app.conf.broker_transport_options)

@@ -7,7 +7,10 @@ import datetime
 import re
 from decimal import Decimal, InvalidOperation
 
-from bpo_transition.errors import InvalidInput
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from kernel.errors import InvalidInput
 
 NUL = "\x00"
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+\Z")
@@ -92,3 +95,28 @@ def a_slug(value: object, *, field: str, label: str, max_length: int) -> str:
             "Use only letters, digits, hyphens and underscores.",
         )
     return slug
+
+
+def check_fields(instance, *, validate_unique: bool = True, checked: tuple[str, ...] = ()) -> None:
+    """Run the model's field validation, answering with InvalidInput naming each bad field.
+
+    ``checked`` names fields the service has already vouched for (related rows it loaded
+    itself), which need no query to prove they exist.
+    """
+    # PostgreSQL refuses a NUL in text: say which field holds one instead.
+    no_nul(
+        **{
+            field.name: getattr(instance, field.attname)
+            for field in instance._meta.concrete_fields
+            if isinstance(field, models.CharField | models.TextField)
+        }
+    )
+    try:
+        instance.full_clean(exclude=["tenant", *checked], validate_unique=validate_unique)
+    except ValidationError as invalid:
+        errors = {
+            field: [str(message) for message in messages]
+            for field, messages in invalid.message_dict.items()
+        }
+        first_field, first_messages = next(iter(errors.items()))
+        raise InvalidInput(f"{first_field}: {first_messages[0]}", errors=errors) from invalid

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bpo_transition.errors import InvalidInput
-from bpo_transition.validation import no_nul
+from kernel.errors import InvalidInput
+from kernel.validation import no_nul
 
 # C0 controls and DEL, except tab, line feed and carriage return, which are text.
 CONTROL_CHARACTER = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")

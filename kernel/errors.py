@@ -49,36 +49,6 @@ class StaleVersion(DomainError):
     """The caller edited an older version than the one stored (a lost update is refused)."""
 
 
-def check_fields(instance, *, validate_unique: bool = True, checked: tuple[str, ...] = ()) -> None:
-    """Run the model's field validation, answering with InvalidInput naming each bad field.
-
-    ``checked`` names fields the service has already vouched for (related rows it loaded
-    itself), which need no query to prove they exist.
-    """
-    from django.core.exceptions import ValidationError
-    from django.db import models
-
-    from bpo_transition.validation import no_nul
-
-    # PostgreSQL refuses a NUL in text: say which field holds one instead.
-    no_nul(
-        **{
-            field.name: getattr(instance, field.attname)
-            for field in instance._meta.concrete_fields
-            if isinstance(field, models.CharField | models.TextField)
-        }
-    )
-    try:
-        instance.full_clean(exclude=["tenant", *checked], validate_unique=validate_unique)
-    except ValidationError as invalid:
-        errors = {
-            field: [str(message) for message in messages]
-            for field, messages in invalid.message_dict.items()
-        }
-        first_field, first_messages = next(iter(errors.items()))
-        raise InvalidInput(f"{first_field}: {first_messages[0]}", errors=errors) from invalid
-
-
 def found(queryset, message: str, **lookup):
     """The one row ``lookup`` names in ``queryset``, or NotFound (never DoesNotExist)."""
     row = queryset.filter(**lookup).first()
