@@ -22,7 +22,7 @@ from accounts.permissions import (
     tenant_role,
 )
 from engagements.models import Engagement, EngagementMember
-from kernel.errors import NotAllowed, NotFound
+from kernel.errors import InvalidInput, NotAllowed, NotFound
 
 
 def require(allowed: bool, message: str) -> None:
@@ -50,6 +50,26 @@ def seat_of(*, user: User, engagement: Engagement) -> EngagementMember | None:
 
 def is_seated(*, user: User, engagement: Engagement) -> bool:
     return seat_of(user=user, engagement=engagement) is not None
+
+
+def check_member(
+    *,
+    engagement: Engagement,
+    user: User | None,
+    field: str = "owner",
+    what: str = "owner",
+    missing: str | None = None,
+) -> None:
+    """The rule "the person named is a member of the engagement" (an owner, an action owner,
+    an assessor): refused as bad input naming ``field``, or ``missing`` when nobody is named."""
+    if user is None:
+        message = missing or f"Name the {what}."
+        raise InvalidInput(message, errors={field: [f"Name the {what}."]})
+    if not is_seated(user=user, engagement=engagement):
+        raise InvalidInput(
+            f"{user} is not a member of this engagement.",
+            errors={field: [f"The {what} must be a member of the engagement."]},
+        )
 
 
 def is_pmo(*, user: User, engagement: Engagement) -> bool:

@@ -20,6 +20,17 @@ def refuse(field: str, message: str, field_message: str | None = None) -> Invali
     return InvalidInput(message, errors={field: [field_message or message]})
 
 
+def only_fields(changes: object, allowed: set[str] | frozenset[str]) -> None:
+    """The one unknown-field check: every name in ``changes`` is one of ``allowed``; any other
+    is refused, each named beside its field, before anything is read or written."""
+    unknown = sorted(set(changes) - set(allowed))
+    if unknown:
+        raise InvalidInput(
+            f"Unknown field(s): {', '.join(unknown)}.",
+            errors={field: ["Unknown field."] for field in unknown},
+        )
+
+
 def no_nul(**fields: object) -> None:
     """Text holds no NUL character (PostgreSQL cannot store one): refused, naming each field."""
     bad = [field for field, value in fields.items() if isinstance(value, str) and NUL in value]
