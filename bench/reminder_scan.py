@@ -323,7 +323,7 @@ def touch_one_tenant() -> None:
 
 def measure(overdue: int, repeats: int) -> dict:
 
-    from notifications import services
+    from notifications.scan import run_scan
     from notifications.tasks import dispatcher
 
     open_overdue(overdue)
@@ -333,7 +333,7 @@ def measure(overdue: int, repeats: int) -> dict:
 
     def scan(now, *, incremental=True):
         with dispatcher() as dispatch:
-            return services.run_scan(now=now, dispatch=dispatch, incremental=incremental)
+            return run_scan(now=now, dispatch=dispatch, incremental=incremental)
 
     # The first scan records; time it on fresh ledgers, commits included (each statement
     # commits, and the ledger's foreign keys are checked then), emptied between repeats.

@@ -11,6 +11,7 @@ Predicates answer for the tenant of the object asked about, never the merely act
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from accounts.models import Membership, User
@@ -81,6 +82,16 @@ def is_pmo(*, user: User, engagement: Engagement) -> bool:
         seat is not None
         and seat.side == EngagementMember.Side.PMO
         and seat.role != EngagementMember.Role.VIEWER
+    )
+
+
+def is_lead(*, user: User, engagement: Engagement, sides: Iterable[str] | None = None) -> bool:
+    """Seated as the lead of a side (of one of ``sides``, when they are given)."""
+    seat = seat_of(user=user, engagement=engagement)
+    return (
+        seat is not None
+        and seat.role == EngagementMember.Role.LEAD
+        and (sides is None or seat.side in sides)
     )
 
 

@@ -12,24 +12,20 @@ from django.db import models
 from django.db.models import Q
 
 from engagements.models import Engagement
+from kernel.occasions import lead_days_mask, lead_days_of
 from kernel.tenancy import TenantOwned, tenant_key
 
 # The lead times a tenant has by default: 3 days and 1 day before a due date.
 DEFAULT_LEAD_DAYS = (3, 1)
-MAX_LEAD_DAYS = 30
-
-
-def lead_days_mask(days) -> int:
-    """Lead times as bits (bit n set: remind n days before), so one SQL test checks them."""
-    mask = 0
-    for day in days:
-        mask |= 1 << int(day)
-    return mask
-
-
 DEFAULT_LEAD_DAYS_MASK = lead_days_mask(DEFAULT_LEAD_DAYS)
 DEFAULT_ESCALATE_AFTER_DAYS = 3
 DEFAULT_ACTION_OVERDUE_DAYS = 7
+# What a tenant without a policy has, by setting (the scan's SQL reads them by these names).
+DEFAULT_SETTINGS = {
+    "lead_days_mask": DEFAULT_LEAD_DAYS_MASK,
+    "escalate_after_days": DEFAULT_ESCALATE_AFTER_DAYS,
+    "action_overdue_days": DEFAULT_ACTION_OVERDUE_DAYS,
+}
 
 
 class Kind(models.TextChoices):
@@ -83,7 +79,7 @@ class ReminderPolicy(TenantOwned):
 
     @property
     def lead_days(self) -> list[int]:
-        return [day for day in range(MAX_LEAD_DAYS, 0, -1) if self.lead_days_mask >> day & 1]
+        return lead_days_of(self.lead_days_mask)
 
 
 class Digest(TenantOwned):

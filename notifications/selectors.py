@@ -10,8 +10,13 @@ from django.db.models import QuerySet
 from accounts.models import Tenant, User
 from engagements.models import Engagement
 from kernel.errors import NotFound
-from notifications.models import Kind, Notification, Reminder
-from notifications.occasions import occasions, window_for
+from notifications.models import Kind, Notification, Preference, Reminder
+from notifications.occasions import occasions, statement, window_for
+
+
+def preference_for(user: User) -> Preference:
+    """How the person wants reminders (every kind by e-mail, at once, without a row)."""
+    return Preference.objects.filter(user=user).first() or Preference(user=user)
 
 
 def inbox(*, user: User) -> QuerySet[Notification]:
@@ -52,8 +57,8 @@ def occasions_not_yet_recorded(*, now: datetime.datetime) -> list[DueOccasion]:
     if window is None:
         return []
     found = []
-    for occasion in occasions(window):
-        with_clause, params, select_sql = occasion.statement(window)
+    for kind, query in occasions(window):
+        with_clause, params, select_sql = statement(kind, query, window)
         sql = (
             f"{with_clause} SELECT DISTINCT o.tenant_id, o.kind, o.object_id, "  # noqa: S608
             f"o.engagement_id, o.recipient_id, o.occasion_date FROM ({select_sql}) o "

@@ -13,12 +13,12 @@ from django.conf import settings
 from django.utils import timezone
 
 from kernel.background import TenantTask
-from notifications import services
+from notifications import delivery, scan
 
 log = logging.getLogger("notifications.delivery")
 
 
-def _enqueue(batch: services.Batch, producer=None) -> None:
+def _enqueue(batch: scan.Batch, producer=None) -> None:
     # A short repr of the arguments for logs and monitors: Celery's own (saferepr of every
     # id) costs a quarter of publishing a task.
     deliver_reminders.apply_async(
@@ -30,7 +30,7 @@ def _enqueue(batch: services.Batch, producer=None) -> None:
 
 
 @contextlib.contextmanager
-def dispatcher() -> Iterator[Callable[[services.Batch], None]]:
+def dispatcher() -> Iterator[Callable[[scan.Batch], None]]:
     """Publish a scan's delivery tasks through one producer (one broker connection from the
     pool for the whole scan, not one acquired per task)."""
     with current_app.producer_or_acquire() as producer:
@@ -42,7 +42,7 @@ def scan_reminders(now: str | None = None) -> dict:
     """Every occasion across every tenant, once; safe to run twice or side by side."""
     moment = datetime.datetime.fromisoformat(now) if now else timezone.now()
     with dispatcher() as dispatch:
-        return services.run_scan(now=moment, dispatch=dispatch, incremental=True).summary()
+        return scan.run_scan(now=moment, dispatch=dispatch, incremental=True).summary()
 
 
 @shared_task(name="notifications.tasks.sweep_reminders", acks_late=True)
@@ -50,7 +50,7 @@ def sweep_reminders() -> dict:
     """Every REMINDER_SWEEP_SECONDS from beat: pending reminders whose lease ended (their
     worker died, their task was lost) go out again, well before the next scan."""
     with dispatcher() as dispatch:
-        batches = services.sweep(now=timezone.now(), dispatch=dispatch)
+        batches = scan.sweep(now=timezone.now(), dispatch=dispatch)
     return {"batches": len(batches), "claimed": sum(len(b.reminder_ids) for b in batches)}
 
 
@@ -63,12 +63,12 @@ def sweep_reminders() -> dict:
 )
 def deliver_reminders(self, *, reminder_ids: list[int]) -> dict:
     """Deliver one person's batch; a failed send is retried with a growing delay."""
-    report = services.deliver_reminders(reminder_ids=reminder_ids)
+    report = delivery.deliver_reminders(reminder_ids=reminder_ids)
     if report.failed:
         attempt = self.request.retries + 1
         try:
             raise self.retry(
-                countdown=services.retry_delay(attempt),
+                countdown=delivery.retry_delay(attempt),
                 max_retries=settings.REMINDER_TASK_MAX_RETRIES,
             )
         except MaxRetriesExceededError:

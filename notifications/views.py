@@ -6,8 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
-from kernel.errors import InvalidInput
-from kernel.web import INVALID_STATUS, add_domain_error
+from kernel.web import submit
 from notifications import selectors, services
 from notifications.filters import NotificationFilter
 from notifications.forms import PreferencesForm
@@ -97,35 +96,30 @@ def preferences(request: HttpRequest) -> HttpResponse:
     if request.tenant is None:
         return _no_tenant(request)
     tenant_zone = request.tenant.time_zone
-    current = services.preference_for(request.user)
+    current = selectors.preference_for(request.user)
     initial = {
         "time_zone": request.user.time_zone,
         "delivery": "digest" if current.daily_digest else "immediate",
         "email_kinds": [kind for kind in Kind.values if current.wants_email(kind)],
     }
     form = PreferencesForm(request.POST or None, initial=initial, tenant_time_zone=tenant_zone)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.update_preferences(
-                    actor=request.user,
-                    daily_digest=form.cleaned_data["delivery"] == "digest",
-                    email_off=[
-                        kind for kind in Kind.values if kind not in form.cleaned_data["email_kinds"]
-                    ],
-                    time_zone=form.cleaned_data["time_zone"],
-                )
-            except InvalidInput as refused:
-                add_domain_error(form, refused)
-            else:
-                messages.success(request, "Your notification preferences are saved.")
-                return redirect("notifications:preferences")
-        status = INVALID_STATUS
+    outcome = submit(
+        request,
+        form,
+        lambda data: services.update_preferences(
+            actor=request.user,
+            daily_digest=data["delivery"] == "digest",
+            email_off=[kind for kind in Kind.values if kind not in data["email_kinds"]],
+            time_zone=data["time_zone"],
+        ),
+    )
+    if outcome.done:
+        messages.success(request, "Your notification preferences are saved.")
+        return redirect("notifications:preferences")
     context = {
         "form": form,
         "tenant_time_zone": tenant_zone,
         "effective_time_zone": request.user.time_zone_in(request.tenant),
         "breadcrumbs": [("Portfolio", "/"), ("Notification preferences", None)],
     }
-    return render(request, "notifications/preferences.html", context, status=status)
+    return render(request, "notifications/preferences.html", context, status=outcome.status)

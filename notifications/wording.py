@@ -10,26 +10,11 @@ from collections.abc import Iterable
 
 from django.utils import timezone
 
+from kernel.occasions import due_phrase
 from notifications.models import Kind, Notification
 
 # Reminders of an event on a date (not of something due on it).
 EVENTS = {Kind.REVIEW_UPCOMING}
-
-
-def _days(count: int) -> str:
-    return f"{count} day{'' if count == 1 else 's'}"
-
-
-def due_phrase(*, due_on: datetime.date, today: datetime.date, event: bool = False) -> str:
-    """How far ``due_on`` is from ``today``, in the words the reminder was made with."""
-    days = (due_on - today).days
-    if event:
-        if days > 0:
-            return f"in {_days(days)}"
-        return "today" if days == 0 else f"was {_days(-days)} ago"
-    if days > 0:
-        return f"is due in {_days(days)}"
-    return "is due today" if days == 0 else f"is {_days(-days)} overdue"
 
 
 def title_on(notification: Notification, *, today: datetime.date) -> str:

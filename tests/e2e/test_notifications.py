@@ -2,8 +2,8 @@ import pytest
 import time_machine
 from django.core.cache import cache
 
-from notifications import services
 from notifications.models import Notification, Preference
+from notifications.scan import run_scan
 from tests.notifications.conftest import at, deliver
 from tests.world import build_world
 
@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def remind(*instants):
     for instant in instants:
         with time_machine.travel(instant, tick=False):
-            services.run_scan(now=instant, dispatch=deliver)
+            run_scan(now=instant, dispatch=deliver)
 
 
 def sign_in(page, live_server, user):

@@ -10,8 +10,9 @@ import time_machine
 from django.core import mail
 
 from kernel.tenancy import tenant_context
-from notifications import services
+from notifications.delivery import DeliveryReport, deliver_reminders
 from notifications.models import Reminder
+from notifications.scan import Batch, ScanReport, run_scan
 
 UTC = datetime.UTC
 
@@ -26,17 +27,17 @@ def at(day: str, hour: int = 8, minute: int = 0, tz: str = "UTC") -> datetime.da
 
 @dataclass
 class Run:
-    report: services.ScanReport
-    deliveries: list[services.DeliveryReport] = field(default_factory=list)
+    report: ScanReport
+    deliveries: list[DeliveryReport] = field(default_factory=list)
 
     @property
     def sent(self) -> list[Reminder]:
         return [row for delivery in self.deliveries for row in delivery.sent]
 
 
-def deliver(batch: services.Batch) -> services.DeliveryReport:
+def deliver(batch: Batch) -> DeliveryReport:
     with tenant_context(batch.tenant_id):
-        return services.deliver_reminders(reminder_ids=batch.reminder_ids)
+        return deliver_reminders(reminder_ids=batch.reminder_ids)
 
 
 @pytest.fixture
@@ -46,8 +47,8 @@ def scan():
 
     def run(instant: datetime.datetime) -> Run:
         with time_machine.travel(instant, tick=False):
-            outcome = Run(report=services.ScanReport())
-            outcome.report = services.run_scan(
+            outcome = Run(report=ScanReport())
+            outcome.report = run_scan(
                 now=instant,
                 dispatch=lambda batch: outcome.deliveries.append(deliver(batch)),
                 incremental=True,

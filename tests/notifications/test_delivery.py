@@ -12,8 +12,9 @@ from engagements.models import EngagementMember
 from engagements.services import delete_seats
 from kernel.tenancy import tenant_context
 from milestones.models import Milestone
-from notifications import services, tasks
+from notifications import delivery, tasks
 from notifications.models import Kind, Notification, Reminder
+from notifications.scan import Batch, claim_due_reminders, run_scan, sweep
 from tests.notifications.conftest import at, deliver, mails_to
 from tests.notifications.mail import (
     ConnectionRecordingBackend,
@@ -32,7 +33,7 @@ def test_a_second_scan_and_a_repeated_batch_send_nothing_more(world, scan):
     for batch in first.report.batches:  # the broker hands every batch out a second time
         deliver(batch)
     with time_machine.travel(at("2026-01-08", 9), tick=False):  # and its lease has ended
-        assert services.claim_due_reminders(now=at("2026-01-08", 9)) == []
+        assert claim_due_reminders(now=at("2026-01-08", 9)) == []
 
     assert len(mail.outbox) == sent and Notification.objects.count() == notified
     assert set(Reminder.objects.values_list("status", flat=True)) == {"sent"}
@@ -86,7 +87,7 @@ def test_the_delivery_task_retries_a_failed_send_with_a_growing_delay(world, set
     Milestone.objects.exclude(title="Lead-source credentials issued").update(status="done")
     batches = []
     with time_machine.travel(at("2026-01-08"), tick=False):
-        services.run_scan(now=at("2026-01-08"), dispatch=batches.append)
+        run_scan(now=at("2026-01-08"), dispatch=batches.append)
         [batch] = batches
         delays = []
         original = tasks.deliver_reminders.retry
@@ -113,7 +114,7 @@ def test_a_person_removed_from_the_engagement_gets_nothing_more(world, scan):
     seat = EngagementMember.objects.get(engagement=world.engagement, user=person)
     batches = []
     with time_machine.travel(at("2026-01-08"), tick=False):
-        services.run_scan(now=at("2026-01-08"), dispatch=batches.append)
+        run_scan(now=at("2026-01-08"), dispatch=batches.append)
     theirs = Reminder.objects.filter(recipient=person)
     assert theirs.exists()
 
@@ -153,7 +154,7 @@ def test_a_scan_never_names_another_tenants_objects(world, other_world, scan):
 def test_a_task_sent_with_another_tenants_reminders_delivers_nothing(world, other_world):
     batches = []
     with time_machine.travel(at("2026-01-08"), tick=False):
-        services.run_scan(now=at("2026-01-08"), dispatch=batches.append)
+        run_scan(now=at("2026-01-08"), dispatch=batches.append)
         theirs = [b for b in batches if b.tenant_id == other_world.tenant.pk]
         forged = [pk for batch in theirs for pk in batch.reminder_ids]
         result = tasks.deliver_reminders.apply(
@@ -206,7 +207,7 @@ def test_a_resent_reminder_carries_the_same_message_id(world, scan):
     # What a crash between the send and the commit leaves: the row still pending.
     Reminder.objects.filter(pk=row.pk).update(status="pending", sent_at=None)
     mail.outbox.clear()
-    deliver(services.Batch(row.tenant_id, (row.pk,)))
+    deliver(Batch(row.tenant_id, (row.pk,)))
     assert [m.extra_headers["Message-ID"] for m in mail.outbox] == [
         original[0].extra_headers["Message-ID"]
     ]
@@ -216,27 +217,25 @@ def test_the_sweep_hands_out_only_rows_whose_lease_ended(world, settings):
     settings.REMINDER_DELIVERY_LEASE_SECONDS = 60
     dispatched = []
     with time_machine.travel(at("2026-01-08"), tick=False):
-        services.run_scan(now=at("2026-01-08"), dispatch=dispatched.append)  # the worker died
+        run_scan(now=at("2026-01-08"), dispatch=dispatched.append)  # the worker died
     rows = {row for batch in dispatched for row in batch.reminder_ids}
     assert rows and Reminder.objects.filter(status="pending").count() == len(rows)
 
     swept = []
-    services.sweep(
-        now=at("2026-01-08", 8, 0) + datetime.timedelta(seconds=59), dispatch=swept.append
-    )
+    sweep(now=at("2026-01-08", 8, 0) + datetime.timedelta(seconds=59), dispatch=swept.append)
     assert swept == []  # still leased to the worker that took them
     later = at("2026-01-08", 8, 1) + datetime.timedelta(seconds=1)
-    services.sweep(now=later, dispatch=swept.append)
+    sweep(now=later, dispatch=swept.append)
     assert {row for batch in swept for row in batch.reminder_ids} == rows
     again = []
-    services.sweep(now=later, dispatch=again.append)
+    sweep(now=later, dispatch=again.append)
     assert again == []  # claimed by that sweep: a second sweep does not hand them out too
 
     with time_machine.travel(later, tick=False):
         for batch in swept:
             deliver(batch)
     assert set(Reminder.objects.values_list("status", flat=True)) == {"sent"}
-    services.sweep(now=later + datetime.timedelta(hours=1), dispatch=again.append)
+    sweep(now=later + datetime.timedelta(hours=1), dispatch=again.append)
     assert again == []
 
 
@@ -245,7 +244,7 @@ def test_a_long_batch_keeps_its_rows_out_of_the_sweep_while_it_works(world, sett
     settings.REMINDER_DELIVERY_LEASE_SECONDS = 60
     dispatched = []
     with time_machine.travel(at("2026-01-08"), tick=False):
-        services.run_scan(now=at("2026-01-08"), dispatch=dispatched.append)
+        run_scan(now=at("2026-01-08"), dispatch=dispatched.append)
     batch = max(dispatched, key=lambda b: len(b.reminder_ids))
     assert len(batch.reminder_ids) >= 2
     seen_by_sweep = []
@@ -253,16 +252,16 @@ def test_a_long_batch_keeps_its_rows_out_of_the_sweep_while_it_works(world, sett
 
     # Each send takes 40 s of the clock: the batch takes longer than the lease.
     with time_machine.travel(start, tick=False) as clock:
-        original = services._deliver_one
+        original = delivery._deliver_one
 
         def slow(reminder_id, *args):
             clock.shift(datetime.timedelta(seconds=40))
-            services.sweep(now=timezone.now(), dispatch=seen_by_sweep.append)
+            sweep(now=timezone.now(), dispatch=seen_by_sweep.append)
             return original(reminder_id, *args)
 
         with (
-            mock.patch.object(services, "_deliver_one", slow),
-            mock.patch.object(services.time, "monotonic", lambda: timezone.now().timestamp()),
+            mock.patch.object(delivery, "_deliver_one", slow),
+            mock.patch.object(delivery.time, "monotonic", lambda: timezone.now().timestamp()),
         ):
             deliver(batch)
     handed_twice = {r for b in seen_by_sweep for r in b.reminder_ids} & set(batch.reminder_ids)

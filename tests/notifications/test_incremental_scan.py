@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 
 from milestones.models import Milestone
 from milestones.services import update_milestone
-from notifications import services
 from notifications.models import Kind, Reminder, ScanGeneration, ScanMark
+from notifications.scan import run_scan
 from notifications.services import update_preferences
 from tests.notifications.conftest import at
 
@@ -139,7 +139,7 @@ def test_a_change_made_outside_the_services_is_picked_up_by_the_periodic_full_sc
 def test_a_full_scan_ignores_the_marks(world, scan):
     scan(at("2026-01-08"))
     with CaptureQueriesContext(connection) as queries:
-        services.run_scan(now=at("2026-01-08", 8, 15), dispatch=lambda batch: None)
+        run_scan(now=at("2026-01-08", 8, 15), dispatch=lambda batch: None)
     assert len(recording_statements(queries)) == len(Kind.values)
 
 

@@ -72,10 +72,10 @@ def test_a_raid_item_reminds_its_owner_before_its_due_date_and_daily_once_overdu
 def test_a_moved_due_date_or_a_new_owner_stops_what_was_recorded_for_the_old_one(world, scan):
     risk = add_risk(world)
     batches = []
-    from notifications import services
+    from notifications.scan import run_scan
 
     with time_machine.travel(at("2026-01-09"), tick=False):
-        services.run_scan(now=at("2026-01-09"), dispatch=batches.append)
+        run_scan(now=at("2026-01-09"), dispatch=batches.append)
     # Before the worker sends it, the PMO hands the risk to the provider lead.
     update_raid_item(actor=world.pmo, item=risk, owner=world.provider_lead)
     from tests.notifications.conftest import deliver
@@ -202,11 +202,11 @@ def test_a_flat_series_or_a_closed_episode_reaches_nobody(world, scan):
     assert Reminder.objects.filter(kind=Kind.DRIFT_ALERT).count() == 0
 
     load(world, "contact-rate", ["29"], first_week=4)
-    from notifications import services
+    from notifications.scan import run_scan
 
     batches = []
     with time_machine.travel(at("2026-11-26"), tick=False):
-        services.run_scan(now=at("2026-11-26"), dispatch=batches.append)
+        run_scan(now=at("2026-11-26"), dispatch=batches.append)
     assert Reminder.objects.filter(kind=Kind.DRIFT_ALERT).exists()
     load(world, "contact-rate", ["35"], first_week=5)  # recovered before the worker ran
     from tests.notifications.conftest import deliver

@@ -10,8 +10,8 @@ import re
 import time_machine
 from django.test import Client
 
+from kernel.occasions import due_phrase
 from notifications.models import Kind, Notification
-from notifications.wording import due_phrase
 from tests.notifications.conftest import at
 
 

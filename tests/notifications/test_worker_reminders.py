@@ -24,8 +24,9 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from notifications import selectors, services
+from notifications import selectors
 from notifications.models import Reminder
+from notifications.scan import run_scan
 from notifications.tasks import deliver_reminders, scan_reminders
 from tests.notifications.mail import (
     RECORDED_MAIL_TABLE,
@@ -189,7 +190,7 @@ def test_concurrent_scans_and_a_retried_send_give_one_e_mail_per_occasion(worker
         scan_reminders.apply_async(kwargs={"now": moment.isoformat()}, queue=workers.queue)
 
     def scan_here() -> None:
-        services.run_scan(
+        run_scan(
             now=moment,
             dispatch=lambda batch: deliver_reminders.apply_async(
                 kwargs={"tenant_id": batch.tenant_id, "reminder_ids": list(batch.reminder_ids)},

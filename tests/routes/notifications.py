@@ -1,8 +1,9 @@
 import datetime
 
 from kernel.tenancy import tenant_context
-from notifications import services
+from notifications import delivery, services
 from notifications.models import Notification
+from notifications.scan import run_scan
 from tests.routes import populates, route
 
 
@@ -29,9 +30,7 @@ def remind_the_worlds_people(world):
     def deliver_here(batch):
         if batch.tenant_id == world.tenant.pk:
             with tenant_context(batch.tenant_id):
-                services.deliver_reminders(reminder_ids=batch.reminder_ids)
+                delivery.deliver_reminders(reminder_ids=batch.reminder_ids)
 
     with tenant_context(None):
-        services.run_scan(
-            now=datetime.datetime(2026, 1, 12, 8, tzinfo=datetime.UTC), dispatch=deliver_here
-        )
+        run_scan(now=datetime.datetime(2026, 1, 12, 8, tzinfo=datetime.UTC), dispatch=deliver_here)

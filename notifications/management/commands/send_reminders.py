@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from kernel.commands import DomainCommand
 from kernel.tenancy import tenant_context
-from notifications import selectors, services
+from notifications import delivery, scan, selectors
 
 
 def parse_moment(value: str) -> datetime.datetime:
@@ -46,9 +46,9 @@ class Command(DomainCommand):
             return
         totals = {"sent": 0, "skipped": 0, "failed": 0, "digest": 0}
 
-        def deliver_here(batch: services.Batch) -> None:
+        def deliver_here(batch: scan.Batch) -> None:
             with tenant_context(batch.tenant_id):
-                delivered = services.deliver_reminders(reminder_ids=batch.reminder_ids)
+                delivered = delivery.deliver_reminders(reminder_ids=batch.reminder_ids)
             for outcome, rows in (
                 ("sent", delivered.sent),
                 ("skipped", delivered.skipped),
@@ -63,7 +63,7 @@ class Command(DomainCommand):
                     )
             totals["digest"] += len([r for r in delivered.postponed if r.status == "pending"])
 
-        report = services.run_scan(now=now, dispatch=deliver_here)
+        report = scan.run_scan(now=now, dispatch=deliver_here)
         self.stdout.write(
             f"Scan at {now.isoformat()}: {sum(report.recorded.values())} new reminders; "
             f"{totals['sent']} sent, {totals['skipped']} skipped, {totals['failed']} failed "

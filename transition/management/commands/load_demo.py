@@ -239,12 +239,13 @@ class Command(BaseCommand):
         demo to a notification centre with something in it. (Demo e-mail goes nowhere.)"""
         from django.test.utils import override_settings
 
-        from notifications import services as notifications
+        from notifications.delivery import deliver_reminders
+        from notifications.scan import run_scan
 
         def deliver_here(batch) -> None:
             if batch.tenant_id == tenant.pk:
                 with tenant_context(tenant):
-                    notifications.deliver_reminders(reminder_ids=batch.reminder_ids)
+                    deliver_reminders(reminder_ids=batch.reminder_ids)
 
         today = timezone.now().date()
         mornings = [today - datetime.timedelta(days=days) for days in (2, 1, 0)]
@@ -252,7 +253,7 @@ class Command(BaseCommand):
             for day in mornings:
                 moment = datetime.datetime.combine(day, datetime.time(9), tzinfo=datetime.UTC)
                 if moment <= timezone.now():
-                    notifications.run_scan(now=moment, dispatch=deliver_here)
+                    run_scan(now=moment, dispatch=deliver_here)
 
 
 def _milestone_conversation(*, engagement, users, provider_lead) -> None:

@@ -1,0 +1,1 @@
+"""What governance contributes to the registries of kernel.registry."""

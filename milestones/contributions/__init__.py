@@ -1,0 +1,1 @@
+"""What milestones contributes to the registries of kernel.registry."""

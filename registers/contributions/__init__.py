@@ -1,0 +1,1 @@
+"""What registers contributes to the registries of kernel.registry."""

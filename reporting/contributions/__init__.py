@@ -1,0 +1,1 @@
+"""What reporting contributes to the registries of kernel.registry."""
