@@ -103,9 +103,9 @@ def build(args: argparse.Namespace) -> None:
     steps = [
         (
             "tenants",
-            f"INSERT INTO accounts_tenant (id, public_id, name, slug, time_zone, created_at) "
-            f"SELECT t, gen_random_uuid(), 'Tenant ' || t, 'bench-' || t, "
-            f"({zones})[1 + t % {len(ZONES)}], now() FROM generate_series(1, {tenants}) t",
+            "INSERT INTO accounts_tenant (id, public_id, name, slug, time_zone, created_at, "
+            f"separation_of_duties) SELECT t, gen_random_uuid(), 'Tenant ' || t, 'bench-' || t, "
+            f"({zones})[1 + t % {len(ZONES)}], now(), true FROM generate_series(1, {tenants}) t",
         ),
         (
             "people",
@@ -177,18 +177,20 @@ def build(args: argparse.Namespace) -> None:
             "reviews (1 in 100 in 3 days, 1 in 100 five days ago)",
             "INSERT INTO reporting_review (id, tenant_id, public_id, engagement_id, day, title, "
             "focus, scheduled_on, window_days, status, target_standing, misses_understood, "
-            "lessons_learned, next_period_changes) "
+            "lessons_learned, next_period_changes, publish_reason, published_early, "
+            "report_failure) "
             f"SELECT e, 1 + (e - 1) / {per_tenant}, gen_random_uuid(), e, 30, 'Day-30 review', "
             f"'', CASE e % 100 WHEN 2 THEN {day} + 3 WHEN 3 THEN {day} - 5 "
-            f"ELSE {day} + 40 + e % 50 END, 14, 'scheduled', '', '', '', '' "
+            f"ELSE {day} + 40 + e % 50 END, 14, 'scheduled', '', '', '', '', '', false, '' "
             f"FROM generate_series(1, {engagements}) e",
         ),
         (
             "corrective actions (due dates over a year)",
             "INSERT INTO reporting_reviewkpiresult (tenant_id, public_id, review_id, kpi_id, "
-            "target, met, root_cause, corrective_action, action_owner_id, action_due) "
-            f"SELECT 1 + (e - 1) / {per_tenant}, gen_random_uuid(), e, e, 300, false, 'Gap', "
-            f"'Fix it', ((e - 1) / {per_tenant}) * {people} + 4, {day} - 180 + (e * 7919) % 365 "
+            "target, met, outcome, root_cause, corrective_action, action_owner_id, action_due) "
+            f"SELECT 1 + (e - 1) / {per_tenant}, gen_random_uuid(), e, e, 300, false, 'missed', "
+            f"'Gap', 'Fix it', ((e - 1) / {per_tenant}) * {people} + 4, "
+            f"{day} - 180 + (e * 7919) % 365 "
             f"FROM generate_series(1, {engagements}) e",
         ),
         (
