@@ -259,7 +259,8 @@ def _milestone_conversation(*, engagement, users, provider_lead) -> None:
     """The milestone page shows a comment thread and an evidence file from the start."""
     from django.core.files.base import ContentFile
 
-    from milestones.services import add_comment, attach_evidence_file
+    from milestones.comments import add_comment
+    from milestones.evidence import attach_evidence_file
 
     milestone = Milestone.objects.filter(engagement=engagement).order_by("due_date", "id").first()
     add_comment(
