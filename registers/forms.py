@@ -192,22 +192,7 @@ class RaidItemForm(StyledForm):
             del self.fields["handling"], self.fields["decision_rule"]
         if kind not in (RaidItem.Kind.EXCEPTION, RaidItem.Kind.DECISION):
             del self.fields["agreed_by"]
-        order = [
-            "title",
-            "description",
-            "probability",
-            "impact",
-            "response",
-            "handling",
-            "decision_rule",
-            "owner",
-            "due_date",
-            "status",
-            "agreed_by",
-            "milestones",
-            "version",
-        ]
-        self.order_fields(order)
+        self.order_fields([*RaidItem.EDITABLE_FIELDS, "agreed_by", "milestones", "version"])
         self.style_widgets()
 
     def changes(self) -> dict:

@@ -8,16 +8,18 @@ from governance.models import Gate, GateDecision
 from governance.selectors import open_items_for_gate
 from governance.services import GateHasOpenItems, approve_gate, request_gate_decision
 from kernel.errors import InvalidInput, NotAllowed, NotFound, StaleVersion
-from registers.models import DecisionRight, EscalationLevel
-from registers.selectors import automatic_criteria, automatic_criteria_open
-from registers.services import (
-    add_escalation_level,
+from registers.decision_rights import (
     create_decision_right,
     remove_decision_right,
-    remove_escalation_level,
     update_decision_right,
+)
+from registers.escalation import (
+    add_escalation_level,
+    remove_escalation_level,
     update_escalation_level,
 )
+from registers.models import DecisionRight, EscalationLevel
+from registers.selectors import automatic_criteria, automatic_criteria_open
 from tests.registers.support import agree_escalation_path
 from tests.world import finish_phase, meet_criteria_and_attest, pass_gate
 

@@ -610,7 +610,8 @@ def _the_reviews(engagement, users) -> list[tuple[datetime.datetime, Callable[[]
 def agree_the_governance(engagement, users: dict[str, User]) -> None:
     """A two-level escalation path and the decision rights, agreed in the launch's first days
     (its launch gate asks for the escalation path)."""
-    from registers.services import add_escalation_level, create_decision_right
+    from registers.decision_rights import create_decision_right
+    from registers.escalation import add_escalation_level
 
     pmo, client, provider = users["pmo"], users["client.lead"], users["provider.lead"]
     for name, hours in (("Team leads", 4), ("Operations managers", 24)):
