@@ -33,18 +33,13 @@ from milestones.evidence import delete_stored_file_after_commit
 from milestones.models import EvidenceFile, Milestone
 from milestones.rules import check_evidence, check_phase
 
-EDITABLE_FIELDS = {
-    "title",
-    "description",
-    "owner",
-    "side",
-    "due_date",
-    "status",
-    "evidence",
-    "evidence_link",
-    "evidence_required",
-    "external_id",
-    "phase",
+# Everything audited but what the services set themselves (the dependencies travel apart).
+EDITABLE_FIELDS = frozenset(Milestone.AUDIT_FIELDS) - {
+    "engagement",
+    "completed_at",
+    "completed_by",
+    "depends_on",
+    "version",
 }
 
 

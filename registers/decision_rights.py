@@ -27,15 +27,8 @@ def _require_rights_editor(*, actor: User, engagement: Engagement) -> None:
     )
 
 
-RIGHT_EDITABLE = {
-    "area",
-    "approver_side",
-    "approver_role",
-    "approver",
-    "consulted",
-    "informed",
-    "notes",
-}
+# Everything audited but what the services set themselves.
+RIGHT_EDITABLE = frozenset(DecisionRight.AUDIT_FIELDS) - {"engagement", "version"}
 
 
 def _check_right(right: DecisionRight) -> None:

@@ -203,6 +203,11 @@ class RaidItemForm(StyledForm):
             if name not in {"version", "agreed_by", "milestones"}
         }
 
+    def links(self, *, missing) -> dict:
+        """Who agreed and the linked milestones; ``missing`` for a link this kind's form
+        does not show (a decision and an exception alone are agreed)."""
+        return {name: self.cleaned_data.get(name, missing) for name in ("agreed_by", "milestones")}
+
 
 class InlineEditForm(StyledForm):
     """The quick edit on a list row: status, owner and due date."""

@@ -109,8 +109,7 @@ def raid_create(request: HttpRequest, engagement_id: uuid.UUID) -> HttpResponse:
             actor=request.user,
             engagement=engagement,
             kind=kind,
-            agreed_by=data.get("agreed_by", ()),
-            milestones=data.get("milestones", ()),
+            **form.links(missing=()),
             **form.changes(),
         ),
     )
@@ -155,8 +154,7 @@ def raid_item(request: HttpRequest, engagement_id: uuid.UUID, item_id: uuid.UUID
             actor=request.user,
             item=item,
             expected_version=data.get("version"),
-            agreed_by=data.get("agreed_by"),
-            milestones=data.get("milestones"),
+            **form.links(missing=None),
             **form.changes(),
         ),
     )
