@@ -14,8 +14,8 @@ from audit import services as audit
 from engagements.models import Engagement, Phase
 from engagements.plan import day
 from engagements.playbooks import PlaybookDefinition
+from milestones.dependencies import remember_dependencies
 from milestones.models import Milestone, MilestoneDependency
-from milestones.services import remember_dependencies
 
 
 def build_milestones_from_playbook(

@@ -130,7 +130,7 @@ class Milestone(TenantOwned):
 
     @property
     def has_evidence(self) -> bool:
-        """Evidence text or link; an attached file is proof too (``services.has_proof``)."""
+        """Evidence text or link; an attached file is proof too (``milestones.rules.has_proof``)."""
         return bool(self.evidence.strip() or self.evidence_link.strip())
 
     @property
@@ -195,7 +195,7 @@ def evidence_file_name(instance: "EvidenceFile", filename: str) -> str:
 
 class EvidenceFile(TenantOwned):
     """A file that proves a milestone done (a signed brief, a test report): it counts as
-    evidence like the evidence text or link (``milestones.services.has_proof``)."""
+    evidence like the evidence text or link (``milestones.rules.has_proof``)."""
 
     # The (tenant, milestone, id) index also serves lookups by tenant.
     tenant = tenant_key(db_index=False)

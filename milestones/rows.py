@@ -21,7 +21,7 @@ from accounts.models import User
 from engagements.models import Engagement, Phase
 from engagements.permissions import can_edit
 from milestones.models import Milestone
-from milestones.services import has_proof
+from milestones.rules import has_proof
 
 EVIDENCE_SHOWN = 90
 LINK_SHOWN = 40

@@ -18,10 +18,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from audit.selectors import history_of
 from engagements.models import Engagement, Phase
+from engagements.navigation import engagement_trail
 from engagements.permissions import can_comment, can_edit, can_edit_milestone, require
 from kernel.errors import InvalidInput, RuleBroken, StaleVersion
-from kernel.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error, status_of
+from kernel.web import FORM_REFUSALS, REFUSED_STATUS, submit
 from milestones import selectors, services
+from milestones.comments import add_comment
+from milestones.evidence import allowed_evidence_types, attach_evidence_file, delete_evidence_file
 from milestones.forms import (
     CommentForm,
     EvidenceUploadForm,
@@ -30,8 +33,6 @@ from milestones.forms import (
     StatusForm,
 )
 from milestones.models import Milestone
-
-SHOWN_REFUSALS = (InvalidInput, RuleBroken, StaleVersion)
 
 
 def _detail_url(milestone: Milestone, anchor: str = "") -> str:
@@ -47,17 +48,6 @@ def _detail_url(milestone: Milestone, anchor: str = "") -> str:
 
 def _engagement_url(engagement: Engagement) -> str:
     return reverse("engagements:detail", kwargs={"public_id": engagement.public_id})
-
-
-def _breadcrumbs(engagement: Engagement, *trail: tuple[str, str | None]) -> list:
-    return [
-        ("Portfolio", reverse("home")),
-        (
-            engagement.name,
-            reverse("engagements:detail", kwargs={"public_id": engagement.public_id}),
-        ),
-        *trail,
-    ]
 
 
 def _require_editor_of(user, milestone: Milestone) -> None:
@@ -95,7 +85,7 @@ def _render_page(
                 "expected_version": milestone.version,
             },
         )
-    allowed = services.allowed_evidence_types()
+    allowed = allowed_evidence_types()
     context = {
         "page": page,
         "milestone": milestone,
@@ -108,7 +98,7 @@ def _render_page(
         "accept_extensions": ",".join(ext for kind in allowed for ext in kind.extensions),
         "max_upload_bytes": settings.EVIDENCE_MAX_BYTES,
         "nav_section": "portfolio",
-        "breadcrumbs": _breadcrumbs(milestone.engagement, (milestone.title, None)),
+        "breadcrumbs": engagement_trail(milestone.engagement, (milestone.title, None)),
     }
     return render(request, "milestones/detail.html", context, status=status)
 
@@ -143,19 +133,15 @@ def comment(request: HttpRequest, engagement_id, milestone_id) -> HttpResponse:
         "Only members of this engagement who are not viewers can comment.",
     )
     form = CommentForm(request.POST)
-    status = INVALID_STATUS
-    if form.is_valid():
-        try:
-            services.add_comment(
-                actor=request.user, milestone=milestone, body=form.cleaned_data["body"]
-            )
-        except SHOWN_REFUSALS as refused:
-            add_domain_error(form, refused)
-            status = status_of(refused)
-        else:
-            messages.success(request, "Comment added.")
-            return redirect(_detail_url(milestone, "comments"))
-    return _refused_on_page(request, engagement_id, milestone_id, status, comment_form=form)
+    outcome = submit(
+        request,
+        form,
+        lambda data: add_comment(actor=request.user, milestone=milestone, body=data["body"]),
+    )
+    if outcome.done:
+        messages.success(request, "Comment added.")
+        return redirect(_detail_url(milestone, "comments"))
+    return _refused_on_page(request, engagement_id, milestone_id, outcome.status, comment_form=form)
 
 
 # --- Evidence files --------------------------------------------------------------------------
@@ -169,19 +155,17 @@ def upload_file(request: HttpRequest, engagement_id, milestone_id) -> HttpRespon
     )
     _require_editor_of(request.user, milestone)
     form = EvidenceUploadForm(request.POST, request.FILES)
-    status = INVALID_STATUS
-    if form.is_valid():
-        try:
-            evidence = services.attach_evidence_file(
-                actor=request.user, milestone=milestone, upload=form.cleaned_data["file"]
-            )
-        except SHOWN_REFUSALS as refused:
-            add_domain_error(form, refused)
-            status = status_of(refused)
-        else:
-            messages.success(request, f"“{evidence.original_name}” attached.")
-            return redirect(_detail_url(milestone, "files"))
-    return _refused_on_page(request, engagement_id, milestone_id, status, upload_form=form)
+    outcome = submit(
+        request,
+        form,
+        lambda data: attach_evidence_file(
+            actor=request.user, milestone=milestone, upload=data["file"]
+        ),
+    )
+    if outcome.done:
+        messages.success(request, f"“{outcome.value.original_name}” attached.")
+        return redirect(_detail_url(milestone, "files"))
+    return _refused_on_page(request, engagement_id, milestone_id, outcome.status, upload_form=form)
 
 
 @login_required
@@ -211,8 +195,8 @@ def delete_file(request: HttpRequest, engagement_id, milestone_id, file_id) -> H
     )
     milestone = evidence.milestone
     try:
-        services.delete_evidence_file(actor=request.user, evidence_file=evidence)
-    except SHOWN_REFUSALS as refused:
+        delete_evidence_file(actor=request.user, evidence_file=evidence)
+    except FORM_REFUSALS as refused:
         messages.error(request, refused.message)
     else:
         messages.success(request, f"“{evidence.original_name}” deleted.")
@@ -232,26 +216,19 @@ def reassign_owner(request: HttpRequest, engagement_id, milestone_id) -> HttpRes
     form = ReassignOwnerForm(
         request.POST, members=selectors.engagement_members(engagement=milestone.engagement)
     )
-    status = INVALID_STATUS
-    if form.is_valid():
-        before = milestone.owner
-        try:
-            changed = services.update_milestone(
-                actor=request.user,
-                milestone=milestone,
-                expected_version=form.cleaned_data["expected_version"],
-                owner=form.cleaned_data["owner"],
-            )
-        except SHOWN_REFUSALS as refused:
-            add_domain_error(form, refused)
-            status = status_of(refused)
+    before = milestone.owner
+    outcome = submit(
+        request,
+        form,
+        lambda data: services.update_milestone(actor=request.user, milestone=milestone, **data),
+    )
+    if outcome.done:
+        if outcome.value.owner == before:
+            messages.info(request, f"{before} already owns this milestone.")
         else:
-            if changed.owner == before:
-                messages.info(request, f"{before} already owns this milestone.")
-            else:
-                messages.success(request, f"{changed.owner} now owns this milestone.")
-            return redirect(_detail_url(milestone))
-    return _refused_on_page(request, engagement_id, milestone_id, status, owner_form=form)
+            messages.success(request, f"{outcome.value.owner} now owns this milestone.")
+        return redirect(_detail_url(milestone))
+    return _refused_on_page(request, engagement_id, milestone_id, outcome.status, owner_form=form)
 
 
 # --- Status ----------------------------------------------------------------------------------
@@ -267,29 +244,26 @@ def change_status(request: HttpRequest, engagement_id, milestone_id) -> HttpResp
     )
     _require_editor_of(request.user, milestone)
     form = StatusForm(request.POST, auto_id="status-%s")
-    status = INVALID_STATUS
-    if form.is_valid():
+
+    def change(data: dict):
         try:
-            changed = services.update_milestone(
-                actor=request.user,
-                milestone=milestone,
-                expected_version=form.cleaned_data["expected_version"],
-                status=form.cleaned_data["status"],
-            )
-        except SHOWN_REFUSALS as refused:
-            add_domain_error(form, refused)
+            return services.update_milestone(actor=request.user, milestone=milestone, **data)
+        except InvalidInput as refused:
             # What the refusal asks of another field (the evidence) is said beside the status.
-            for message in (getattr(refused, "errors", None) or {}).get("evidence", []):
+            for message in refused.errors.get("evidence", []):
                 form.add_error("status", message)
-            status = status_of(refused)
+            raise
+
+    outcome = submit(request, form, change)
+    if outcome.done:
+        changed = outcome.value
+        label = changed.get_status_display().lower()
+        if changed.version == form.cleaned_data["expected_version"]:
+            messages.info(request, f"“{changed.title}” is already {label}.")
         else:
-            label = changed.get_status_display().lower()
-            if changed.version == form.cleaned_data["expected_version"]:
-                messages.info(request, f"“{changed.title}” is already {label}.")
-            else:
-                messages.success(request, f"“{changed.title}” is now {label}.")
-            return redirect(_detail_url(changed))
-    return _refused_on_page(request, engagement_id, milestone_id, status, status_form=form)
+            messages.success(request, f"“{changed.title}” is now {label}.")
+        return redirect(_detail_url(changed))
+    return _refused_on_page(request, engagement_id, milestone_id, outcome.status, status_form=form)
 
 
 # --- Add and edit ----------------------------------------------------------------------------
@@ -319,7 +293,7 @@ def _render_form(
         "heading": heading,
         "stale": stale,
         "nav_section": "portfolio",
-        "breadcrumbs": _breadcrumbs(engagement, *trail),
+        "breadcrumbs": engagement_trail(engagement, *trail),
         "cancel_url": _detail_url(milestone) if milestone else _engagement_url(engagement),
     }
     return render(request, "milestones/form.html", context, status=status)
@@ -342,32 +316,18 @@ def create(request: HttpRequest, engagement_id, phase_id) -> HttpResponse:
         dependency_choices=selectors.dependency_candidates(phase=phase),
         initial={"due_date": phase.planned_end},
     )
-    if request.method == "GET":
-        return _render_form(request, form=form, phase=phase)
-    status = INVALID_STATUS
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            milestone = services.create_milestone(
-                actor=request.user,
-                engagement=engagement,
-                phase=phase,
-                title=data["title"],
-                description=data["description"],
-                owner=data["owner"],
-                side=data["side"],
-                due_date=data["due_date"],
-                evidence_required=data["evidence_required"],
-                external_id=data["external_id"],
-                depends_on=data["depends_on"],
-            )
-        except SHOWN_REFUSALS as refused:
-            add_domain_error(form, refused)
-            status = status_of(refused)
-        else:
-            messages.success(request, f"“{milestone.title}” added to {phase.get_kind_display()}.")
-            return redirect(_detail_url(milestone))
-    return _render_form(request, form=form, phase=phase, status=status)
+    outcome = submit(
+        request,
+        form,
+        lambda data: services.create_milestone(
+            actor=request.user, engagement=engagement, phase=phase, **data
+        ),
+    )
+    if outcome.done:
+        milestone = outcome.value
+        messages.success(request, f"“{milestone.title}” added to {phase.get_kind_display()}.")
+        return redirect(_detail_url(milestone))
+    return _render_form(request, form=form, phase=phase, status=outcome.status)
 
 
 def _current_values(milestone: Milestone, dependencies: list[Milestone]) -> dict:
@@ -396,61 +356,61 @@ def edit(request: HttpRequest, engagement_id, milestone_id) -> HttpResponse:
         ),
         "editing": True,
     }
-    if request.method == "GET":
-        form = MilestoneForm(
-            initial=MilestoneForm.initial_for(milestone, dependencies), **form_options
-        )
-        return _render_form(request, form=form, phase=milestone.phase, milestone=milestone)
-    form = MilestoneForm(request.POST, **form_options)
-    status, stale = INVALID_STATUS, None
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            changed = services.update_milestone(
-                actor=request.user,
-                milestone=milestone,
-                expected_version=data["expected_version"],
-                depends_on=data["depends_on"],
-                title=data["title"],
-                description=data["description"],
-                owner=data["owner"],
-                side=data["side"],
-                due_date=data["due_date"],
-                evidence_required=data["evidence_required"],
-                external_id=data["external_id"],
-            )
-        except StaleVersion:
-            data_version = data["expected_version"]
-            # Keep what was typed, show what is stored now, and carry the current version:
-            # saving again, having seen both, replaces the newer values knowingly.
-            current = selectors.get_milestone_of_engagement(
-                actor=request.user, engagement_id=engagement_id, milestone_id=milestone_id
-            )
-            current_dependencies = list(
-                current.depends_on.select_related("phase").order_by("due_date", "id")
-            )
-            stale = _current_values(current, current_dependencies)
-            data = request.POST.copy()
-            data["expected_version"] = current.version
-            form = MilestoneForm(data, **form_options)
-            form.is_valid()
-            form.add_error(
-                None,
-                f"“{current.title}” was changed by someone else while you were editing "
-                f"(version {current.version}, you edited {data_version}). Your values are kept "
-                "here and what is saved now is shown beside them: save again to replace it "
-                "with yours.",
-            )
-            status = REFUSED_STATUS
-        except SHOWN_REFUSALS as refused:
-            add_domain_error(form, refused)
-            status = status_of(refused)
-        else:
-            if changed.version == data["expected_version"]:
-                messages.info(request, "Nothing to save: no field was changed.")
-            else:
-                messages.success(request, f"“{changed.title}” saved.")
-            return redirect(_detail_url(changed))
-    return _render_form(
-        request, form=form, phase=milestone.phase, milestone=milestone, status=status, stale=stale
+    form = MilestoneForm(
+        request.POST if request.method == "POST" else None,
+        initial=MilestoneForm.initial_for(milestone, dependencies),
+        **form_options,
     )
+    try:
+        outcome = submit(
+            request,
+            form,
+            lambda data: services.update_milestone(actor=request.user, milestone=milestone, **data),
+            refusals=(InvalidInput, RuleBroken),
+        )
+    except StaleVersion:
+        # Keep what was typed, show what is stored now, and carry the current version:
+        # saving again, having seen both, replaces the newer values knowingly.
+        form, stale = _stale_edit(request, form, form_options, engagement_id, milestone_id)
+        return _render_form(
+            request,
+            form=form,
+            phase=milestone.phase,
+            milestone=milestone,
+            status=REFUSED_STATUS,
+            stale=stale,
+        )
+    if outcome.done:
+        changed = outcome.value
+        if changed.version == form.cleaned_data["expected_version"]:
+            messages.info(request, "Nothing to save: no field was changed.")
+        else:
+            messages.success(request, f"“{changed.title}” saved.")
+        return redirect(_detail_url(changed))
+    return _render_form(
+        request, form=form, phase=milestone.phase, milestone=milestone, status=outcome.status
+    )
+
+
+def _stale_edit(request, form, form_options, engagement_id, milestone_id):
+    """The form again, over the version stored now, with what was typed and a message that
+    says who changed it; and the stored values to show beside it."""
+    seen_version = form.cleaned_data["expected_version"]
+    current = selectors.get_milestone_of_engagement(
+        actor=request.user, engagement_id=engagement_id, milestone_id=milestone_id
+    )
+    current_dependencies = list(
+        current.depends_on.select_related("phase").order_by("due_date", "id")
+    )
+    typed = request.POST.copy()
+    typed["expected_version"] = current.version
+    form = MilestoneForm(typed, **form_options)
+    form.is_valid()
+    form.add_error(
+        None,
+        f"“{current.title}” was changed by someone else while you were editing "
+        f"(version {current.version}, you edited {seen_version}). Your values are kept "
+        "here and what is saved now is shown beside them: save again to replace it "
+        "with yours.",
+    )
+    return form, _current_values(current, current_dependencies)

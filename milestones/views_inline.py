@@ -20,9 +20,10 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from audit.selectors import history_of
+from engagements.navigation import engagement_trail
 from engagements.permissions import can_edit
 from kernel.errors import InvalidInput, NotFound, RuleBroken, StaleVersion
-from kernel.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error, status_of
+from kernel.web import REFUSED_STATUS, submit
 from milestones.forms_inline import MilestoneEvidenceForm, MilestoneStatusForm
 from milestones.models import Milestone
 from milestones.rows import actions_prefix, build_row, page_prefix
@@ -119,11 +120,7 @@ def _answer(
         template = "milestones/partials/milestone_row_answer.html"
     else:
         template = "milestones/milestone_row_page.html"
-        context["breadcrumbs"] = [
-            ("Portfolio", reverse("home")),
-            (engagement.name, reverse("engagements:detail", args=[engagement.public_id])),
-            (milestone.title, None),
-        ]
+        context["breadcrumbs"] = engagement_trail(engagement, (milestone.title, None))
     response = render(request, template, context, status=status)
     patch_vary_headers(response, ("HX-Request",))
     return response
@@ -132,16 +129,18 @@ def _answer(
 def _apply(
     request: HttpRequest, *, milestone: Milestone, form: Form, editor: str, changes
 ) -> HttpResponse:
-    if not form.is_valid():
-        return _answer(
-            request, milestone=milestone, editor=editor, form=form, status=INVALID_STATUS
-        )
     try:
-        updated = update_milestone(
-            actor=request.user,
-            milestone=milestone,
-            expected_version=form.cleaned_data["version"],
-            **changes(form),
+        # NotAllowed and NotFound are left to DomainErrorMiddleware: 403 and 404.
+        outcome = submit(
+            request,
+            form,
+            lambda data: update_milestone(
+                actor=request.user,
+                milestone=milestone,
+                expected_version=data["version"],
+                **changes(form),
+            ),
+            refusals=(InvalidInput, RuleBroken),
         )
     except StaleVersion as stale:
         current = get_milestone(actor=request.user, public_id=milestone.public_id)
@@ -154,11 +153,11 @@ def _apply(
             stale=_changes_since(current, form.cleaned_data["version"]),
             status=REFUSED_STATUS,
         )
-    except (InvalidInput, RuleBroken) as refused:
-        # NotAllowed and NotFound are left to DomainErrorMiddleware: 403 and 404.
-        add_domain_error(form, refused)
-        status = status_of(refused)
-        return _answer(request, milestone=milestone, editor=editor, form=form, status=status)
+    if not outcome.done:
+        return _answer(
+            request, milestone=milestone, editor=editor, form=form, status=outcome.status
+        )
+    updated = outcome.value
     saved = f"Saved “{updated.title}”: {updated.get_status_display().lower()}."
     if not request.htmx:
         messages.success(request, saved)

@@ -192,22 +192,7 @@ class RaidItemForm(StyledForm):
             del self.fields["handling"], self.fields["decision_rule"]
         if kind not in (RaidItem.Kind.EXCEPTION, RaidItem.Kind.DECISION):
             del self.fields["agreed_by"]
-        order = [
-            "title",
-            "description",
-            "probability",
-            "impact",
-            "response",
-            "handling",
-            "decision_rule",
-            "owner",
-            "due_date",
-            "status",
-            "agreed_by",
-            "milestones",
-            "version",
-        ]
-        self.order_fields(order)
+        self.order_fields([*RaidItem.EDITABLE_FIELDS, "agreed_by", "milestones", "version"])
         self.style_widgets()
 
     def changes(self) -> dict:
@@ -217,6 +202,11 @@ class RaidItemForm(StyledForm):
             for name, value in self.cleaned_data.items()
             if name not in {"version", "agreed_by", "milestones"}
         }
+
+    def links(self, *, missing) -> dict:
+        """Who agreed and the linked milestones; ``missing`` for a link this kind's form
+        does not show (a decision and an exception alone are agreed)."""
+        return {name: self.cleaned_data.get(name, missing) for name in ("agreed_by", "milestones")}
 
 
 class InlineEditForm(StyledForm):

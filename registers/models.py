@@ -87,6 +87,20 @@ class RaidItem(TenantOwned):
 
     objects = EngagementScopedManager()
 
+    # What a person edits on an item, in the order its form shows them: the form, its page and
+    # the services all read this list (the links, agreed_by and milestones, travel apart).
+    EDITABLE_FIELDS = (
+        "title",
+        "description",
+        "probability",
+        "impact",
+        "response",
+        "handling",
+        "decision_rule",
+        "owner",
+        "due_date",
+        "status",
+    )
     AUDIT_TYPE = "raid_item"
     AUDIT_FIELDS = (
         "engagement",

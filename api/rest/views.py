@@ -235,44 +235,15 @@ class MilestoneViewSet(ApiViewSet):
     def _write(self, milestone: Milestone, data: dict) -> Response:
         """PUT and PATCH: what ``data`` names changes; a PUT's body names every field (those
         it leaves out take their defaults). The serializer found the references."""
-        changes = {
-            field: value
-            for field, value in data.items()
-            if field not in {"engagement", "depends_on"}
-        }
+        changes = {field: value for field, value in data.items() if field != "engagement"}
         expected = milestone.version if self.request.headers.get("If-Match") else None
         milestones.update_milestone(
-            actor=self.actor,
-            milestone=milestone,
-            expected_version=expected,
-            depends_on=data.get("depends_on"),
-            **changes,
+            actor=self.actor, milestone=milestone, expected_version=expected, **changes
         )
         return self.object_response(milestone)
 
     def _create(self, data: dict) -> Milestone:
-        with transaction.atomic():
-            milestone = milestones.create_milestone(
-                actor=self.actor,
-                engagement=data["engagement"],
-                phase=data["phase"],
-                title=data["title"],
-                owner=data["owner"],
-                side=data["side"],
-                due_date=data["due_date"],
-                description=data["description"],
-                evidence_required=data["evidence_required"],
-                external_id=data["external_id"],
-                depends_on=data["depends_on"],
-            )
-            if data["status"] != Milestone.Status.NOT_STARTED or data["evidence"]:
-                milestones.update_milestone(
-                    actor=self.actor,
-                    milestone=milestone,
-                    status=data["status"],
-                    evidence=data["evidence"],
-                )
-        return milestone
+        return milestones.create_milestone(actor=self.actor, **data)
 
 
 # --- Gates and criteria ---------------------------------------------------------------------

@@ -6,8 +6,8 @@ import pytest
 from django.core.files.base import ContentFile
 
 from kernel.tenancy import tenant_context
+from milestones.evidence import attach_evidence_file
 from milestones.models import Milestone
-from milestones.services import attach_evidence_file
 
 
 @pytest.fixture(autouse=True)

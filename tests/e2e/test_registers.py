@@ -6,8 +6,9 @@ import pytest
 
 from kernel.tenancy import tenant_context
 from milestones.models import Milestone
+from registers.decision_rights import create_decision_right
 from registers.models import RaidItem
-from registers.services import create_decision_right, create_raid_item
+from registers.services import create_raid_item
 from tests.registers.support import agree_escalation_path
 from tests.world import build_world
 

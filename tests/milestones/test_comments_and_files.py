@@ -7,13 +7,10 @@ from django.core.files.base import ContentFile
 from audit.models import Event
 from engagements.services import add_member
 from kernel.errors import InvalidInput, NotAllowed, RuleBroken
+from milestones.comments import add_comment
+from milestones.evidence import attach_evidence_file, delete_evidence_file
 from milestones.models import EvidenceFile, Milestone, MilestoneComment
-from milestones.services import (
-    add_comment,
-    attach_evidence_file,
-    delete_evidence_file,
-    update_milestone,
-)
+from milestones.services import update_milestone
 from tests import factories
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from engagements.models import EngagementMember
+from registers.escalation import add_escalation_level
 from registers.models import EscalationLevel
-from registers.services import add_escalation_level
 
 LEVELS = (
     ("Team leads", 4),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.core.files.base import ContentFile
 
+from milestones.comments import add_comment
+from milestones.evidence import attach_evidence_file
 from milestones.models import EvidenceFile, Milestone
-from milestones.services import add_comment, attach_evidence_file
 from tests.routes import populates, route
 
 

@@ -6,12 +6,10 @@ import datetime
 
 from engagements.models import EngagementMember
 from milestones.models import Milestone
+from registers.decision_rights import create_decision_right
+from registers.escalation import add_escalation_level
 from registers.models import DecisionRight, EscalationLevel, RaidItem
-from registers.services import (
-    add_escalation_level,
-    create_decision_right,
-    create_raid_item,
-)
+from registers.services import create_raid_item
 from tests.routes import populates, route
 
 DUE = datetime.date(2026, 2, 2)

@@ -13,8 +13,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from audit.models import Event
 from engagements.services import add_member, start_transition
 from kernel.tenancy import tenant_context
+from milestones.comments import add_comment
+from milestones.evidence import attach_evidence_file
 from milestones.models import EvidenceFile, Milestone, MilestoneComment
-from milestones.services import add_comment, attach_evidence_file, update_milestone
+from milestones.services import update_milestone
 from tests import factories
 from tests.world import add_engagement, pass_gate
 

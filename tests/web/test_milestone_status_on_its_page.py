@@ -10,8 +10,9 @@ import pytest
 from django.core.files.base import ContentFile
 
 from engagements.services import add_member
+from milestones.evidence import attach_evidence_file
 from milestones.models import Milestone
-from milestones.services import attach_evidence_file, update_milestone
+from milestones.services import update_milestone
 from tests import factories
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n"

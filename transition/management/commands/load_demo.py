@@ -260,7 +260,8 @@ def _milestone_conversation(*, engagement, users, provider_lead) -> None:
     """The milestone page shows a comment thread and an evidence file from the start."""
     from django.core.files.base import ContentFile
 
-    from milestones.services import add_comment, attach_evidence_file
+    from milestones.comments import add_comment
+    from milestones.evidence import attach_evidence_file
 
     milestone = Milestone.objects.filter(engagement=engagement).order_by("due_date", "id").first()
     add_comment(
@@ -610,7 +611,8 @@ def _the_reviews(engagement, users) -> list[tuple[datetime.datetime, Callable[[]
 def agree_the_governance(engagement, users: dict[str, User]) -> None:
     """A two-level escalation path and the decision rights, agreed in the launch's first days
     (its launch gate asks for the escalation path)."""
-    from registers.services import add_escalation_level, create_decision_right
+    from registers.decision_rights import create_decision_right
+    from registers.escalation import add_escalation_level
 
     pmo, client, provider = users["pmo"], users["client.lead"], users["provider.lead"]
     for name, hours in (("Team leads", 4), ("Operations managers", 24)):
