@@ -18,8 +18,9 @@ from engagements.models import Engagement, EngagementMember, Phase
 from engagements.permissions import require_planner, require_pmo, require_tenant_admin
 from engagements.plan import phase_shift, review_anchor
 from engagements.playbooks import PlaybookDefinition
-from governance.services import build_gates_from_playbook
 from kernel.errors import InvalidInput, RuleBroken, found
+from kernel.playbook_sections import PlaybookBuild, in_order
+from kernel.registry import playbook_sections
 from kernel.text import required
 from kernel.validation import a_slug
 from milestones import builders as milestones
@@ -90,7 +91,9 @@ def create_engagement_from_playbook(
     time_zone: str = "UTC",
     target_go_live: datetime.date | None = None,
 ) -> Engagement:
-    """Phases, milestones, gates, criteria, reviews and KPIs in a fixed number of inserts.
+    """The engagement, its seats and phases, then every section a domain builds from the
+    playbook (``kernel.registry.playbook_sections``: milestones, gates and criteria, reviews
+    and KPIs), in a fixed number of inserts.
 
     Day 0 is the contract signature; every owner role must map to a named tenant member.
     Nothing is created when anything is wrong.
@@ -109,28 +112,11 @@ def create_engagement_from_playbook(
         time_zone=time_zone,
         target_go_live=target_go_live,
     )
-    created_milestones = milestones.build_milestones_from_playbook(
-        engagement=engagement, phases=phases, playbook=playbook, owners=owners
-    )
-    gates, criteria = build_gates_from_playbook(
-        engagement=engagement, phases=phases, playbook=playbook
-    )
-    reviews, kpis = reporting.build_reviews_and_kpis_from_playbook(
-        engagement=engagement, playbook=playbook
-    )
-    audit.record_many_created(
-        actor=actor,
-        instances=[
-            engagement,
-            *members,
-            *phases,
-            *created_milestones,
-            *gates,
-            *criteria,
-            *reviews,
-            *kpis,
-        ],
-    )
+    plan = PlaybookBuild(engagement=engagement, phases=phases, playbook=playbook, owners=owners)
+    created = [engagement, *members, *phases]
+    for section in in_order(playbook_sections):
+        created += section.build(plan)
+    audit.record_many_created(actor=actor, instances=created)
     return engagement
 
 
