@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from django.db.models import Case, QuerySet, Value, When
 
-from accounts.models import Membership, User
+from accounts.models import Membership, Tenant, User
 
 
 def memberships_for(*, user: User) -> QuerySet[Membership]:
@@ -46,4 +46,13 @@ def members_among(*, tenant_id: int, users: Iterable[User]) -> set[int]:
         Membership.objects.filter(tenant_id=tenant_id, user__in=list(users)).values_list(
             "user_id", flat=True
         )
+    )
+
+
+def tenant_people(*, tenant: Tenant) -> QuerySet[Membership]:
+    """The tenant's members, by name (owners, engagement seats and the members page)."""
+    return (
+        Membership.objects.filter(tenant=tenant)
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__username")
     )

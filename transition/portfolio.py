@@ -27,7 +27,7 @@ from governance.models import Gate
 from milestones.models import Milestone
 from registers.models import RaidItem
 from reporting.models import DriftAlert, Review, ReviewKpiResult
-from transition.health import HIGH_RISK_SCORE, Health, engagement_health
+from transition.standing import HIGH_RISK_SCORE, Health, engagement_health
 
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 200

@@ -14,7 +14,7 @@ from django.db.models import (
     QuerySet,
 )
 
-from accounts.models import Membership, Tenant, User
+from accounts.models import User
 from audit.models import Event
 from engagements.models import Engagement, EngagementMember, Phase
 from engagements.plan import phase_shift
@@ -72,46 +72,9 @@ def engagement_overview(*, actor: User, public_id: uuid.UUID | str) -> Engagemen
     return engagement
 
 
-# --- Portfolio, my work, planning and administration pages (issue 7) ------------------------
-
-
-# The portfolio lives in transition/portfolio.py, my work in transition/work.py, the
-# plan preview of a new engagement in transition/planning.py.
-
-
-# --- My work ---------------------------------------------------------------------------------
-
-
-def engagement_for_admin(*, actor: User, public_id: uuid.UUID | str) -> Engagement:
-    """One visible engagement with its seats (and their people) and its phases (and gates)."""
-    engagement = (
-        visible_engagements(actor=actor)
-        .filter(public_id=public_id)
-        .prefetch_related(
-            Prefetch(
-                "members",
-                queryset=EngagementMember.objects.select_related("user").order_by(
-                    "side", "role", "user__first_name", "user__username"
-                ),
-            ),
-            Prefetch("phases", queryset=Phase.objects.select_related("gate").order_by("position")),
-        )
-        .first()
-    )
-    if engagement is None:
-        raise NotFound("No such engagement.")
-    return engagement
-
-
-def get_member(*, engagement: Engagement, public_id: uuid.UUID | str) -> EngagementMember:
-    member = (
-        EngagementMember.objects.filter(engagement=engagement, public_id=public_id)
-        .select_related("user", "engagement")
-        .first()
-    )
-    if member is None:
-        raise NotFound("No such member.")
-    return member
+# --- Rescheduling a phase ----------------------------------------------------------------------
+# (The portfolio lives in transition/portfolio.py, my work in transition/work.py, the plan
+# preview of a new engagement in transition/planning.py.)
 
 
 @dataclass(frozen=True)
@@ -240,12 +203,3 @@ def planned_gate_dates(*, engagement: Engagement) -> dict[int, datetime.date]:
         if object_id in phase_ids and planned_end:
             baselines[phase_ids[object_id]] = datetime.date.fromisoformat(planned_end)
     return baselines
-
-
-def tenant_people(*, tenant: Tenant) -> QuerySet[Membership]:
-    """The tenant's members, by name (owners, engagement seats and the members page)."""
-    return (
-        Membership.objects.filter(tenant=tenant)
-        .select_related("user")
-        .order_by("user__first_name", "user__last_name", "user__username")
-    )
