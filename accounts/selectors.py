@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Case, QuerySet, Value, When
 
-from accounts.models import Membership, User
+from accounts.models import Membership, Tenant, User
 
 
 def memberships_for(*, user: User) -> QuerySet[Membership]:
@@ -31,3 +33,26 @@ def membership_in(*, user: User, tenant_id: int) -> Membership | None:
     if tenant_id not in cache:
         cache[tenant_id] = Membership.objects.filter(user=user, tenant_id=tenant_id).first()
     return cache[tenant_id]
+
+
+def has_membership(*, user: User, tenant_id: int) -> bool:
+    """Whether the user belongs to the tenant, asked of the database now (no cache)."""
+    return Membership.objects.filter(user=user, tenant_id=tenant_id).exists()
+
+
+def members_among(*, tenant_id: int, users: Iterable[User]) -> set[int]:
+    """The ids of those of ``users`` who belong to the tenant, in one query."""
+    return set(
+        Membership.objects.filter(tenant_id=tenant_id, user__in=list(users)).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def tenant_people(*, tenant: Tenant) -> QuerySet[Membership]:
+    """The tenant's members, by name (owners, engagement seats and the members page)."""
+    return (
+        Membership.objects.filter(tenant=tenant)
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__username")
+    )

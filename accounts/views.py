@@ -9,6 +9,7 @@ from accounts import services
 from accounts.forms import TenantSwitchForm, ThrottledLoginForm
 from accounts.middleware import ActiveTenantMiddleware
 from kernel.errors import NotFound
+from kernel.web import submit
 
 
 class LoginView(auth_views.LoginView):
@@ -31,16 +32,17 @@ class LogoutView(auth_views.LogoutView):
 @require_POST
 def switch_tenant(request: HttpRequest) -> HttpResponse:
     form = TenantSwitchForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Choose a tenant from the list.")
+    outcome = submit(
+        request,
+        form,
+        lambda data: services.switch_tenant(actor=request.user, tenant_public_id=data["tenant"]),
+        refusals=(NotFound,),
+    )
+    if not outcome.done:
+        refused = outcome.refused
+        messages.error(request, refused.message if refused else "Choose a tenant from the list.")
         return redirect("home")
-    try:
-        membership = services.switch_tenant(
-            actor=request.user, tenant_public_id=form.cleaned_data["tenant"]
-        )
-    except NotFound as missing:
-        messages.error(request, missing.message)
-        return redirect("home")
+    membership = outcome.value
     request.session[ActiveTenantMiddleware.SESSION_KEY] = membership.tenant_id
     messages.success(request, f"You are now working in {membership.tenant.name}.")
     return redirect("home")

@@ -10,7 +10,7 @@ them). It prints each figure beside the floor it must meet (exit status 1 when o
 1. The portfolio (``transition.portfolio``) of every tenant: the EXPLAIN (ANALYZE, BUFFERS)
    summary of its SQL (milestone rows read, buffers, time), each tenant's time beside the
    focus tenant's scaled by milestone count, and the home page's old Count-over-a-join query
-   (``engagements.selectors.engagements_for_home``) beside it.
+   (``transition.portfolio.engagements_for_home``) beside it.
 2. The due-soon (next 3 days) and overdue scans of open milestones, across tenants and in
    the focus tenant, beside a floor query (a count over the same partial index) and beside
    the same scan without the partial indexes (dropped in a transaction that is rolled back).
@@ -376,9 +376,8 @@ def portfolio_plans(
 ) -> dict[str, Plan]:
     """The portfolio's list (every engagement), its first page, and the old home query."""
     from accounts.models import User
-    from engagements.selectors import engagements_for_home
     from kernel.tenancy import tenant_context
-    from transition.portfolio import portfolio_rows
+    from transition.portfolio import engagements_for_home, portfolio_rows
 
     with tenant_context(load.tenant):
         actor = User.objects.get(pk=load.pmo.pk)

@@ -295,9 +295,9 @@ def scaled(definition, factor: int):
 
 def part_b(*, report: Report, run_id: str, pmo, by_side, playbooks, count: int) -> None:
     from engagements.models import Engagement
-    from engagements.selectors import engagements_for_home
     from kernel.tenancy import tenant_context
     from milestones.models import Milestone
+    from transition.portfolio import engagements_for_home
 
     print(f"Part B: a tenant of {count} engagements, cycling through the playbooks")
     tenant = make_tenant(run_id=run_id, label="b", pmo=pmo, by_side=by_side)

@@ -73,6 +73,17 @@ def check_member(
         )
 
 
+def is_side_lead(*, user: User, engagement: Engagement, sides: Iterable[str] | None = None) -> bool:
+    """The rule "lead of a side": seated as the lead of one of ``sides`` (of any side when
+    ``sides`` is None). Leads attest gates for their side."""
+    seat = seat_of(user=user, engagement=engagement)
+    return (
+        seat is not None
+        and seat.role == EngagementMember.Role.LEAD
+        and (sides is None or seat.side in sides)
+    )
+
+
 def is_pmo(*, user: User, engagement: Engagement) -> bool:
     """PMO of the tenant, or seated on the engagement's PMO side (not as a viewer)."""
     if tenant_role(user=user, tenant_id=engagement.tenant_id) == Membership.Role.PMO:
@@ -136,8 +147,7 @@ def can_waive_criterion(*, user: User, gate: Any) -> bool:
 
 def can_attest(*, user: User, gate: Any, side: str) -> bool:
     """Only the lead of a side attests for that side."""
-    seat = seat_of(user=user, engagement=gate.engagement)
-    return seat is not None and seat.side == side and seat.role == EngagementMember.Role.LEAD
+    return is_side_lead(user=user, engagement=gate.engagement, sides=(side,))
 
 
 def can_request_decision(*, user: User, gate: Any) -> bool:
@@ -212,10 +222,9 @@ def can_edit_raid(*, user: User, engagement: Engagement) -> bool:
 
 def is_pmo_or_lead(*, user: User, engagement: Engagement) -> bool:
     """PMO, or seated as the lead of a side."""
-    if is_pmo(user=user, engagement=engagement):
-        return True
-    seat = seat_of(user=user, engagement=engagement)
-    return seat is not None and seat.role == EngagementMember.Role.LEAD
+    return is_pmo(user=user, engagement=engagement) or is_side_lead(
+        user=user, engagement=engagement
+    )
 
 
 def can_edit_escalation_path(*, user: User, engagement: Engagement) -> bool:

@@ -2,33 +2,15 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from accounts.models import User
-from engagements.models import Engagement, Phase
+from engagements.models import Engagement, EngagementMember, Phase
 from kernel.errors import NotFound
 
 
 def visible_engagements(*, actor: User) -> QuerySet[Engagement]:
     return Engagement.objects.visible_to(actor)
-
-
-def engagements_for_home(*, actor: User) -> QuerySet[Engagement]:
-    open_milestones = Q(milestones__status__in=["not_started", "in_progress", "blocked"])
-    return (
-        visible_engagements(actor=actor)
-        .annotate(open_milestones=Count("milestones", filter=open_milestones))
-        .prefetch_related(
-            Prefetch(
-                "phases",
-                queryset=Phase.objects.filter(
-                    status__in=[Phase.Status.ACTIVE, Phase.Status.AWAITING_DECISION]
-                ),
-                to_attr="current_phases",
-            )
-        )
-        .order_by("name", "id")
-    )
 
 
 def get_engagement(*, actor: User, public_id: uuid.UUID | str) -> Engagement:
@@ -37,3 +19,35 @@ def get_engagement(*, actor: User, public_id: uuid.UUID | str) -> Engagement:
     if engagement is None:
         raise NotFound("No such engagement.")
     return engagement
+
+
+def engagement_for_admin(*, actor: User, public_id: uuid.UUID | str) -> Engagement:
+    """One visible engagement with its seats (and their people) and its phases (and gates)."""
+    engagement = (
+        visible_engagements(actor=actor)
+        .filter(public_id=public_id)
+        .prefetch_related(
+            Prefetch(
+                "members",
+                queryset=EngagementMember.objects.select_related("user").order_by(
+                    "side", "role", "user__first_name", "user__username"
+                ),
+            ),
+            Prefetch("phases", queryset=Phase.objects.select_related("gate").order_by("position")),
+        )
+        .first()
+    )
+    if engagement is None:
+        raise NotFound("No such engagement.")
+    return engagement
+
+
+def get_member(*, engagement: Engagement, public_id: uuid.UUID | str) -> EngagementMember:
+    member = (
+        EngagementMember.objects.filter(engagement=engagement, public_id=public_id)
+        .select_related("user", "engagement")
+        .first()
+    )
+    if member is None:
+        raise NotFound("No such member.")
+    return member

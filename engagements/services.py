@@ -11,11 +11,12 @@ import json
 from collections.abc import Iterable, Mapping
 
 from accounts.models import Tenant, User
+from accounts.permissions import belongs_to_tenant
 from audit import services as audit
 from audit.services import operation
 from engagements.models import Engagement, EngagementMember, Phase, Playbook
 from engagements.permissions import require_planner, require_pmo
-from engagements.plan import day
+from engagements.plan import day, moved
 from engagements.playbooks import PlaybookDefinition, builtin_document, parse_definition
 from kernel.errors import InvalidInput, RuleBroken, found
 from kernel.text import required_text
@@ -135,8 +136,8 @@ def shift_phases(
         return []
     befores = [audit.snapshot(phase) for phase in phases]
     for phase in phases:
-        phase.planned_start += days
-        phase.planned_end += days
+        phase.planned_start = moved(phase.planned_start, days)
+        phase.planned_end = moved(phase.planned_end, days)
     Phase.objects.bulk_update(phases, ["planned_start", "planned_end"])
     audit.record_many_updated(actor=actor, changed=zip(phases, befores, strict=True), note=note)
     return phases
@@ -300,10 +301,8 @@ def add_member(
     side: str,
     role: str = EngagementMember.Role.MEMBER,
 ) -> EngagementMember:
-    from accounts.models import Membership
-
     require_pmo(actor=actor, engagement=engagement, doing="add people to an engagement")
-    if not Membership.objects.filter(user=user, tenant_id=engagement.tenant_id).exists():
+    if not belongs_to_tenant(user=user, tenant_id=engagement.tenant_id, fresh=True):
         raise InvalidInput(
             "Only members of this tenant can join its engagements.",
             errors={"user": ["This person is not a member of the tenant."]},

@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 from audit import services as audit
 from engagements.models import Engagement, Phase
-from engagements.plan import day
+from engagements.plan import day, moved
 from engagements.playbooks import PlaybookDefinition
 from milestones.dependencies import remember_dependencies
 from milestones.models import Milestone, MilestoneDependency
@@ -87,7 +87,7 @@ def shift_open_milestones(
         befores.append(audit.snapshot(milestone))
     now = timezone.now()
     for milestone in moving:
-        milestone.due_date += days
+        milestone.due_date = moved(milestone.due_date, days)
         milestone.version += 1
         milestone.updated_at = now
     # One UPDATE ... CASE statement (per batch on SQLite's parameter limit).

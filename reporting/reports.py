@@ -24,6 +24,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import Tenant
+from engagements import plan
 from engagements.models import Engagement
 from engagements.plan import review_anchor, review_window
 from governance.models import GateDecision
@@ -124,7 +125,7 @@ class ReportDocument:
         return len(self.results) - len(self.no_data)
 
     def day(self, offset: int) -> datetime.date:
-        return self.anchor_date + datetime.timedelta(days=offset)
+        return plan.day(self.anchor_date, offset)
 
     @property
     def plan_start(self) -> datetime.date:

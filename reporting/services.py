@@ -178,7 +178,7 @@ def redate_reviews(*, actor: User, engagement: Engagement, note: str = "") -> li
     anchor = review_anchor(engagement=engagement).on
     moved, befores = [], []
     for review in Review.objects.filter(engagement=engagement, status=Review.Status.SCHEDULED):
-        new_date = anchor + datetime.timedelta(days=review.day)
+        new_date = day(anchor, review.day)
         if review.scheduled_on != new_date:
             review.engagement = engagement
             befores.append(audit.snapshot(review))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from engagements.models import Engagement, Phase
+from kernel.registry import search_documents
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
@@ -61,11 +62,5 @@ class PortfolioFilter(django_filters.FilterSet):
         fields = ["q", "status", "phase"]
 
     def search(self, queryset: QuerySet, _name: str, value: str) -> QuerySet:
-        words = value.split()
-        for word in words:
-            queryset = queryset.filter(
-                Q(name__icontains=word)
-                | Q(client_name__icontains=word)
-                | Q(provider_name__icontains=word)
-            )
-        return queryset
+        """The words typed, matched as the engagement's search document says."""
+        return search_documents.get("engagement").matching(queryset, value)

@@ -3,7 +3,6 @@ the services, whose refusals the views put back on these forms."""
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import json
 from collections.abc import Iterable
@@ -12,48 +11,9 @@ from django import forms
 from django.contrib.auth.password_validation import password_validators_help_text_html
 
 from accounts.models import Membership, User, known_time_zones
-from engagements.models import EngagementMember, Phase
+from engagements.models import EngagementMember
 from engagements.playbooks import PlaybookDefinition
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-class BootstrapForm(forms.Form):
-    """Bootstrap's classes on every widget, and ``is-invalid`` on a field with errors."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.style_widgets()
-
-    def style_widgets(self) -> None:
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.HiddenInput):
-                continue
-            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-            widget.attrs["class"] = css
-
-    def add_error(self, field, error) -> None:
-        super().add_error(field, error)
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                classes = widget.attrs.get("class", "").split()
-                if "is-invalid" not in classes:
-                    widget.attrs["class"] = " ".join([*classes, "is-invalid"])
-
-
-def written_date(day: datetime.date) -> str:
-    return f"{day.day} {day:%b %Y}"
-
-
-def person_label(user: User) -> str:
-    full_name = user.get_full_name()
-    return f"{full_name} ({user.username})" if full_name else user.username
-
-
-def _people_choices(people: Iterable[User], blank: str) -> list[tuple[str, str]]:
-    return [("", blank), *((str(user.public_id), person_label(user)) for user in people)]
+from kernel.forms import DATE_INPUT, BootstrapForm, people_choices
 
 
 class EngagementFromPlaybookForm(BootstrapForm):
@@ -88,7 +48,7 @@ class EngagementFromPlaybookForm(BootstrapForm):
         self.fields[
             "target_go_live"
         ].help_text = f"Leave empty for the playbook's day {playbook.go_live_day}."
-        choices = _people_choices(people, "Choose a person…")
+        choices = people_choices(people, "Choose a person…")
         sides = dict(EngagementMember.Side.choices)
         for role in playbook.roles:
             label = role.label or role.key
@@ -131,63 +91,6 @@ class EngagementFromPlaybookForm(BootstrapForm):
         values.pop("plan_checked", None)
         values["playbook"] = self.playbook.key
         return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:32]
-
-
-class AddMemberForm(BootstrapForm):
-    user = forms.ChoiceField(label="Person")
-    side = forms.ChoiceField(choices=EngagementMember.Side.choices)
-    role = forms.ChoiceField(
-        choices=EngagementMember.Role.choices, initial=EngagementMember.Role.MEMBER
-    )
-
-    def __init__(self, *args, people: Iterable[User], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        people = list(people)
-        self._people = {str(user.public_id): user for user in people}
-        self.fields["user"].choices = _people_choices(people, "Choose a tenant member…")
-
-    def person(self) -> User:
-        return self._people[self.cleaned_data["user"]]
-
-
-class ChangeMemberForm(BootstrapForm):
-    side = forms.ChoiceField(choices=EngagementMember.Side.choices)
-    role = forms.ChoiceField(choices=EngagementMember.Role.choices)
-
-
-class RescheduleForm(BootstrapForm):
-    phase = forms.ChoiceField(label="Phase")
-    planned_end = forms.DateField(
-        label="New planned end", widget=DATE_INPUT, input_formats=["%Y-%m-%d"]
-    )
-    reason = forms.CharField(
-        label="Reason", max_length=500, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-    def __init__(self, *args, phases: Iterable[Phase], **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._phases = {str(phase.public_id): phase for phase in phases}
-        self.fields["phase"].choices = [
-            (
-                key,
-                f"{phase.get_kind_display()} (ends {written_date(phase.planned_end)})",
-            )
-            for key, phase in self._phases.items()
-        ]
-
-    def clean(self):
-        cleaned = super().clean()
-        phase, planned_end = self._phases.get(cleaned.get("phase")), cleaned.get("planned_end")
-        if phase is not None and planned_end is not None and planned_end < phase.planned_start:
-            self.add_error(
-                "planned_end",
-                f"A phase cannot end before it starts: use {written_date(phase.planned_start)} "
-                "or later.",
-            )
-        return cleaned
-
-    def chosen_phase(self) -> Phase:
-        return self._phases[self.cleaned_data["phase"]]
 
 
 class InviteForm(BootstrapForm):

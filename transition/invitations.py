@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Tenant, User
+from accounts.permissions import belongs_to_tenant
 from audit import services as audit
 from audit.services import operation
 from engagements.permissions import require_tenant_admin
@@ -95,7 +96,7 @@ def invite_member(
             errors={"email": ["Several accounts use this address; ask a platform operator."]},
         )
     if existing:
-        if Membership.objects.filter(user=existing[0], tenant=tenant).exists():
+        if belongs_to_tenant(user=existing[0], tenant_id=tenant.pk, fresh=True):
             raise InvalidInput(
                 f"{existing[0]} is already a member of {tenant}.",
                 errors={"email": ["This person is already a member of this tenant."]},

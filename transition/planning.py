@@ -130,7 +130,7 @@ def plan_preview(
         for phase in playbook.phases
     ]
     reviews = [
-        PlannedReview(review.day, review.title, day(anchor.on, review.day))
+        PlannedReview(review.day, review.title, anchor.review_on(review.day))
         for review in sorted(playbook.reviews, key=lambda review: review.day)
     ]
     return PlanPreview(

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 
 from django.core.paginator import Page, Paginator
 from django.db import models
-from django.db.models import F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -27,7 +27,7 @@ from governance.models import Gate
 from milestones.models import Milestone
 from registers.models import RaidItem
 from reporting.models import DriftAlert, Review, ReviewKpiResult
-from transition.health import HIGH_RISK_SCORE, Health, engagement_health
+from transition.standing import HIGH_RISK_SCORE, Health, engagement_health
 
 DEFAULT_PER_PAGE = 25
 MAX_PER_PAGE = 200
@@ -264,3 +264,25 @@ def portfolio(
     shown = Paginator(portfolio_rows(actor=actor, today=today), per_page).get_page(page)
     shown.object_list = describe_portfolio_rows(actor=actor, rows=shown.object_list, today=today)
     return shown
+
+
+def engagements_for_home(*, actor: User) -> QuerySet[Engagement]:
+    """The first home page's query (a ``Count`` over a join), kept for the benches to set
+    beside ``portfolio_rows``: the visible engagements, their open milestones, their current
+    phases."""
+    return (
+        visible_engagements(actor=actor)
+        .annotate(
+            open_milestones=Count("milestones", filter=Q(milestones__status__in=Milestone.OPEN))
+        )
+        .prefetch_related(
+            Prefetch(
+                "phases",
+                queryset=Phase.objects.filter(
+                    status__in=[Phase.Status.ACTIVE, Phase.Status.AWAITING_DECISION]
+                ),
+                to_attr="current_phases",
+            )
+        )
+        .order_by("name", "id")
+    )

@@ -14,10 +14,10 @@ from django.db.models import (
     QuerySet,
 )
 
-from accounts.models import Membership, Tenant, User
+from accounts.models import User
 from audit.models import Event
 from engagements.models import Engagement, EngagementMember, Phase
-from engagements.plan import day, review_anchor
+from engagements.plan import phase_shift
 from engagements.selectors import visible_engagements
 from kernel.errors import NotFound
 from milestones.models import EvidenceFile, Milestone
@@ -72,46 +72,9 @@ def engagement_overview(*, actor: User, public_id: uuid.UUID | str) -> Engagemen
     return engagement
 
 
-# --- Portfolio, my work, planning and administration pages (issue 7) ------------------------
-
-
-# The portfolio lives in transition/portfolio.py, my work in transition/work.py, the
-# plan preview of a new engagement in transition/planning.py.
-
-
-# --- My work ---------------------------------------------------------------------------------
-
-
-def engagement_for_admin(*, actor: User, public_id: uuid.UUID | str) -> Engagement:
-    """One visible engagement with its seats (and their people) and its phases (and gates)."""
-    engagement = (
-        visible_engagements(actor=actor)
-        .filter(public_id=public_id)
-        .prefetch_related(
-            Prefetch(
-                "members",
-                queryset=EngagementMember.objects.select_related("user").order_by(
-                    "side", "role", "user__first_name", "user__username"
-                ),
-            ),
-            Prefetch("phases", queryset=Phase.objects.select_related("gate").order_by("position")),
-        )
-        .first()
-    )
-    if engagement is None:
-        raise NotFound("No such engagement.")
-    return engagement
-
-
-def get_member(*, engagement: Engagement, public_id: uuid.UUID | str) -> EngagementMember:
-    member = (
-        EngagementMember.objects.filter(engagement=engagement, public_id=public_id)
-        .select_related("user", "engagement")
-        .first()
-    )
-    if member is None:
-        raise NotFound("No such member.")
-    return member
+# --- Rescheduling a phase ----------------------------------------------------------------------
+# (The portfolio lives in transition/portfolio.py, my work in transition/work.py, the plan
+# preview of a new engagement in transition/planning.py.)
 
 
 @dataclass(frozen=True)
@@ -157,7 +120,7 @@ def reschedule_preview(*, phase: Phase, planned_end: datetime.date) -> Reschedul
     later phase and the open milestones in them, the target go-live when it lay after the old
     end, and (reviews anchored on go-live) the reviews not yet published."""
     engagement = phase.engagement
-    shift = planned_end - phase.planned_end
+    shift = phase_shift(phase=phase, planned_end=planned_end)
     if not shift:
         return ReschedulePreview(phase, planned_end, [], [], None, [])
     phases = [
@@ -179,26 +142,25 @@ def reschedule_preview(*, phase: Phase, planned_end: datetime.date) -> Reschedul
             later_phase.get_kind_display(),
             later_phase.planned_start,
             later_phase.planned_end,
-            later_phase.planned_start + shift,
-            later_phase.planned_end + shift,
+            shift.moved(later_phase.planned_start),
+            shift.moved(later_phase.planned_end),
         )
         for later_phase in later
     ]
     milestones = [
-        DateMove(milestone.title, milestone.due_date, milestone.due_date + shift)
+        DateMove(milestone.title, milestone.due_date, shift.moved(milestone.due_date))
         for milestone in Milestone.objects.filter(phase__in=later)
         .filter(status__in=Milestone.OPEN)
         .order_by("due_date", "id")
     ]
     go_live, reviews = None, []
-    if engagement.target_go_live > phase.planned_end:
-        new_go_live = engagement.target_go_live + shift
-        go_live = DateMove("Target go-live", engagement.target_go_live, new_go_live)
-        if review_anchor(engagement=engagement).field == "target_go_live":
+    if shift.moves_go_live:
+        go_live = DateMove("Target go-live", engagement.target_go_live, shift.new_go_live)
+        if shift.moves_reviews:
             for review in Review.objects.filter(
                 engagement=engagement, status=Review.Status.SCHEDULED
             ).order_by("day"):
-                moved_to = day(new_go_live, review.day)
+                moved_to = shift.review_on(review.day)
                 if moved_to != review.scheduled_on:
                     reviews.append(DateMove(review.title, review.scheduled_on, moved_to))
     return ReschedulePreview(phase, planned_end, phases, milestones, go_live, reviews)
@@ -241,12 +203,3 @@ def planned_gate_dates(*, engagement: Engagement) -> dict[int, datetime.date]:
         if object_id in phase_ids and planned_end:
             baselines[phase_ids[object_id]] = datetime.date.fromisoformat(planned_end)
     return baselines
-
-
-def tenant_people(*, tenant: Tenant) -> QuerySet[Membership]:
-    """The tenant's members, by name (owners, engagement seats and the members page)."""
-    return (
-        Membership.objects.filter(tenant=tenant)
-        .select_related("user")
-        .order_by("user__first_name", "user__last_name", "user__username")
-    )

@@ -10,14 +10,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from accounts.models import Membership, Tenant, User
+from accounts.permissions import belongs_to_tenant, tenant_members_among
 from audit import services as audit
 from audit.services import operation
 from engagements import services as engagements
 from engagements.models import Engagement, EngagementMember, Phase
 from engagements.permissions import require_planner, require_pmo, require_tenant_admin
+from engagements.plan import phase_shift, review_anchor
 from engagements.playbooks import PlaybookDefinition
-from governance.services import build_gates_from_playbook
 from kernel.errors import InvalidInput, RuleBroken, found
+from kernel.playbook_sections import PlaybookBuild, in_order
+from kernel.registry import playbook_sections
 from kernel.text import required
 from kernel.validation import a_slug
 from milestones import builders as milestones
@@ -50,11 +53,7 @@ def _seats_for(
             f"The playbook has no role {', '.join(unknown)}.",
             errors={"owners": [f"Role “{key}” is not in this playbook." for key in unknown]},
         )
-    members_of_tenant = set(
-        Membership.objects.filter(tenant=tenant, user__in=list(owners.values())).values_list(
-            "user_id", flat=True
-        )
-    )
+    members_of_tenant = tenant_members_among(tenant_id=tenant.pk, users=owners.values())
     outsiders = [key for key, user in owners.items() if user.pk not in members_of_tenant]
     if outsiders:
         raise InvalidInput(
@@ -92,7 +91,9 @@ def create_engagement_from_playbook(
     time_zone: str = "UTC",
     target_go_live: datetime.date | None = None,
 ) -> Engagement:
-    """Phases, milestones, gates, criteria, reviews and KPIs in a fixed number of inserts.
+    """The engagement, its seats and phases, then every section a domain builds from the
+    playbook (``kernel.registry.playbook_sections``: milestones, gates and criteria, reviews
+    and KPIs), in a fixed number of inserts.
 
     Day 0 is the contract signature; every owner role must map to a named tenant member.
     Nothing is created when anything is wrong.
@@ -111,28 +112,11 @@ def create_engagement_from_playbook(
         time_zone=time_zone,
         target_go_live=target_go_live,
     )
-    created_milestones = milestones.build_milestones_from_playbook(
-        engagement=engagement, phases=phases, playbook=playbook, owners=owners
-    )
-    gates, criteria = build_gates_from_playbook(
-        engagement=engagement, phases=phases, playbook=playbook
-    )
-    reviews, kpis = reporting.build_reviews_and_kpis_from_playbook(
-        engagement=engagement, playbook=playbook
-    )
-    audit.record_many_created(
-        actor=actor,
-        instances=[
-            engagement,
-            *members,
-            *phases,
-            *created_milestones,
-            *gates,
-            *criteria,
-            *reviews,
-            *kpis,
-        ],
-    )
+    plan = PlaybookBuild(engagement=engagement, phases=phases, playbook=playbook, owners=owners)
+    created = [engagement, *members, *phases]
+    for section in in_order(playbook_sections):
+        created += section.build(plan)
+    audit.record_many_created(actor=actor, instances=created)
     return engagement
 
 
@@ -162,24 +146,19 @@ def reschedule_phase(
             "A phase cannot end before it starts.",
             errors={"planned_end": [f"Use {phase.planned_start:%d %b %Y} or later."]},
         )
-    shift = planned_end - phase.planned_end
+    shift = phase_shift(phase=phase, planned_end=planned_end)
     if not shift:
         return []
-    old_end, note = phase.planned_end, f"Rescheduled: {reason}"
+    note = f"Rescheduled: {reason}"
     audit.change(actor=actor, instance=phase, note=note, planned_end=planned_end)
     later = list(Phase.objects.filter(engagement=engagement, position__gt=phase.position))
     for later_phase in later:
         later_phase.engagement = engagement
-    engagements.shift_phases(actor=actor, phases=later, days=shift, note=note)
-    milestones.shift_open_milestones(actor=actor, phases=later, days=shift, note=note)
-    if engagement.target_go_live > old_end:
-        audit.change(
-            actor=actor,
-            instance=engagement,
-            note=note,
-            target_go_live=engagement.target_go_live + shift,
-        )
-        if reporting.review_anchor(engagement=engagement).field == "target_go_live":
+    engagements.shift_phases(actor=actor, phases=later, days=shift.by, note=note)
+    milestones.shift_open_milestones(actor=actor, phases=later, days=shift.by, note=note)
+    if shift.moves_go_live:
+        audit.change(actor=actor, instance=engagement, note=note, target_go_live=shift.new_go_live)
+        if shift.moves_reviews:
             reporting.redate_reviews(actor=actor, engagement=engagement, note=note)
     return [phase, *later]
 
@@ -191,7 +170,7 @@ def update_engagement(*, actor: User, engagement: Engagement, **changes: Any) ->
         actor=actor, engagement=engagement, doing="change the engagement's facts"
     )
     changed = engagements.edit_engagement_facts(actor=actor, engagement=engagement, **changes)
-    if reporting.review_anchor(engagement=engagement).field in changed:
+    if review_anchor(engagement=engagement).moved_by(changed):
         reporting.redate_reviews(actor=actor, engagement=engagement)
     return engagement
 
@@ -282,7 +261,7 @@ def add_membership(*, actor: User, tenant: Tenant, user: User, role: str) -> Mem
     """Someone joins the tenant; decided by its admins (and platform superusers)."""
     require_tenant_admin(actor=actor, tenant_id=tenant.pk, doing="change who belongs to it")
     _check_role(role)
-    if Membership.objects.filter(user=user, tenant=tenant).exists():
+    if belongs_to_tenant(user=user, tenant_id=tenant.pk, fresh=True):
         raise InvalidInput(
             f"{user} is already a member of {tenant}.",
             errors={"user": ["Already a member of this tenant."]},

@@ -18,7 +18,7 @@ from engagements.plan import review_window
 from governance.models import Gate, GateDecision
 from kernel.tenancy import tenant_context
 from reporting.models import Review, ReviewKpiResult
-from transition.management.commands.load_demo import LAUNCH_DAY
+from transition.demo.clock import LAUNCH_DAY
 from transition.selectors import planned_gate_dates
 
 # A Sunday, a leap day, the last day of a year, and a Wednesday.

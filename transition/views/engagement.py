@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
 from engagements.models import Phase
+from engagements.navigation import portfolio_trail
 from kernel.errors import NotFound
 from milestones.filters import EngagementMilestoneFilter
 from milestones.models import Milestone
@@ -93,7 +94,7 @@ def engagement_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
         context.update(
             {
                 "nav_section": "portfolio",
-                "breadcrumbs": [("Portfolio", reverse("home")), (engagement.name, None)],
+                "breadcrumbs": portfolio_trail((engagement.name, None)),
                 "day_number": (today - engagement.contract_signed_on).days,
                 "starts_in_days": (engagement.contract_signed_on - today).days,
                 "current_phase": next((p for p in phases if p.status in CURRENT), None),

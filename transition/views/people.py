@@ -7,13 +7,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.models import Membership
+from accounts.selectors import tenant_people
+from engagements.navigation import portfolio_trail
 from engagements.permissions import require_tenant_admin
 from kernel.errors import DomainError, InvalidInput, NotFound, RuleBroken
-from kernel.web import INVALID_STATUS, add_domain_error, status_of
+from kernel.web import status_of, submit
 from transition import invitations, selectors, services
 from transition.forms import AcceptInvitationForm, InviteForm
 from transition.models import Invitation
@@ -36,13 +37,13 @@ def _members_page(
     refusal: str | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    memberships = list(selectors.tenant_people(tenant=request.tenant))
+    memberships = list(tenant_people(tenant=request.tenant))
     return render(
         request,
         "transition/members.html",
         {
             "nav_section": "members",
-            "breadcrumbs": [("Portfolio", reverse("home")), ("Members", None)],
+            "breadcrumbs": portfolio_trail(("Members", None)),
             "memberships": memberships,
             "admins": sum(1 for m in memberships if m.role == Membership.Role.ADMIN),
             "invitations": selectors.waiting_invitations(),
@@ -83,20 +84,21 @@ def members(request: HttpRequest) -> HttpResponse:
 def invite(request: HttpRequest) -> HttpResponse:
     _admin_only(request)
     form = InviteForm(request.POST)
-    if not form.is_valid():
-        return _members_page(request, invite_form=form, status=INVALID_STATUS)
-    try:
-        sent = invitations.invite_member(
+    outcome = submit(
+        request,
+        form,
+        lambda data: invitations.invite_member(
             actor=request.user,
             tenant=request.tenant,
-            email=form.cleaned_data["email"],
-            role=form.cleaned_data["role"],
+            email=data["email"],
+            role=data["role"],
             site_url=f"{request.scheme}://{request.get_host()}",
-        )
-    except (InvalidInput, RuleBroken) as refused:
-        add_domain_error(form, refused)
-        status = status_of(refused)
-        return _members_page(request, invite_form=form, status=status)
+        ),
+        refusals=(InvalidInput, RuleBroken),
+    )
+    if not outcome.done:
+        return _members_page(request, invite_form=form, status=outcome.status)
+    sent = outcome.value
     if sent.membership is not None:
         messages.success(
             request,
@@ -209,32 +211,36 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             status=INVITATION_GONE,
         )
     form = AcceptInvitationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            user = invitations.accept_invitation(
+    try:
+        outcome = submit(
+            request,
+            form,
+            lambda data: invitations.accept_invitation(
                 invitation=invitation,
-                username=form.cleaned_data["username"],
-                password=form.cleaned_data["password"],
-                first_name=form.cleaned_data["first_name"],
-                last_name=form.cleaned_data["last_name"],
-            )
-        except InvalidInput as invalid:
-            add_domain_error(form, invalid)
-        except RuleBroken as gone:
-            return render(
-                request,
-                "transition/accept_invitation.html",
-                {**context, "gone": gone.message},
-                status=INVITATION_GONE,
-            )
-        else:
-            messages.success(
-                request,
-                f"Welcome to {invitation.tenant.name}. Sign in as {user.username} with the "
-                "password you chose.",
-            )
-            return redirect("accounts:login")
-    status = INVALID_STATUS if request.method == "POST" else 200
+                username=data["username"],
+                password=data["password"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+            ),
+            refusals=(InvalidInput,),
+        )
+    except RuleBroken as gone:
+        return render(
+            request,
+            "transition/accept_invitation.html",
+            {**context, "gone": gone.message},
+            status=INVITATION_GONE,
+        )
+    if outcome.done:
+        messages.success(
+            request,
+            f"Welcome to {invitation.tenant.name}. Sign in as {outcome.value.username} with the "
+            "password you chose.",
+        )
+        return redirect("accounts:login")
     return render(
-        request, "transition/accept_invitation.html", {**context, "form": form}, status=status
+        request,
+        "transition/accept_invitation.html",
+        {**context, "form": form},
+        status=outcome.status,
     )

@@ -9,18 +9,30 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from accounts.selectors import tenant_people
+from engagements.models import Engagement
+from engagements.navigation import portfolio_trail
 from engagements.permissions import require_planner
 from kernel.errors import InvalidInput, RuleBroken
-from kernel.web import INVALID_STATUS, add_domain_error, status_of
-from transition import planning, selectors, services
+from kernel.web import submit
+from transition import planning, services
 from transition.forms import EngagementFromPlaybookForm
+
+# The facts of the new engagement the form carries to the service.
+FACTS = (
+    "name",
+    "client_name",
+    "provider_name",
+    "contract_signed_on",
+    "target_go_live",
+    "time_zone",
+)
 
 
 def _breadcrumbs(current: str, *, chooser: bool = True) -> list[tuple[str, str | None]]:
-    crumbs = [("Portfolio", reverse("home"))]
-    if chooser:
-        crumbs.append(("New engagement", reverse("manage:engagement-new")))
-    return [*crumbs, (current, None)]
+    if not chooser:
+        return portfolio_trail((current, None))
+    return portfolio_trail(("New engagement", reverse("manage:engagement-new")), (current, None))
 
 
 @login_required
@@ -43,71 +55,56 @@ def new_engagement(request: HttpRequest) -> HttpResponse:
             },
         )
     playbook = planning.playbook_for_choice(choice)
-    people = [m.user for m in selectors.tenant_people(tenant=request.tenant)]
+    people = [m.user for m in tenant_people(tenant=request.tenant)]
     context = {
         "nav_section": "portfolio",
         "breadcrumbs": _breadcrumbs(playbook.name),
         "playbook": playbook,
         "choice": choice,
     }
-    if request.method != "POST":
-        form = EngagementFromPlaybookForm(playbook=playbook, people=people)
-        return render(request, "transition/new_engagement.html", {**context, "form": form})
+    form = EngagementFromPlaybookForm(request.POST or None, playbook=playbook, people=people)
+    create = request.POST.get("action") == "create"
 
-    form = EngagementFromPlaybookForm(request.POST, playbook=playbook, people=people)
-    if not form.is_valid():
+    def check_then_create(data: dict) -> Engagement | None:
+        """The owner checks always; the creation only when the plan is the one previewed."""
+        owners = form.owners()
+        services.check_owners(tenant=request.tenant, playbook=playbook, owners=owners)
+        if not (create and data["plan_checked"] == form.fingerprint()):
+            return None
+        facts = {name: data[name] for name in FACTS}
+        return services.create_engagement_from_playbook(
+            actor=request.user, tenant=request.tenant, playbook=playbook, owners=owners, **facts
+        )
+
+    outcome = submit(request, form, check_then_create, refusals=(InvalidInput, RuleBroken))
+    if not outcome.done:
         return render(
             request,
             "transition/new_engagement.html",
             {**context, "form": form},
-            status=INVALID_STATUS,
+            status=outcome.status,
         )
-    facts = {
-        "name": form.cleaned_data["name"],
-        "client_name": form.cleaned_data["client_name"],
-        "provider_name": form.cleaned_data["provider_name"],
-        "contract_signed_on": form.cleaned_data["contract_signed_on"],
-        "target_go_live": form.cleaned_data["target_go_live"],
-        "time_zone": form.cleaned_data["time_zone"],
-    }
-    owners = form.owners()
-    try:
-        services.check_owners(tenant=request.tenant, playbook=playbook, owners=owners)
-        fingerprint = form.fingerprint()
-        confirmed = form.cleaned_data["plan_checked"] == fingerprint
-        if request.POST.get("action") == "create" and confirmed:
-            engagement = services.create_engagement_from_playbook(
-                actor=request.user, tenant=request.tenant, playbook=playbook, owners=owners, **facts
-            )
-            messages.success(
-                request,
-                f"{engagement.name} was created from “{playbook.name}”: "
-                f"{playbook.milestone_count} milestones, {len(playbook.phases)} gates and "
-                f"{len(playbook.reviews)} reviews.",
-            )
-            return redirect("engagements:detail", public_id=engagement.public_id)
-    except (InvalidInput, RuleBroken) as refused:
-        if "owners" in getattr(refused, "errors", {}):
-            # The service names roles by key; its summary names the people and sides.
-            form.add_error(None, refused.message)
-        else:
-            add_domain_error(form, refused)
-        status = status_of(refused)
-        return render(
-            request, "transition/new_engagement.html", {**context, "form": form}, status=status
+    if outcome.value is not None:
+        engagement = outcome.value
+        messages.success(
+            request,
+            f"{engagement.name} was created from “{playbook.name}”: "
+            f"{playbook.milestone_count} milestones, {len(playbook.phases)} gates and "
+            f"{len(playbook.reviews)} reviews.",
         )
-    if request.POST.get("action") == "create":
+        return redirect("engagements:detail", public_id=engagement.public_id)
+    if create:
         messages.warning(
             request, "The details changed since the preview: check the plan below, then create it."
         )
     preview = planning.plan_preview(
         playbook=playbook,
-        contract_signed_on=facts["contract_signed_on"],
-        target_go_live=facts["target_go_live"],
-        owners=owners,
+        contract_signed_on=form.cleaned_data["contract_signed_on"],
+        target_go_live=form.cleaned_data["target_go_live"],
+        owners=form.owners(),
     )
     return render(
         request,
         "transition/new_engagement.html",
-        {**context, "form": form, "preview": preview, "fingerprint": fingerprint},
+        {**context, "form": form, "preview": preview, "fingerprint": form.fingerprint()},
     )

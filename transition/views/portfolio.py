@@ -6,9 +6,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
+from engagements.navigation import portfolio_trail
 from engagements.permissions import can_plan
 from transition import portfolio, work
 from transition.filters import PortfolioFilter
@@ -63,7 +63,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
         "transition/my_work.html",
         {
             "nav_section": "my-work",
-            "breadcrumbs": [("Portfolio", reverse("home")), ("My work", None)],
+            "breadcrumbs": portfolio_trail(("My work", None)),
             "items": items,
             "overdue": sum(1 for item in items if item.overdue),
             "today": today,

@@ -1,4 +1,4 @@
-"""An engagement's health on the portfolio: red, amber or green, with its reasons in words.
+"""How an engagement stands on the portfolio: red, amber or green, with its reasons in words.
 
 One function decides it from numbers the portfolio selector has already annotated on every
 row in the same query (overdue milestones, the next gate's planned date, the status, KPI

@@ -1,0 +1,1 @@
+"""What this app contributes to the registries of kernel/registry.py."""

@@ -1,0 +1,17 @@
+"""Engagements can be found by their name, their client's and their provider's."""
+
+from __future__ import annotations
+
+from engagements.selectors import visible_engagements
+from kernel.registry import search_documents
+from kernel.search import SearchDocument
+
+search_documents.register(
+    "engagement",
+    SearchDocument(
+        kind="engagement",
+        label="Engagements",
+        visible=lambda actor: visible_engagements(actor=actor),
+        fields=("name", "client_name", "provider_name"),
+    ),
+)
