@@ -96,16 +96,6 @@ def is_pmo(*, user: User, engagement: Engagement) -> bool:
     )
 
 
-def is_lead(*, user: User, engagement: Engagement, sides: Iterable[str] | None = None) -> bool:
-    """Seated as the lead of a side (of one of ``sides``, when they are given)."""
-    seat = seat_of(user=user, engagement=engagement)
-    return (
-        seat is not None
-        and seat.role == EngagementMember.Role.LEAD
-        and (sides is None or seat.side in sides)
-    )
-
-
 def can_edit(*, user: User, engagement: Engagement) -> bool:
     """Tenant admins and PMO, and every seated member who is not a viewer."""
     if tenant_role(user=user, tenant_id=engagement.tenant_id) in PLANNER_ROLES:

@@ -4,7 +4,7 @@ the engagement is quiet, and where its pages are.
 The routes are the seat predicates of ``engagements.permissions`` written as SQL joins for the
 reminder scan (which runs over every tenant at once, so it cannot ask a predicate per person):
 ``seated`` is ``is_seated``, ``TENANT_PMO`` and ``PMO_SEATS`` together are ``is_pmo``, ``leads``
-is ``is_lead``. ``tests/rules/test_reminder_routes.py`` holds each route to its predicate.
+is ``is_side_lead``. ``tests/rules/test_reminder_routes.py`` holds each route to its predicate.
 A route joins the person's user row as ``u``, from the engagement ``e``.
 """
 

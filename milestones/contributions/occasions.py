@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from engagements.permissions import is_lead, seat_of
+from engagements.permissions import is_side_lead, seat_of
 from engagements.reminders import engagement_path, leads, quiet_reason, seated
 from kernel import registry
 from kernel.occasions import (
@@ -82,7 +82,7 @@ def describe(row: LedgerRow, policy: Callable[[], ReminderSettings]) -> Describe
     settings = policy()
     days_left = (milestone.due_date - row.occasion_date).days
     if row.kind == OVERDUE_LEAD:
-        if not is_lead(user=user, engagement=engagement, sides=sides_of(milestone)):
+        if not is_side_lead(user=user, engagement=engagement, sides=sides_of(milestone)):
             return Described(skip="the recipient is no longer the lead of that side")
         if -days_left < settings.escalate_after_days:
             return Described(skip="the milestone's due date moved")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
-from engagements.permissions import is_lead, is_pmo, seat_of
+from engagements.permissions import is_pmo, is_side_lead, seat_of
 from engagements.reminders import (
     LEADS,
     PMO_SEATS,
@@ -88,7 +88,8 @@ def describe_review(row: LedgerRow, policy: Callable[[], ReminderSettings]) -> D
         if (review.scheduled_on - day).days != REVIEW_DAYS_BEFORE:
             return Described(skip="the review's date moved")
         if not (
-            is_pmo(user=user, engagement=engagement) or is_lead(user=user, engagement=engagement)
+            is_pmo(user=user, engagement=engagement)
+            or is_side_lead(user=user, engagement=engagement)
         ):
             return Described(skip="the recipient is no longer PMO or a lead here")
         return Described(
@@ -214,7 +215,7 @@ def describe_drift(row: LedgerRow, policy: Callable[[], ReminderSettings]) -> De
         return Described(skip=f"{kpi.name} recovered")
     if quiet := quiet_reason(engagement):
         return Described(skip=quiet)
-    if not is_lead(user=row.recipient, engagement=engagement):
+    if not is_side_lead(user=row.recipient, engagement=engagement):
         return Described(skip="the recipient is no longer a lead here")
     target = f"{_number(kpi.target)}{f' {kpi.unit}' if kpi.unit else ''}"
     better = "higher" if kpi.direction == Kpi.Direction.HIGHER else "lower"

@@ -9,7 +9,7 @@ from django.db import connection
 
 from accounts.models import User
 from engagements.models import EngagementMember
-from engagements.permissions import is_lead, is_pmo, is_seated
+from engagements.permissions import is_pmo, is_seated, is_side_lead
 from engagements.reminders import LEADS, PMO_SEATS, TENANT_PMO, leads, seated
 from kernel.occasions import Route
 
@@ -48,7 +48,7 @@ def engagement(world, other_world):
 def test_the_leads_route_is_the_lead_of_a_side(engagement, side):
     route = LEADS if side is None else leads(f"s.side = '{side}'")
     sides = None if side is None else (side,)
-    expected = said_yes(lambda user: is_lead(user=user, engagement=engagement, sides=sides))
+    expected = said_yes(lambda user: is_side_lead(user=user, engagement=engagement, sides=sides))
     assert reached(engagement, route) == expected
     assert side == "pmo" or expected
 
