@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
-from engagements.permissions import is_pmo, is_side_lead
+from engagements.permissions import is_pmo
 from engagements.reminders import LEADS, PMO_SEATS, TENANT_PMO, engagement_path, quiet_reason
 from governance.models import Gate, GateCriterion
 from kernel import registry
@@ -91,9 +91,7 @@ def describe_criteria(row: LedgerRow, gate: Gate) -> Described:
         return Described(skip=f"the gate is {gate.get_status_display().lower()}")
     if (phase.planned_end - row.occasion_date).days != CRITERIA_DAYS_BEFORE_END:
         return Described(skip="the phase's planned end moved")
-    if not (
-        is_pmo(user=user, engagement=engagement) or is_side_lead(user=user, engagement=engagement)
-    ):
+    if not is_pmo_or_lead(user=user, engagement=engagement):
         return Described(skip="the recipient is no longer PMO or a lead here")
     still_open = list(
         GateCriterion.objects.filter(gate=gate, required=True, state=GateCriterion.State.NOT_MET)

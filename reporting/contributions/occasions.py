@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
-from engagements.permissions import is_pmo, is_side_lead, seat_of
+from engagements.permissions import is_pmo_or_lead, is_side_lead, seat_of
 from engagements.reminders import (
     LEADS,
     PMO_SEATS,
@@ -87,10 +87,7 @@ def describe_review(row: LedgerRow, policy: Callable[[], ReminderSettings]) -> D
     if row.kind == REVIEW_UPCOMING:
         if (review.scheduled_on - day).days != REVIEW_DAYS_BEFORE:
             return Described(skip="the review's date moved")
-        if not (
-            is_pmo(user=user, engagement=engagement)
-            or is_side_lead(user=user, engagement=engagement)
-        ):
+        if not is_pmo_or_lead(user=user, engagement=engagement):
             return Described(skip="the recipient is no longer PMO or a lead here")
         return Described(
             title=f"{review} {due_phrase(due_on=review.scheduled_on, today=day, event=True)}",
