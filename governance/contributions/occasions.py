@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
-from engagements.permissions import is_pmo
+from engagements.permissions import is_pmo, is_pmo_or_lead
 from engagements.reminders import LEADS, PMO_SEATS, TENANT_PMO, engagement_path, quiet_reason
 from governance.models import Gate, GateCriterion
 from kernel import registry

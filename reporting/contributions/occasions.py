@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 
-from engagements.permissions import is_pmo_or_lead, is_side_lead, seat_of
+from engagements.permissions import is_pmo, is_pmo_or_lead, is_side_lead, seat_of
 from engagements.reminders import (
     LEADS,
     PMO_SEATS,
