@@ -12,11 +12,13 @@ from rest_framework.response import Response
 from api.models import WebhookDelivery, WebhookSubscription
 from api.rest import examples as ex
 from api.rest.base import UUID_PATTERN, ApiViewSet
-from api.rest.schema import OPERATIONS, Operation, documented
+from api.rest.schema import Operation, documented
 from api.rest.serializers import EmptySerializer, StrictSerializer
 from api.webhooks import services as webhooks
 from engagements.permissions import require_tenant_admin
+from kernel.api import ApiResource
 from kernel.errors import NotFound
+from kernel.registry import api_resources
 
 
 def _event_type() -> drf.ChoiceField:
@@ -88,7 +90,7 @@ DELIVERY = {
     "payload": {"event": "milestone.updated", "change": {"type": "milestone"}},
 }
 
-OPERATIONS["webhooks"] = {
+OPERATIONS: dict[str, Operation] = {
     "list": Operation("List the tenant's webhooks (tenant admins)", WebhookSerializer, WEBHOOK),
     "retrieve": Operation("Read one webhook (tenant admins)", WebhookSerializer, WEBHOOK),
     "create": Operation(
@@ -122,7 +124,7 @@ OPERATIONS["webhooks"] = {
 }
 
 
-@documented("webhooks")
+@documented("webhooks", OPERATIONS)
 class WebhookViewSet(ApiViewSet):
     """Tenant admins only: anyone else is refused (403) before anything is looked up."""
 
@@ -206,3 +208,6 @@ class WebhookViewSet(ApiViewSet):
         EmptySerializer(data=request.data).is_valid(raise_exception=True)
         delivery = webhooks.resend_delivery(actor=self.actor, delivery=delivery)
         return Response(DeliverySerializer(delivery).data)
+
+
+api_resources.register("webhook", ApiResource("webhooks", "webhook", WebhookViewSet))
