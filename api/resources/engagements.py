@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters as filters
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -253,12 +252,7 @@ class EngagementViewSet(ListAndRetrieve, ApiViewSet):
             time_zone=data["time_zone"],
             target_go_live=data["target_go_live"],
         )
-        response = self.object_response(engagement, status=201)
-        response["Location"] = self._location("api:engagement-detail", engagement.public_id)
-        return response
-
-    def _location(self, route: str, public_id) -> str:
-        return self.request.build_absolute_uri(reverse(route, kwargs={"id": public_id}))
+        return self.created_response(engagement)
 
 
 @documented("phases", PHASE_OPERATIONS)

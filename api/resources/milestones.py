@@ -8,7 +8,6 @@ from typing import Any
 
 import django_filters as filters
 from django.db import IntegrityError, transaction
-from django.urls import reverse
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -248,7 +247,7 @@ class MilestoneViewSet(ApiViewSet):
     def create(self, request):
         data = self.validated(MilestoneSerializer, request.data)
         milestone = self._create(data)
-        return self._created(milestone)
+        return self.created_response(milestone)
 
     def update(self, request, id=None):
         milestone = self.get_object()
@@ -314,14 +313,7 @@ class MilestoneViewSet(ApiViewSet):
             existing = self._visible(external_id=external_id)
             self._check_version(existing)
             return self._write(existing, data)
-        return self._created(milestone)
-
-    def _created(self, milestone: Milestone) -> Response:
-        response = self.object_response(milestone, status=201)
-        response["Location"] = self.request.build_absolute_uri(
-            reverse("api:milestone-detail", kwargs={"id": milestone.public_id})
-        )
-        return response
+        return self.created_response(milestone)
 
     def _check_version(self, milestone: Milestone) -> None:
         self.check_if_match(lambda: version_etag(milestone.public_id, milestone.version))

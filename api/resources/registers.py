@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters as filters
-from django.urls import reverse
 from rest_framework import serializers
 
 from api.resources.engagements import OWNER_NOT_MEMBER, ByEngagement, engagement_of_body, member_of
@@ -179,11 +178,7 @@ class RaidItemViewSet(ListAndRetrieve, ApiViewSet):
             impact=data["impact"],
             response=data["response"],
         )
-        response = self.object_response(item, status=201)
-        response["Location"] = self.request.build_absolute_uri(
-            reverse("api:raid-item-detail", kwargs={"id": item.public_id})
-        )
-        return response
+        return self.created_response(item)
 
     def partial_update(self, request, id=None):
         item = self.get_object()

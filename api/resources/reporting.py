@@ -9,7 +9,6 @@ from collections.abc import Mapping
 import django_filters as filters
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.urls import reverse
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -262,11 +261,7 @@ class KpiViewSet(ListAndRetrieve, ApiViewSet):
             unit=data["unit"],
             contractual_from=data["contractual_from"],
         )
-        response = self.object_response(kpi, status=201)
-        response["Location"] = self.request.build_absolute_uri(
-            reverse("api:kpi-detail", kwargs={"id": kpi.public_id})
-        )
-        return response
+        return self.created_response(kpi)
 
 
 @documented("kpi-measurements", MEASUREMENT_OPERATIONS)
@@ -285,11 +280,7 @@ class MeasurementViewSet(ListAndRetrieve, ApiViewSet):
         measurement = reporting.record_measurement(
             actor=self.actor, kpi=data["kpi"], measured_on=data["measured_on"], value=data["value"]
         )
-        response = self.object_response(self._fresh(measurement), status=201)
-        response["Location"] = self.request.build_absolute_uri(
-            reverse("api:kpi-measurement-detail", kwargs={"id": measurement.public_id})
-        )
-        return response
+        return self.created_response(self._fresh(measurement))
 
     def _fresh(self, measurement: KpiMeasurement) -> KpiMeasurement:
         return self.get_queryset().get(pk=measurement.pk)

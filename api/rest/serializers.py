@@ -15,6 +15,7 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField, empty, get_error_detail
 
 from kernel.text import LONE_SURROGATE, unstorable_text
+from kernel.validation import unknown_fields
 
 
 def related_id(source: str, **kwargs: Any) -> serializers.UUIDField:
@@ -58,7 +59,7 @@ class StrictSerializer(serializers.Serializer):
                 self.set_value(values, field.source_attrs, validated)
         for name, found in self.resolve_references(parsed, errors).items():
             values[name] = found
-        errors.update({str(name): ["Unknown field."] for name in data if name not in self.fields})
+        errors.update(unknown_fields(data, self.fields))
         if errors:
             raise serializers.ValidationError(errors)
         return values

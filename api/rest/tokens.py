@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -14,10 +13,9 @@ from api import selectors as api_selectors
 from api import services as api_services
 from api.models import ApiToken
 from api.rest import examples as ex
-from api.rest.base import ApiViewSet
+from api.rest.base import ApiViewSet, TenantAdminOnly
 from api.rest.schema import Operation, documented, list_operation, one_operation
 from api.rest.serializers import EmptySerializer, StrictSerializer
-from engagements.permissions import require_tenant_admin
 from kernel.api import ApiResource
 from kernel.registry import api_resources
 
@@ -82,25 +80,13 @@ OPERATIONS: dict[str, Operation | list[Operation]] = {
 
 
 @documented("api-tokens", OPERATIONS)
-class ApiTokenViewSet(ApiViewSet):
-    """Tenant admins only: anyone else is refused (403) before anything is looked up."""
-
+class ApiTokenViewSet(TenantAdminOnly, ApiViewSet):
+    doing = "manage API tokens"
     queryset = ApiToken.objects.none()  # the model, for the schema
     serializer_class = ApiTokenSerializer
 
-    def initial(self, request, *args, **kwargs) -> None:
-        super().initial(request, *args, **kwargs)
-        require_tenant_admin(actor=self.actor, tenant_id=self.tenant.pk, doing="manage API tokens")
-
     def get_queryset(self):
         return api_selectors.tokens_of_tenant()
-
-    def list(self, request):
-        rows = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
-
-    def retrieve(self, request, id=None):
-        return self.object_response(self.get_object())
 
     def create(self, request):
         data = self.validated(ApiTokenSerializer, request.data)
@@ -113,10 +99,7 @@ class ApiTokenViewSet(ApiViewSet):
         )
         representation = IssuedApiTokenSerializer(token).data
         representation["token"] = secret
-        response = self.object_response(token, status=201, representation=representation)
-        response["Location"] = self.request.build_absolute_uri(
-            reverse("api:api-token-detail", kwargs={"id": token.public_id})
-        )
+        response = self.created_response(token, representation=representation)
         response["Cache-Control"] = "no-store"
         return response
 

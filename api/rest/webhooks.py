@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from rest_framework import serializers as drf
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.models import WebhookDelivery, WebhookSubscription
 from api.rest import examples as ex
-from api.rest.base import UUID_PATTERN, ApiViewSet
+from api.rest.base import UUID_PATTERN, ApiViewSet, TenantAdminOnly
 from api.rest.schema import Operation, documented
 from api.rest.serializers import EmptySerializer, StrictSerializer
 from api.webhooks import services as webhooks
-from engagements.permissions import require_tenant_admin
 from kernel.api import ApiResource
 from kernel.errors import NotFound
 from kernel.registry import api_resources
@@ -125,25 +123,13 @@ OPERATIONS: dict[str, Operation] = {
 
 
 @documented("webhooks", OPERATIONS)
-class WebhookViewSet(ApiViewSet):
-    """Tenant admins only: anyone else is refused (403) before anything is looked up."""
-
+class WebhookViewSet(TenantAdminOnly, ApiViewSet):
+    doing = "manage webhooks"
     queryset = WebhookSubscription.objects.none()  # the model, for the schema
     serializer_class = WebhookSerializer
 
-    def initial(self, request, *args, **kwargs) -> None:
-        super().initial(request, *args, **kwargs)
-        require_tenant_admin(actor=self.actor, tenant_id=self.tenant.pk, doing="manage webhooks")
-
     def get_queryset(self):
         return WebhookSubscription.objects.all()
-
-    def list(self, request):
-        rows = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
-
-    def retrieve(self, request, id=None):
-        return self.object_response(self.get_object())
 
     def create(self, request):
         data = WebhookSerializer(data=request.data)
@@ -160,10 +146,7 @@ class WebhookViewSet(ApiViewSet):
             )
         representation = dict(CreatedWebhookSerializer(subscription).data)
         representation["secret"] = secret
-        response = self.object_response(subscription, status=201, representation=representation)
-        response["Location"] = request.build_absolute_uri(
-            reverse("api:webhook-detail", kwargs={"id": subscription.public_id})
-        )
+        response = self.created_response(subscription, representation=representation)
         response["Cache-Control"] = "no-store"
         return response
 
