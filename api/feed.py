@@ -15,21 +15,18 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from rest_framework.exceptions import ValidationError
 
 from accounts.models import User
-from api.rest import serializers
-from api.selectors import milestone_rows
+from api.rest.serializers import iso
 from audit.models import Event
-from engagements.models import Engagement, Phase
+from engagements.models import Engagement
 from engagements.permissions import sees_every_engagement
-from governance.models import Gate, GateAttestation, GateCriterion, GateDecision
-from milestones.models import Milestone
-from reporting.models import Kpi, KpiMeasurement, Review, ReviewKpiResult
+from kernel import registry
+from kernel.api import FeedType, Show
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -59,94 +56,37 @@ def decode_cursor(cursor: str) -> int:
 
 
 # --- The objects, as the API shows them ----------------------------------------------------
+# Each domain names the event types of its objects that the feed carries
+# (``<app>/contributions/feed.py``, ``kernel.registry.feed_types``), each shown as one API
+# resource shows it (``ApiResource.show``, built with ``serialized`` below).
 
 
-def _scoped(model, actor: User | None) -> QuerySet:
+def scoped(model, actor: User | None) -> QuerySet:
     # None: a tenant-wide reader (webhooks of the tenant); the tenant scope still applies.
     return model.objects.all() if actor is None else model.objects.visible_to(actor)
 
 
-def _milestones(actor: User | None, ids: list[str]) -> dict[str, dict]:
-    rows = milestone_rows(_scoped(Milestone, actor).filter(public_id__in=ids))
-    return {row["id_text"]: serializers.represent_milestone(row) for row in rows}
-
-
-def gates_with_details(queryset: QuerySet[Gate]) -> QuerySet[Gate]:
-    return queryset.select_related("engagement", "phase", "requested_by").prefetch_related(
-        Prefetch(
-            "attestations",
-            queryset=GateAttestation.objects.select_related("attested_by").order_by("side"),
-        ),
-        Prefetch(
-            "decisions",
-            queryset=GateDecision.objects.select_related("decided_by").order_by("decided_at", "id"),
-        ),
-    )
-
-
-def reviews_with_details(queryset: QuerySet[Review]) -> QuerySet[Review]:
-    return queryset.select_related("engagement", "published_by").prefetch_related(
-        Prefetch(
-            "results",
-            queryset=ReviewKpiResult.objects.select_related("kpi", "action_owner").order_by(
-                "kpi__name", "id"
-            ),
-        )
-    )
-
-
-def _serialized(
+def serialized(
     model, serializer_class, details: Callable[[QuerySet], QuerySet] = lambda qs: qs
 ) -> Callable[[User | None, list[str]], dict[str, dict]]:
+    """How the feed shows objects of ``model``: ``serializer_class`` of each, the rows that
+    it reads joined in by ``details``, in one query."""
+
     def load(actor: User | None, ids: list[str]) -> dict[str, dict]:
-        rows = details(_scoped(model, actor).filter(public_id__in=ids))
+        rows = details(scoped(model, actor).filter(public_id__in=ids))
         return {str(row.public_id): serializer_class(row).data for row in rows}
 
     return load
 
 
-@dataclass(frozen=True)
-class FeedType:
-    name: str  # the ``type`` of an entry: the API's resource name, singular
-    load: Callable[[User | None, list[str]], dict[str, dict]]
+def feed_types() -> dict[str, FeedType]:
+    """Event.object_type -> how the API shows it. Other types (comments, tokens, ...) are not
+    API resources and are not in the feed."""
+    return registry.feed_types.items()
 
 
-# Event.object_type -> how the API shows it. Other types (comments, tokens, ...) are not API
-# resources and are not in the feed.
-FEED_TYPES: dict[str, FeedType] = {
-    "engagement": FeedType("engagement", _serialized(Engagement, serializers.EngagementSerializer)),
-    "phase": FeedType(
-        "phase",
-        _serialized(
-            Phase, serializers.PhaseSerializer, lambda qs: qs.select_related("engagement", "gate")
-        ),
-    ),
-    "milestone": FeedType("milestone", _milestones),
-    "gate": FeedType("gate", _serialized(Gate, serializers.GateSerializer, gates_with_details)),
-    "gate_criterion": FeedType(
-        "gate-criterion",
-        _serialized(
-            GateCriterion,
-            serializers.CriterionSerializer,
-            lambda qs: qs.select_related("gate__engagement", "decided_by"),
-        ),
-    ),
-    "review": FeedType(
-        "review", _serialized(Review, serializers.ReviewSerializer, reviews_with_details)
-    ),
-    "kpi": FeedType(
-        "kpi",
-        _serialized(Kpi, serializers.KpiSerializer, lambda qs: qs.select_related("engagement")),
-    ),
-    "kpi_measurement": FeedType(
-        "kpi-measurement",
-        _serialized(
-            KpiMeasurement,
-            serializers.MeasurementSerializer,
-            lambda qs: qs.select_related("kpi__engagement", "recorded_by"),
-        ),
-    ),
-}
+def _shown(feed_type: FeedType) -> Show:
+    return registry.api_resources.get(feed_type.resource).show
 
 
 # --- Reading the feed --------------------------------------------------------------------------
@@ -157,7 +97,7 @@ def events_after(*, actor: User | None, tenant_id: int, position: int, limit: in
 
     Visibility is a filter on ``engagement_id`` inside the one query.
     """
-    events = Event.objects.filter(position__gt=position, object_type__in=list(FEED_TYPES))
+    events = Event.objects.filter(position__gt=position, object_type__in=list(feed_types()))
     if actor is not None and not sees_every_engagement(user=actor, tenant_id=tenant_id):
         events = events.filter(engagement_id__in=Engagement.objects.visible_to(actor).values("pk"))
     return list(events.order_by("position")[:limit])
@@ -170,8 +110,9 @@ def entries_for(*, actor: User | None, events: Iterable[Event]) -> list[dict[str
     for event in events:
         if event.action != Event.Action.DELETED:
             wanted.setdefault(event.object_type, set()).add(event.object_id)
+    types = feed_types()
     current = {
-        object_type: FEED_TYPES[object_type].load(actor, sorted(ids))
+        object_type: _shown(types[object_type])(actor, sorted(ids))
         for object_type, ids in wanted.items()
     }
     return [entry_for(event, current.get(event.object_type, {})) for event in events]
@@ -184,11 +125,11 @@ def entry_for(event: Event, current: dict[str, dict]) -> dict[str, Any]:
         shown = current.get(event.object_id)
     return {
         "cursor": encode_cursor(event.position),
-        "type": FEED_TYPES[event.object_type].name,
+        "type": feed_types()[event.object_type].resource,
         "id": event.object_id,
         "action": event.action,
         "operation": event.operation,
         "correlation_id": str(event.correlation_id),
-        "occurred_at": serializers._iso(event.occurred_at),
+        "occurred_at": iso(event.occurred_at),
         "object": shown,
     }

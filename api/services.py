@@ -6,7 +6,8 @@ import datetime
 
 from django.utils import timezone
 
-from accounts.models import Membership, Tenant, User
+from accounts.models import Tenant, User
+from accounts.permissions import belongs_to_tenant
 from api import tokens
 from api.models import ApiToken
 from audit import services as audit
@@ -34,7 +35,7 @@ def issue_token(
     name = required(name, field="name", message="Name the token (what uses it).")
     if len(name) > ApiToken._meta.get_field("name").max_length:
         raise InvalidInput("The name is too long.", errors={"name": ["At most 100 characters."]})
-    if not Membership.objects.filter(user=user, tenant=tenant).exists():
+    if not belongs_to_tenant(user=user, tenant_id=tenant.pk):
         raise InvalidInput(
             f"{user} is not a member of {tenant}.",
             errors={"user": ["A token belongs to a member of this tenant."]},

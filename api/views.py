@@ -11,8 +11,7 @@ from django.views.decorators.http import require_POST
 from api import selectors, services
 from api.forms import IssueTokenForm
 from engagements.permissions import require_tenant_admin
-from kernel.errors import InvalidInput, RuleBroken
-from kernel.web import add_domain_error
+from kernel.web import submit
 
 
 def _require_admin(request: HttpRequest) -> None:
@@ -26,21 +25,16 @@ def token_list(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/no_tenant.html", status=403)
     _require_admin(request)
     form = IssueTokenForm(request.POST or None, tenant=request.tenant, actor=request.user)
+    outcome = submit(
+        request,
+        form,
+        lambda data: services.issue_token(actor=request.user, tenant=request.tenant, **data),
+    )
     issued = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            token, secret = services.issue_token(
-                actor=request.user,
-                tenant=request.tenant,
-                user=form.cleaned_data["user"],
-                name=form.cleaned_data["name"],
-                read_only=form.cleaned_data["read_only"],
-            )
-        except (InvalidInput, RuleBroken) as refused:
-            add_domain_error(form, refused)
-        else:
-            issued = {"token": token, "secret": secret}
-            form = IssueTokenForm(tenant=request.tenant, actor=request.user)
+    if outcome.done:
+        token, secret = outcome.value
+        issued = {"token": token, "secret": secret}
+        form = IssueTokenForm(tenant=request.tenant, actor=request.user)
     response = render(
         request,
         "api/tokens.html",
@@ -51,7 +45,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
             "nav_section": "api",
             "breadcrumbs": [("API tokens", None)],
         },
-        status=400 if request.method == "POST" and issued is None else 200,
+        status=outcome.status,
     )
     if issued is not None:
         response["Cache-Control"] = "no-store"

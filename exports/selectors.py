@@ -16,9 +16,7 @@ from governance.models import Gate
 from kernel.errors import NotFound
 from milestones.models import Milestone
 from registers.models import RaidItem
-from reporting.models import KpiMeasurement, Review
-
-MILESTONE_RELATIONS = ("engagement", "phase", "owner", "completed_by")
+from reporting.models import Review
 
 
 def engagement_to_export(*, actor: User, public_id: uuid.UUID | str) -> Engagement:
@@ -28,37 +26,6 @@ def engagement_to_export(*, actor: User, public_id: uuid.UUID | str) -> Engageme
 
 def engagements_to_export(*, actor: User) -> QuerySet[Engagement]:
     return visible_engagements(actor=actor).order_by("name", "id")
-
-
-def milestones_of_engagement(*, actor: User, engagement: Engagement) -> QuerySet[Milestone]:
-    return (
-        Milestone.objects.visible_to(actor)
-        .filter(engagement=engagement)
-        .select_related(*MILESTONE_RELATIONS)
-        .order_by("phase__position", "due_date", "id")
-    )
-
-
-def measurements_of_engagement(*, actor: User, engagement: Engagement) -> QuerySet[KpiMeasurement]:
-    return (
-        KpiMeasurement.objects.visible_to(actor)
-        .filter(kpi__engagement=engagement)
-        .select_related("kpi__engagement", "recorded_by")
-        .order_by("kpi__name", "kpi_id", "measured_on", "id")
-    )
-
-
-def milestones_of_my_engagements(*, actor: User) -> QuerySet[Milestone]:
-    """Every milestone of every engagement the actor sees in the active tenant."""
-    return (
-        Milestone.objects.visible_to(actor)
-        .select_related(*MILESTONE_RELATIONS)
-        .order_by("engagement__name", "engagement_id", "phase__position", "due_date", "id")
-    )
-
-
-def milestones_owned_by(*, actor: User) -> QuerySet[Milestone]:
-    return milestones_of_my_engagements(actor=actor).filter(owner=actor)
 
 
 # --- Calendar feeds ----------------------------------------------------------------------------

@@ -16,8 +16,9 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
 from exports import ics, selectors, services, writers
-from exports.registry import ENGAGEMENT, PERSONAL, Exportable, exportable, exportables
+from exports.registry import exportable, exportables
 from kernel.errors import NotFound
+from kernel.exportables import ENGAGEMENT, PERSONAL, Exportable
 from kernel.tenancy import tenant_context
 
 ENGAGEMENTS_PER_PAGE = 20

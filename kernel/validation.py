@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Container, Iterable
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -23,12 +24,15 @@ def refuse(field: str, message: str, field_message: str | None = None) -> Invali
 def only_fields(changes: object, allowed: set[str] | frozenset[str]) -> None:
     """The one unknown-field check: every name in ``changes`` is one of ``allowed``; any other
     is refused, each named beside its field, before anything is read or written."""
-    unknown = sorted(set(changes) - set(allowed))
-    if unknown:
-        raise InvalidInput(
-            f"Unknown field(s): {', '.join(unknown)}.",
-            errors={field: ["Unknown field."] for field in unknown},
-        )
+    errors = unknown_fields(sorted(set(changes)), allowed)
+    if errors:
+        raise InvalidInput(f"Unknown field(s): {', '.join(errors)}.", errors=errors)
+
+
+def unknown_fields(names: Iterable[object], allowed: Container[str]) -> dict[str, list[str]]:
+    """The unknown-field check as errors by field, in the order of ``names``, for a reader
+    that gathers every refusal of a body before answering (the API's request serializers)."""
+    return {str(name): ["Unknown field."] for name in names if name not in allowed}
 
 
 def no_nul(**fields: object) -> None:

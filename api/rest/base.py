@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils.http import parse_etags
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, viewsets
@@ -33,6 +34,7 @@ from api.rest.exceptions import IdempotencyKeyReused, problem_details
 from api.rest.pagination import KeysetCursorPagination
 from api.rest.permissions import ApiAccess
 from api.rest.throttling import TokenRateThrottle
+from engagements.permissions import require_tenant_admin
 from kernel.errors import NotFound, StaleVersion
 
 UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -156,6 +158,14 @@ class ApiViewSet(TenantScopedAPIMixin, viewsets.GenericViewSet):
         response["ETag"] = self.etag_for(instance, representation)
         return response
 
+    def created_response(self, instance: Any, *, representation: dict | None = None) -> Response:
+        """201 with the new object, its ETag and its ``Location`` (``api:<basename>-detail``)."""
+        response = self.object_response(instance, status=201, representation=representation)
+        response["Location"] = self.request.build_absolute_uri(
+            reverse(f"api:{self.basename}-detail", kwargs={"id": instance.public_id})
+        )
+        return response
+
     def check_if_match(self, current_etag: Callable[[], str]) -> None:
         """Refuse a write sent with an ``If-Match`` that no longer matches (412).
 
@@ -239,6 +249,24 @@ class ListAndRetrieve:
 
     def list(self, request):
         rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
+
+    def retrieve(self, request, id=None):
+        return self.object_response(self.get_object())
+
+
+class TenantAdminOnly:
+    """Tenant admins only: anyone else is refused (403) before anything is looked up. The
+    list is one plain cursor page (no filters)."""
+
+    doing = ""  # what the refusal says only tenant admins may do
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        require_tenant_admin(actor=self.actor, tenant_id=self.tenant.pk, doing=self.doing)
+
+    def list(self, request):
+        rows = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(self.get_serializer(rows, many=True).data)
 
     def retrieve(self, request, id=None):

@@ -17,6 +17,8 @@ from api import feed
 from api.rest import examples as ex
 from api.rest.base import ApiViewSet
 from api.rest.schema import ApiAutoSchema
+from kernel.api import ApiResource
+from kernel.registry import api_resources
 
 ACTIONS = [("created", "Created"), ("updated", "Updated"), ("deleted", "Deleted")]
 
@@ -29,7 +31,7 @@ class NullableObjectField(drf.JSONField):
 
 class ChangeSerializer(drf.Serializer):
     cursor = drf.CharField(help_text="Resume after this entry with `?after=<cursor>`.")
-    type = drf.ChoiceField(choices=sorted({t.name for t in feed.FEED_TYPES.values()}))
+    type = drf.ChoiceField(choices=sorted({t.resource for t in feed.feed_types().values()}))
     id = drf.CharField(help_text="The object's id (a UUID).")
     action = drf.ChoiceField(choices=ACTIONS)
     operation = drf.CharField(help_text="What was asked for, e.g. `gate.approved`.")
@@ -140,3 +142,6 @@ class ChangeFeedViewSet(ApiViewSet):
         if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= feed.MAX_LIMIT:
             raise ValidationError({"limit": [f"Use a whole number from 1 to {feed.MAX_LIMIT}."]})
         return int(raw)
+
+
+api_resources.register("change", ApiResource("changes", "change", ChangeFeedViewSet))

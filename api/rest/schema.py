@@ -18,8 +18,8 @@ from drf_spectacular.utils import (
 from rest_framework import serializers as drf
 
 from api.rest import examples as ex
-from api.rest import serializers as s
 from api.rest.exceptions import PROBLEM_CONTENT_TYPE
+from api.rest.serializers import StrictSerializer
 
 
 class BearerTokenScheme(OpenApiAuthenticationExtension):
@@ -125,44 +125,6 @@ REQUIRED_TEXT_PATTERN = rf"^[^{CONTROL}]*[^\s{CONTROL}][^{CONTROL}]*$"
 FILTER_TEXT_PATTERN = rf"^[^\s{CONTROL}](?:[^{CONTROL}]*[^\s{CONTROL}])?$"
 
 
-# What a new RAID item's kind asks of the other fields (registers.services): a risk is scored
-# (probability and impact); an exception describes the situation it covers. Over the API a
-# decision is proposed (agreeing one names who agreed, on its page), an exception open or in
-# progress (closing one writes its decision rule), any other item open, in progress or closed.
-def _when_kind(kinds: list[str], then: dict, otherwise: dict | None = None) -> dict:
-    rule = {"if": {"properties": {"kind": {"enum": kinds}}, "required": ["kind"]}, "then": then}
-    if otherwise is not None:
-        rule["else"] = otherwise
-    return rule
-
-
-def _statuses(*names: str) -> dict:
-    return {"properties": {"status": {"enum": [*names, None]}}}
-
-
-RAID_ITEM_RULES = [
-    _when_kind(
-        ["risk"],
-        {
-            "required": ["probability", "impact"],
-            "properties": {"probability": {"type": "integer"}, "impact": {"type": "integer"}},
-        },
-    ),
-    _when_kind(
-        ["exception"],
-        {
-            "required": ["description"],
-            "properties": {
-                "description": {"type": "string", "pattern": REQUIRED_TEXT_PATTERN},
-                **_statuses("open", "in_progress")["properties"],
-            },
-        },
-    ),
-    _when_kind(["decision"], _statuses("proposed")),
-    _when_kind(["decision", "exception"], {}, _statuses("open", "in_progress", "closed")),
-]
-
-
 class ApiAutoSchema(AutoSchema):
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         meta = super()._map_serializer_field(field, direction, bypass_extensions)
@@ -197,10 +159,12 @@ class ApiAutoSchema(AutoSchema):
     def _map_basic_serializer(self, serializer, direction):
         meta = super()._map_basic_serializer(serializer, direction)
         # A request body with a field its serializer does not know is a 400 naming it.
-        if direction == "request" and isinstance(serializer, s.StrictSerializer):
+        if direction == "request" and isinstance(serializer, StrictSerializer):
             meta["additionalProperties"] = False
-        if direction == "request" and type(serializer) is s.RaidItemSerializer:
-            meta["allOf"] = RAID_ITEM_RULES
+        # Rules across fields that a request serializer states itself (not its subclasses).
+        rules = type(serializer).__dict__.get("schema_all_of")
+        if direction == "request" and rules:
+            meta["allOf"] = rules
         return meta
 
     def _is_api(self) -> bool:
@@ -290,198 +254,12 @@ class Operation:
     description: str = ""
 
 
-def _list(noun: str, serializer, example) -> Operation:
+def list_operation(noun: str, serializer, example) -> Operation:
     return Operation(f"List the {noun} you can see", serializer, example)
 
 
-def _one(noun: str, serializer, example) -> Operation:
+def one_operation(noun: str, serializer, example) -> Operation:
     return Operation(f"Read one {noun}", serializer, example)
-
-
-GATE_ACTIONS = {
-    "approve": (
-        "Approve a gate (PMO): refused with 409 listing what is still open",
-        s.ApproveGateSerializer,
-        {"comment": "All criteria met; go."},
-    ),
-    "reject": ("Reject a gate (PMO), saying why", s.RejectGateSerializer, {"reason": "Retrain."}),
-    "attest": (
-        "Attest a gate for your side (the side's lead)",
-        s.AttestGateSerializer,
-        {"side": "client", "comment": "Agreed."},
-    ),
-    "request_decision": ("Ask PMO to decide the gate", s.EmptySerializer, {}),
-}
-CRITERION_ACTIONS = {
-    "met": ("Mark a criterion met", s.EmptySerializer, {}),
-    "not_met": ("Mark a criterion not met", s.EmptySerializer, {}),
-    "waive": (
-        "Waive a criterion (PMO), with a written justification",
-        s.WaiveCriterionSerializer,
-        {"justification": "Covered by the client's own audit."},
-    ),
-}
-
-OPERATIONS: dict[str, dict[str, Operation | list[Operation]]] = {
-    "engagements": {
-        "list": _list("engagements", s.EngagementSerializer, ex.ENGAGEMENT),
-        "retrieve": _one("engagement", s.EngagementSerializer, ex.ENGAGEMENT),
-        "create": Operation(
-            "Create an engagement from a playbook (tenant admins and PMO)",
-            s.EngagementSerializer,
-            ex.ENGAGEMENT,
-            s.EngagementCreateSerializer,
-            ex.ENGAGEMENT_CREATE,
-            201,
-        ),
-    },
-    "phases": {
-        "list": _list("phases", s.PhaseSerializer, ex.PHASE),
-        "retrieve": _one("phase", s.PhaseSerializer, ex.PHASE),
-    },
-    "members": {
-        "list": _list("people of the tenant", s.MemberSerializer, ex.MEMBER),
-        "retrieve": _one("person", s.MemberSerializer, ex.MEMBER),
-    },
-    "milestones": {
-        "list": _list("milestones", s.MilestoneSerializer, ex.MILESTONE),
-        "retrieve": _one("milestone", s.MilestoneSerializer, ex.MILESTONE),
-        "create": Operation(
-            "Create a milestone",
-            s.MilestoneSerializer,
-            ex.MILESTONE,
-            s.MilestoneSerializer,
-            ex.MILESTONE_WRITE,
-            201,
-        ),
-        "update": Operation(
-            "Replace a milestone (fields left out take their defaults)",
-            s.MilestoneSerializer,
-            ex.MILESTONE,
-            s.MilestoneSerializer,
-            ex.MILESTONE_WRITE,
-        ),
-        "partial_update": Operation(
-            "Change some fields of a milestone",
-            s.MilestoneSerializer,
-            ex.MILESTONE,
-            s.MilestoneSerializer,
-            ex.MILESTONE_PATCH,
-        ),
-        "destroy": Operation("Delete a milestone", None, None, status=204),
-        "by_external_id": [
-            Operation(
-                "Read a milestone by your own id",
-                s.MilestoneSerializer,
-                ex.MILESTONE,
-                methods=("GET",),
-            ),
-            Operation(
-                "Create or replace a milestone by your own id (idempotent)",
-                {200: s.MilestoneSerializer, 201: s.MilestoneSerializer},
-                ex.MILESTONE,
-                s.MilestoneSerializer,
-                ex.MILESTONE_WRITE,
-                methods=("PUT",),
-            ),
-        ],
-    },
-    "gates": {
-        "list": _list("gates", s.GateSerializer, ex.GATE),
-        "retrieve": _one("gate", s.GateSerializer, ex.GATE),
-        **{
-            name: Operation(summary, s.GateSerializer, ex.GATE, request, example)
-            for name, (summary, request, example) in GATE_ACTIONS.items()
-        },
-    },
-    "gate-criteria": {
-        "list": _list("gate criteria", s.CriterionSerializer, ex.CRITERION),
-        "retrieve": _one("gate criterion", s.CriterionSerializer, ex.CRITERION),
-        **{
-            name: Operation(summary, s.CriterionSerializer, ex.CRITERION, request, example)
-            for name, (summary, request, example) in CRITERION_ACTIONS.items()
-        },
-    },
-    "reviews": {
-        "list": _list("reviews", s.ReviewSerializer, ex.REVIEW),
-        "retrieve": _one("review", s.ReviewSerializer, ex.REVIEW),
-        "publish": Operation(
-            "Publish a review (PMO): refused with 409 while a miss is unexplained, and with "
-            "400 naming reason before its window has closed or with a KPI in No data",
-            s.ReviewSerializer,
-            ex.REVIEW,
-            s.PublishReviewSerializer,
-            {"reason": "The steering committee meets before the window closes."},
-        ),
-    },
-    "kpis": {
-        "list": _list("KPIs", s.KpiSerializer, ex.KPI),
-        "retrieve": _one("KPI", s.KpiSerializer, ex.KPI),
-        "create": Operation(
-            "Define a KPI (PMO)", s.KpiSerializer, ex.KPI, s.KpiSerializer, ex.KPI_WRITE, 201
-        ),
-    },
-    "kpi-measurements": {
-        "list": _list("KPI measurements", s.MeasurementSerializer, ex.MEASUREMENT),
-        "retrieve": _one("KPI measurement", s.MeasurementSerializer, ex.MEASUREMENT),
-        "create": Operation(
-            "Record a day's value of a KPI (the same day again replaces it)",
-            s.MeasurementSerializer,
-            ex.MEASUREMENT,
-            s.MeasurementSerializer,
-            ex.MEASUREMENT_WRITE,
-            201,
-        ),
-        "bulk": Operation(
-            "Record many values at once: all of them, or none (each bad row named)",
-            {201: s.MeasurementBatchResultSerializer},
-            {"results": [ex.MEASUREMENT]},
-            s.MeasurementBatchSerializer,
-            ex.MEASUREMENT_BATCH,
-            201,
-        ),
-    },
-    "raid-items": {
-        "list": _list("RAID items", s.RaidItemSerializer, ex.RAID_ITEM),
-        "retrieve": _one("RAID item", s.RaidItemSerializer, ex.RAID_ITEM),
-        "create": Operation(
-            "Add a RAID item (PMO and leads)",
-            s.RaidItemSerializer,
-            ex.RAID_ITEM,
-            s.RaidItemSerializer,
-            ex.RAID_ITEM_WRITE,
-            201,
-        ),
-        "partial_update": Operation(
-            "Change some fields of a RAID item (If-Match guards against lost updates)",
-            s.RaidItemSerializer,
-            ex.RAID_ITEM,
-            s.RaidItemPatchSerializer,
-            ex.RAID_ITEM_PATCH,
-        ),
-    },
-    "api-tokens": {
-        "list": _list(
-            "API tokens of the tenant (tenant admins)", s.ApiTokenSerializer, ex.API_TOKEN
-        ),
-        "retrieve": _one("API token", s.ApiTokenSerializer, ex.API_TOKEN),
-        "create": Operation(
-            "Issue a token (tenant admins); the token is in this response only",
-            s.IssuedApiTokenSerializer,
-            ex.API_TOKEN_ISSUED,
-            s.ApiTokenSerializer,
-            ex.API_TOKEN_WRITE,
-            201,
-        ),
-        "revoke": Operation(
-            "Revoke a token: it stops working at once",
-            s.ApiTokenSerializer,
-            {**ex.API_TOKEN, "revoked_at": ex.TIMESTAMP},
-            s.EmptySerializer,
-            {},
-        ),
-    },
-}
 
 
 def _extend(resource: str, operation: Operation):
@@ -515,12 +293,12 @@ def _extend(resource: str, operation: Operation):
     )
 
 
-def documented(resource: str):
-    """Describe a viewset's operations from ``OPERATIONS[resource]``."""
+def documented(resource: str, operations: dict[str, Operation | list[Operation]]):
+    """Describe a viewset's operations (by action), tagged ``resource``."""
 
     def decorate(viewset):
         specs = {}
-        for action, operation in OPERATIONS[resource].items():
+        for action, operation in operations.items():
             if isinstance(operation, list):
                 specs[action] = [_extend(resource, each) for each in operation]
             else:

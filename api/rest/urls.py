@@ -4,27 +4,15 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from api.rest import views
-from api.rest.changes import ChangeFeedViewSet
 from api.rest.exceptions import no_such_endpoint
-from api.rest.webhooks import WebhookViewSet
+from kernel.registry import api_resources
 
 app_name = "api"
 
+# Every resource of the API, in the order registered (``api/contributions/api.py``).
 router = SimpleRouter()
-router.register("engagements", views.EngagementViewSet, basename="engagement")
-router.register("phases", views.PhaseViewSet, basename="phase")
-router.register("milestones", views.MilestoneViewSet, basename="milestone")
-router.register("gates", views.GateViewSet, basename="gate")
-router.register("gate-criteria", views.CriterionViewSet, basename="gate-criterion")
-router.register("reviews", views.ReviewViewSet, basename="review")
-router.register("kpis", views.KpiViewSet, basename="kpi")
-router.register("kpi-measurements", views.MeasurementViewSet, basename="kpi-measurement")
-router.register("raid-items", views.RaidItemViewSet, basename="raid-item")
-router.register("members", views.MemberViewSet, basename="member")
-router.register("api-tokens", views.ApiTokenViewSet, basename="api-token")
-router.register("changes", ChangeFeedViewSet, basename="change")
-router.register("webhooks", WebhookViewSet, basename="webhook")
+for resource in api_resources:
+    router.register(resource.prefix, resource.viewset, basename=resource.basename)
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.urls import reverse
 from rest_framework import serializers as drf
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.models import WebhookDelivery, WebhookSubscription
 from api.rest import examples as ex
-from api.rest.base import UUID_PATTERN, ApiViewSet
-from api.rest.schema import OPERATIONS, Operation, documented
+from api.rest.base import UUID_PATTERN, ApiViewSet, TenantAdminOnly
+from api.rest.schema import Operation, documented
 from api.rest.serializers import EmptySerializer, StrictSerializer
 from api.webhooks import services as webhooks
-from engagements.permissions import require_tenant_admin
+from kernel.api import ApiResource
 from kernel.errors import NotFound
+from kernel.registry import api_resources
 
 
 def _event_type() -> drf.ChoiceField:
@@ -88,7 +88,7 @@ DELIVERY = {
     "payload": {"event": "milestone.updated", "change": {"type": "milestone"}},
 }
 
-OPERATIONS["webhooks"] = {
+OPERATIONS: dict[str, Operation] = {
     "list": Operation("List the tenant's webhooks (tenant admins)", WebhookSerializer, WEBHOOK),
     "retrieve": Operation("Read one webhook (tenant admins)", WebhookSerializer, WEBHOOK),
     "create": Operation(
@@ -122,26 +122,14 @@ OPERATIONS["webhooks"] = {
 }
 
 
-@documented("webhooks")
-class WebhookViewSet(ApiViewSet):
-    """Tenant admins only: anyone else is refused (403) before anything is looked up."""
-
+@documented("webhooks", OPERATIONS)
+class WebhookViewSet(TenantAdminOnly, ApiViewSet):
+    doing = "manage webhooks"
     queryset = WebhookSubscription.objects.none()  # the model, for the schema
     serializer_class = WebhookSerializer
 
-    def initial(self, request, *args, **kwargs) -> None:
-        super().initial(request, *args, **kwargs)
-        require_tenant_admin(actor=self.actor, tenant_id=self.tenant.pk, doing="manage webhooks")
-
     def get_queryset(self):
         return WebhookSubscription.objects.all()
-
-    def list(self, request):
-        rows = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(rows, many=True).data)
-
-    def retrieve(self, request, id=None):
-        return self.object_response(self.get_object())
 
     def create(self, request):
         data = WebhookSerializer(data=request.data)
@@ -158,10 +146,7 @@ class WebhookViewSet(ApiViewSet):
             )
         representation = dict(CreatedWebhookSerializer(subscription).data)
         representation["secret"] = secret
-        response = self.object_response(subscription, status=201, representation=representation)
-        response["Location"] = request.build_absolute_uri(
-            reverse("api:webhook-detail", kwargs={"id": subscription.public_id})
-        )
+        response = self.created_response(subscription, representation=representation)
         response["Cache-Control"] = "no-store"
         return response
 
@@ -206,3 +191,6 @@ class WebhookViewSet(ApiViewSet):
         EmptySerializer(data=request.data).is_valid(raise_exception=True)
         delivery = webhooks.resend_delivery(actor=self.actor, delivery=delivery)
         return Response(DeliverySerializer(delivery).data)
+
+
+api_resources.register("webhook", ApiResource("webhooks", "webhook", WebhookViewSet))

@@ -13,7 +13,7 @@ from api.models import WebhookSubscription
 from api.webhooks import services
 from engagements.permissions import require_tenant_admin
 from kernel.errors import InvalidInput, NotFound
-from kernel.web import add_domain_error
+from kernel.web import submit
 
 DELIVERIES_SHOWN = 100
 
@@ -47,20 +47,19 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/no_tenant.html", status=403)
     _require_admin(request)
     form = SubscriptionForm(request.POST or None)
+    outcome = submit(
+        request,
+        form,
+        lambda data: services.create_subscription(
+            actor=request.user, tenant=request.tenant, **data
+        ),
+        refusals=(InvalidInput,),
+    )
     created = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            subscription, secret = services.create_subscription(
-                actor=request.user,
-                tenant=request.tenant,
-                url=form.cleaned_data["url"],
-                event_types=form.cleaned_data["event_types"],
-            )
-        except InvalidInput as refused:
-            add_domain_error(form, refused)
-        else:
-            created = {"subscription": subscription, "secret": secret}
-            form = SubscriptionForm()
+    if outcome.done:
+        subscription, secret = outcome.value
+        created = {"subscription": subscription, "secret": secret}
+        form = SubscriptionForm()
     response = render(
         request,
         "webhooks/list.html",
@@ -71,7 +70,7 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
             "nav_section": "api",
             "breadcrumbs": [("Webhooks", None)],
         },
-        status=400 if request.method == "POST" and created is None else 200,
+        status=outcome.status,
     )
     if created is not None:
         response["Cache-Control"] = "no-store"

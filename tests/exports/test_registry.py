@@ -1,11 +1,14 @@
 """Every registered export, whatever its kind (a later one too): listed, served in both
 formats with its headers, refused outside the engagement, and cheap in queries."""
 
+import dataclasses
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from exports.registry import ENGAGEMENT, PERSONAL, Exportable, exportables, register, text
+from exports.registry import exportables
+from kernel.exportables import ENGAGEMENT, PERSONAL, Exportable, register, text
 from tests.exports.conftest import csv_rows, xlsx_rows
 
 # The session, its user and tenant, the engagement, the visibility check, the rows: a few,
@@ -30,10 +33,22 @@ def test_the_registry_offers_the_exports_of_issue_10():
     assert {spec.kind for spec in exportables(PERSONAL)} >= {"my-milestones"}
 
 
+def test_the_pages_list_the_exports_in_a_fixed_order():
+    assert [spec.kind for spec in exportables(ENGAGEMENT)][:3] == [
+        "milestones",
+        "kpi-measurements",
+        "raid-register",
+    ]
+    assert [spec.kind for spec in exportables(PERSONAL)][:2] == [
+        "my-milestones",
+        "milestones-i-own",
+    ]
+
+
 def test_a_kind_is_registered_once_per_scope():
     spec = exportables(ENGAGEMENT)[0]
     with pytest.raises(ValueError, match="Two exports"):
-        register(spec)
+        register(dataclasses.replace(spec, title="Another"))
     with pytest.raises(ValueError, match="Unknown export scope"):
         register(
             Exportable(
