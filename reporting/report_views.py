@@ -1,8 +1,9 @@
-"""KPI pages, measurement uploads and review reports (issue 10).
+"""KPI pages, measurement uploads and review reports.
 
 Every object comes from a selector that scopes it to the active tenant and to the engagements
 the person may see: anything else is NotFound, a 404 exactly like a missing object. Writes go
-through ``reporting.services``; a refusal shows beside the form that asked.
+through the services (``reporting.measurements``, ``reporting.reports``); a refusal shows
+beside the form that asked.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from engagements.models import Engagement
 from engagements.permissions import can_edit, can_work_on_review, require
 from kernel.errors import NotFound, RuleBroken
-from reporting import charts, services
+from reporting import charts
 from reporting import kpi_selectors as selectors
 from reporting.imports import (
     Preview,
@@ -29,8 +30,9 @@ from reporting.imports import (
     read_measurement_file,
 )
 from reporting.kpi_forms import ConfirmImportForm, MeasurementFileForm
+from reporting.measurements import ImportRejected, import_measurements
 from reporting.models import Kpi, KpiMeasurement, Review
-from reporting.reports import build_report
+from reporting.reports import build_report, report_in_flight, request_review_report
 from reporting.views import review_url
 
 PREVIEW_ROWS_SHOWN = 500
@@ -217,8 +219,8 @@ def upload_confirm(request: HttpRequest, engagement_id) -> HttpResponse:
         return redirect("kpis:upload", engagement_id=engagement.public_id)
     rows = from_payload(form.cleaned_data["rows"])
     try:
-        result = services.import_measurements(actor=request.user, engagement=engagement, rows=rows)
-    except services.ImportRejected as rejected:
+        result = import_measurements(actor=request.user, engagement=engagement, rows=rows)
+    except ImportRejected as rejected:
         # Something changed since the preview (a KPI, the date): show the rows again.
         preview = check_rows(
             rows,
@@ -254,7 +256,7 @@ def _pdf_status(request: HttpRequest, review: Review) -> dict:
         "engagement": review.engagement,
         "review": review,
         "stored": selectors.stored_report(review=review),
-        "rendering": services.report_in_flight(review=review),
+        "rendering": report_in_flight(review=review),
         "may_generate": can_work_on_review(user=request.user, review=review),
     }
 
@@ -297,7 +299,7 @@ def report_status(request: HttpRequest, engagement_id, review_id) -> HttpRespons
 def report_generate(request: HttpRequest, engagement_id, review_id) -> HttpResponse:
     """Ask a worker for the PDF; asking twice while it renders shows the same progress."""
     review = _published_review(request, engagement_id, review_id)
-    review = services.request_review_report(actor=request.user, review=review)
+    review = request_review_report(actor=request.user, review=review)
     if request.htmx:
         return render(
             request, "reporting/reports/partials/pdf_status.html", _pdf_status(request, review)

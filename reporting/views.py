@@ -24,7 +24,7 @@ from engagements.plan import review_anchor, review_window
 from engagements.selectors import get_engagement
 from kernel.errors import InvalidInput, ItemsOpen, RuleBroken
 from kernel.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error, status_of
-from reporting import selectors, services
+from reporting import measurements, reviews, selectors
 from reporting.forms import Day90Form, ExplainMissForm, MeasurementForm
 from reporting.models import DAY_90_QUESTIONS, Review, ReviewKpiResult
 
@@ -110,7 +110,7 @@ def _review_context(request: HttpRequest, review: Review, **extra) -> dict:
         "may_work": may_work,
         "may_publish": may_publish,
         "publish_needs_reason": (
-            services.publish_needs_reason(review=review, results=results) if may_publish else []
+            reviews.publish_needs_reason(review=review, results=results) if may_publish else []
         ),
         "no_data": [r for r in results if r.outcome == ReviewKpiResult.Outcome.NO_DATA],
         "met_count": sum(1 for r in results if r.outcome == ReviewKpiResult.Outcome.MET),
@@ -159,13 +159,12 @@ def _reloaded(request: HttpRequest, engagement_id, review_id) -> Review:
 @require_GET
 def review_list(request: HttpRequest, engagement_id) -> HttpResponse:
     engagement = get_engagement(actor=request.user, public_id=engagement_id)
-    reviews = selectors.reviews_of_engagement(actor=request.user, engagement=engagement)
     return render(
         request,
         "reporting/review_list.html",
         {
             "engagement": engagement,
-            "reviews": reviews,
+            "reviews": selectors.reviews_of_engagement(actor=request.user, engagement=engagement),
             "anchor": review_anchor(engagement=engagement),
             "nav_section": "portfolio",
             "breadcrumbs": [*_breadcrumbs(engagement)[:-1], ("Reviews", None)],
@@ -202,7 +201,7 @@ def measure(request: HttpRequest, engagement_id, review_id) -> HttpResponse:
     error, status = "", 200
     if form.is_valid():
         try:
-            services.record_measurement(
+            measurements.record_measurement(
                 actor=request.user, kpi=kpi, measured_on=day, value=form.cleaned_data["value"]
             )
         except (InvalidInput, RuleBroken) as refused:
@@ -237,7 +236,7 @@ def explain_miss(request: HttpRequest, engagement_id, review_id, result_id) -> H
         status = INVALID_STATUS
     else:
         try:
-            services.explain_miss(
+            reviews.explain_miss(
                 actor=request.user,
                 result=result,
                 root_cause=form.cleaned_data["root_cause"],
@@ -271,7 +270,7 @@ def answer_day_90(request: HttpRequest, engagement_id, review_id) -> HttpRespons
     form = _day_90_form(review, kpis, request.POST)
     if form.is_valid():
         try:
-            services.answer_day_90(
+            reviews.answer_day_90(
                 actor=request.user,
                 review=review,
                 answers=form.answers(),
@@ -295,7 +294,7 @@ def answer_day_90(request: HttpRequest, engagement_id, review_id) -> HttpRespons
 def refresh(request: HttpRequest, engagement_id, review_id) -> HttpResponse:
     review = _reloaded(request, engagement_id, review_id)
     try:
-        results = services.refresh_review(actor=request.user, review=review)
+        results = reviews.refresh_review(actor=request.user, review=review)
     except RuleBroken as refused:
         return _render_review(request, review, status=REFUSED_STATUS, panel_error=refused.message)
     met = sum(1 for result in results if result.outcome == ReviewKpiResult.Outcome.MET)
@@ -315,7 +314,7 @@ def publish(request: HttpRequest, engagement_id, review_id) -> HttpResponse:
     review = _reloaded(request, engagement_id, review_id)
     reason = request.POST.get("reason", "")
     try:
-        services.publish_review(actor=request.user, review=review, reason=reason)
+        reviews.publish_review(actor=request.user, review=review, reason=reason)
     except ItemsOpen as refused:
         return _render_review(
             request,

@@ -30,8 +30,10 @@ from milestones import services as milestones
 from milestones.models import Milestone
 from registers import services as registers
 from registers.models import RaidItem
-from reporting import services as reporting
+from reporting.kpis import define_kpi
+from reporting.measurements import record_measurement
 from reporting.models import Kpi, KpiMeasurement, Review, ReviewKpiResult
+from reporting.reviews import publish_review
 from transition.services import create_engagement_from_playbook
 
 
@@ -410,7 +412,7 @@ class ReviewViewSet(ListAndRetrieve, ApiViewSet):
         review = self.get_object()
         reason = self.validated(serializers.PublishReviewSerializer, request.data)["reason"]
         self.check_if_match(lambda: self.etag_for(review, self.represent(review)))
-        reporting.publish_review(actor=self.actor, review=review, reason=reason)
+        publish_review(actor=self.actor, review=review, reason=reason)
         return self.object_response(self.get_object())
 
 
@@ -425,7 +427,7 @@ class KpiViewSet(ListAndRetrieve, ApiViewSet):
 
     def create(self, request):
         data = self.validated(serializers.KpiSerializer, request.data)
-        kpi = reporting.define_kpi(
+        kpi = define_kpi(
             actor=self.actor,
             engagement=data["engagement"],
             key=data["key"],
@@ -455,7 +457,7 @@ class MeasurementViewSet(ListAndRetrieve, ApiViewSet):
 
     def create(self, request):
         data = self.validated(serializers.MeasurementSerializer, request.data)
-        measurement = reporting.record_measurement(
+        measurement = record_measurement(
             actor=self.actor, kpi=data["kpi"], measured_on=data["measured_on"], value=data["value"]
         )
         response = self.object_response(self._fresh(measurement), status=201)
@@ -478,7 +480,7 @@ class MeasurementViewSet(ListAndRetrieve, ApiViewSet):
                 try:
                     with transaction.atomic():
                         recorded.append(
-                            reporting.record_measurement(
+                            record_measurement(
                                 actor=self.actor,
                                 kpi=row["kpi"],
                                 measured_on=row["measured_on"],

@@ -7,15 +7,10 @@ from django.utils import timezone
 from audit.models import Event
 from engagements.plan import review_window
 from kernel.errors import InvalidInput, ItemsOpen, NotAllowed, RuleBroken
+from reporting.kpis import define_kpi
+from reporting.measurements import record_measurement
 from reporting.models import Kpi, KpiMeasurement, Review, ReviewKpiResult
-from reporting.services import (
-    answer_day_90,
-    define_kpi,
-    explain_miss,
-    publish_review,
-    record_measurement,
-    refresh_review,
-)
+from reporting.reviews import answer_day_90, explain_miss, publish_review, refresh_review
 from transition.services import update_engagement
 
 

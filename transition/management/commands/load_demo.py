@@ -473,8 +473,8 @@ def _the_measurements(engagement, users) -> list[tuple[datetime.datetime, Callab
     closed, whichever came first; the rest this morning."""
     from engagements.plan import review_window
     from reporting.imports import RawRow
+    from reporting.measurements import import_measurements
     from reporting.models import Review
-    from reporting.services import import_measurements
 
     values = launch_values(engagement)
     today = engagement.today()
@@ -562,7 +562,7 @@ def _the_reviews(engagement, users) -> list[tuple[datetime.datetime, Callable[[]
     or two after the window closed."""
     from engagements.plan import review_window
     from reporting.models import Review, ReviewKpiResult
-    from reporting.services import explain_miss, publish_review, refresh_review
+    from reporting.reviews import explain_miss, publish_review, refresh_review
 
     def refresh(review):
         return lambda: refresh_review(actor=users["pmo"], review=review)
