@@ -1,0 +1,1 @@
+"""What the registers contribute to the registries of the kernel."""
