@@ -75,11 +75,13 @@ FORM_REFUSALS = (InvalidInput, RuleBroken, StaleVersion)
 @dataclass
 class Submitted:
     """What became of a form: ``done`` when the service ran (its return value in ``value``);
-    otherwise ``status`` is the page's (200 for a form not yet sent, 400 or 409 refused)."""
+    otherwise ``status`` is the page's (200 for a form not yet sent, 400 or 409 refused), and
+    ``refused`` the service's refusal when there was one (a page may say it elsewhere too)."""
 
     done: bool
     status: int
     value: Any = None
+    refused: DomainError | None = None
 
 
 def submit(
@@ -103,5 +105,5 @@ def submit(
         value = call(form.cleaned_data)
     except refusals as refused:
         add_domain_error(form, refused)
-        return Submitted(done=False, status=status_of(refused))
+        return Submitted(done=False, status=status_of(refused), refused=refused)
     return Submitted(done=True, status=200, value=value)

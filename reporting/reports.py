@@ -30,10 +30,11 @@ from audit import services as audit
 from audit.services import operation
 from engagements.models import Engagement
 from engagements.permissions import require_editor
+from engagements.plan import day as plan_day
 from engagements.plan import review_anchor, review_window
 from governance.models import GateDecision
 from kernel.background import enqueue_on_commit
-from kernel.errors import RuleBroken, found
+from kernel.errors import RuleBroken
 from milestones.models import Milestone
 from reporting import charts
 from reporting.kpi_selectors import TrendWeek, measurements_by_kpi, trend_of, weekly_means
@@ -45,6 +46,7 @@ from reporting.models import (
     ReviewKpiResult,
     ReviewReport,
 )
+from reporting.reviews import lock_review
 
 TITLES = {
     30: "30-day baseline report",
@@ -138,7 +140,7 @@ class ReportDocument:
         return len(self.results) - len(self.no_data)
 
     def day(self, offset: int) -> datetime.date:
-        return self.anchor_date + datetime.timedelta(days=offset)
+        return plan_day(self.anchor_date, offset)
 
     @property
     def plan_start(self) -> datetime.date:
@@ -332,11 +334,7 @@ RENDER_REPORT_TASK = "reporting.tasks.render_review_report"
 def generate_review_report(*, actor: User, review: Review) -> ReviewReport:
     """The PDF of a published review, made once and kept: asking again returns the stored one,
     so the document leadership received never changes afterwards."""
-    review = found(
-        Review.objects.select_for_update(of=("self",)).select_related("engagement"),
-        "No such review.",
-        pk=review.pk,
-    )
+    review = lock_review(review)
     require_editor(actor=actor, engagement=review.engagement)
     stored = ReviewReport.objects.filter(review=review).first()
     if stored is not None:
@@ -379,11 +377,7 @@ def request_review_report(*, actor: User, review: Review) -> Review:
     One render per review at a time: asking again while one is in flight, or once the PDF
     is stored, starts nothing and returns the review as it is.
     """
-    review = found(
-        Review.objects.select_for_update(of=("self",)).select_related("engagement"),
-        "No such review.",
-        pk=review.pk,
-    )
+    review = lock_review(review)
     require_editor(actor=actor, engagement=review.engagement)
     if review.status != Review.Status.PUBLISHED:
         raise RuleBroken(

@@ -29,44 +29,40 @@ from reporting.models import (
     ReviewKpiResult,
 )
 
+# What a review and a KPI copy from the playbook as they are (their dates are the plan's).
+COPIED_FROM_PLAYBOOK = {
+    Review: ("day", "title", "focus", "window_days"),
+    Kpi: ("key", "name", "unit", "target", "direction"),
+}
+
+
+def _planned(model, engagement: Engagement, item, **dates):
+    """An unsaved ``model`` row of ``engagement``, copied from a playbook item, and its dates."""
+    copied = {field: getattr(item, field) for field in COPIED_FROM_PLAYBOOK[model]}
+    return model(tenant_id=engagement.tenant_id, engagement=engagement, **copied, **dates)
+
 
 def build_reviews_and_kpis_from_playbook(
     *, engagement: Engagement, playbook: PlaybookDefinition
 ) -> tuple[list[Review], list[Kpi]]:
     """The plan's reviews, dated from their anchor, and its KPIs, in two inserts (no events)."""
-    anchor = review_anchor(engagement=engagement).on
-    reviews = Review.objects.bulk_create(
-        [
-            Review(
-                tenant_id=engagement.tenant_id,
-                engagement=engagement,
-                day=review.day,
-                title=review.title,
-                focus=review.focus,
-                window_days=review.window_days,
-                scheduled_on=day(anchor, review.day),
-            )
-            for review in playbook.reviews
-        ]
-    )
-    kpis = Kpi.objects.bulk_create(
-        [
-            Kpi(
-                tenant_id=engagement.tenant_id,
-                engagement=engagement,
-                key=kpi.key,
-                name=kpi.name,
-                unit=kpi.unit,
-                target=kpi.target,
-                direction=kpi.direction,
-                contractual_from=None
-                if kpi.contractual_from_day is None
-                else day(engagement.contract_signed_on, kpi.contractual_from_day),
-            )
-            for kpi in playbook.kpis
-        ]
-    )
-    return reviews, kpis
+    anchor, signed = review_anchor(engagement=engagement).on, engagement.contract_signed_on
+    reviews = [
+        _planned(Review, engagement, review, scheduled_on=day(anchor, review.day))
+        for review in playbook.reviews
+    ]
+    kpis = [
+        _planned(
+            Kpi,
+            engagement,
+            kpi,
+            contractual_from=None
+            if kpi.contractual_from_day is None
+            else day(signed, kpi.contractual_from_day),
+        )
+        for kpi in playbook.kpis
+    ]
+    return Review.objects.bulk_create(reviews), Kpi.objects.bulk_create(kpis)
 
 
 def redate_reviews(*, actor: User, engagement: Engagement, note: str = "") -> list[Review]:
@@ -74,7 +70,7 @@ def redate_reviews(*, actor: User, engagement: Engagement, note: str = "") -> li
     anchor = review_anchor(engagement=engagement).on
     moved, befores = [], []
     for review in Review.objects.filter(engagement=engagement, status=Review.Status.SCHEDULED):
-        new_date = anchor + datetime.timedelta(days=review.day)
+        new_date = day(anchor, review.day)
         if review.scheduled_on != new_date:
             review.engagement = engagement
             befores.append(audit.snapshot(review))
@@ -86,21 +82,32 @@ def redate_reviews(*, actor: User, engagement: Engagement, note: str = "") -> li
     return moved
 
 
+def lock_review(review: Review) -> Review:
+    """The review read again and locked for this transaction, its engagement loaded."""
+    return found(
+        Review.objects.select_for_update(of=("self",)).select_related("engagement"),
+        "No such review.",
+        pk=review.pk,
+    )
+
+
 def _require_unpublished(review: Review) -> None:
     if review.status == Review.Status.PUBLISHED:
         raise RuleBroken(f"The {review} was published; it can no longer change.")
 
 
+def _locked_for_work(*, actor: User, review: Review) -> Review:
+    """The review locked, for an editor of its engagement, while it is not published."""
+    review = lock_review(review)
+    require_editor(actor=actor, engagement=review.engagement)
+    _require_unpublished(review)
+    return review
+
+
 @operation("review.refreshed", tenant_of="review")
 def refresh_review(*, actor: User, review: Review) -> list[ReviewKpiResult]:
     """Hold every KPI against its target over the window (see ``_hold_kpis``)."""
-    review = found(
-        Review.objects.select_for_update(of=("self",)).select_related("engagement"),
-        "No such review.",
-        pk=review.pk,
-    )
-    require_editor(actor=actor, engagement=review.engagement)
-    _require_unpublished(review)
+    review = _locked_for_work(actor=actor, review=review)
     return _hold_kpis(actor=actor, review=review)
 
 
@@ -130,28 +137,14 @@ def _hold_kpis(*, actor: User, review: Review) -> list[ReviewKpiResult]:
             met = kpi.is_met_by(value)
             outcome = ReviewKpiResult.Outcome.MET if met else ReviewKpiResult.Outcome.MISSED
         met = outcome == ReviewKpiResult.Outcome.MET
+        held = {"value": value, "target": kpi.target, "met": met, "outcome": outcome}
         result = existing.get(kpi.pk)
         if result is None:
-            result = ReviewKpiResult(
-                tenant_id=review.tenant_id,
-                review=review,
-                kpi=kpi,
-                value=value,
-                target=kpi.target,
-                met=met,
-                outcome=outcome,
-            )
+            result = ReviewKpiResult(tenant_id=review.tenant_id, review=review, kpi=kpi, **held)
             result.save()
             audit.record_created(actor=actor, instance=result)
         elif (result.value, result.target, result.outcome) != (value, kpi.target, outcome):
-            audit.change(
-                actor=actor,
-                instance=result,
-                value=value,
-                target=kpi.target,
-                met=met,
-                outcome=outcome,
-            )
+            audit.change(actor=actor, instance=result, **held)
         results.append(result)
     return results
 
@@ -224,13 +217,7 @@ def answer_day_90(
         kpi: a_number(target, field="forward_targets", label=f"The target for {kpi.name}")
         for kpi, target in forward_targets.items()
     }
-    review = found(
-        Review.objects.select_for_update(of=("self",)).select_related("engagement"),
-        "No such review.",
-        pk=review.pk,
-    )
-    require_editor(actor=actor, engagement=review.engagement)
-    _require_unpublished(review)
+    review = _locked_for_work(actor=actor, review=review)
     if review.day != 90:
         raise RuleBroken("Only the day-90 review answers the four questions.")
     unknown = set(answers) - set(DAY_90_QUESTIONS)
@@ -321,11 +308,7 @@ def publish_review(*, actor: User, review: Review, reason: str = "") -> Review:
     the window has closed, or with any KPI in No data, PMO must write why: the report
     prints it.
     """
-    review = found(
-        Review.objects.select_for_update(of=("self",)).select_related("engagement"),
-        "No such review.",
-        pk=review.pk,
-    )
+    review = lock_review(review)
     require_pmo(actor=actor, engagement=review.engagement, doing="publish a review")
     _require_unpublished(review)
     results = _hold_kpis(actor=actor, review=review)
