@@ -82,13 +82,9 @@ def build_engagement():
     from engagements.playbooks import get_builtin
     from kernel.tenancy import tenant_context
     from reporting.imports import RawRow
+    from reporting.measurements import import_measurements
     from reporting.models import Kpi, Review, ReviewKpiResult
-    from reporting.services import (
-        explain_miss,
-        import_measurements,
-        publish_review,
-        refresh_review,
-    )
+    from reporting.reviews import explain_miss, publish_review, refresh_review
     from transition.services import create_engagement_from_playbook
 
     steps = {}

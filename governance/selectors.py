@@ -23,8 +23,8 @@ from accounts.models import Tenant, User
 from engagements.models import Phase
 from governance.models import Gate, GateAttestation, GateCriterion, GateDecision
 from kernel.errors import NotFound
+from kernel.registry import gate_criteria
 from milestones.models import Milestone
-from registers.selectors import automatic_criteria_open
 
 CLOSED_CRITERION_STATES = (GateCriterion.State.MET, GateCriterion.State.WAIVED)
 
@@ -34,7 +34,8 @@ class OpenItem(NamedTuple):
 
     ``kind`` is "criterion" (``target`` a GateCriterion), "attestation" (``target`` the side,
     "client" or "provider"), "milestone" (``target`` a Milestone) or "automatic" (a criterion
-    checked from the registers; ``target`` the engagement).
+    a domain checks by itself, from ``kernel.registry.gate_criteria``; ``target`` the
+    engagement).
     """
 
     label: str
@@ -78,10 +79,12 @@ def open_gate_items(*, gate: Gate) -> list[OpenItem]:
         .only("id", "public_id", "title", "status", "due_date", "engagement_id", "phase_id")
         .order_by("due_date", "id")
     ]
-    # Automatic criteria, checked from the registers (an escalation path before go-live).
+    # Automatic criteria: what each domain checks by itself (e.g. the registers' escalation
+    # path before go-live), as it registered in ``kernel.registry.gate_criteria``.
     items += [
         OpenItem(label, "automatic", gate.engagement)
-        for label in automatic_criteria_open(engagement=gate.engagement, phase_kind=gate.phase.kind)
+        for source in gate_criteria
+        for label in source.open_for(engagement=gate.engagement, phase_kind=gate.phase.kind)
     ]
     return items
 

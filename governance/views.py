@@ -16,14 +16,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from engagements.navigation import engagement_trail, portfolio_trail
 from engagements.permissions import require, sees_every_engagement
 from engagements.selectors import get_engagement
 from governance import selectors, services
 from governance.forms import ApproveForm, AttestationForm, CriterionStateForm, RejectForm
 from governance.models import Gate, GateAttestation, GateCriterion, GateDecision
 from governance.selectors import OpenItem
-from kernel.errors import InvalidInput, RuleBroken
-from kernel.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error, status_of
+from kernel.errors import RuleBroken
+from kernel.web import REFUSED_STATUS, submit
 
 TEMPLATE = "governance/gate.html"
 GATE_CHANGED = "gate-changed"  # htmx event: the decision panel reloads its open items
@@ -54,15 +55,8 @@ def item_link(gate: Gate, item: OpenItem) -> str:
 
 
 def _breadcrumbs(gate: Gate, *trail: tuple[str, str | None]) -> list:
-    return [
-        ("Portfolio", reverse("home")),
-        (gate.engagement.name, _engagement_url(gate)),
-        (
-            "Gates",
-            reverse("governance:list", kwargs={"engagement_id": gate.engagement.public_id}),
-        ),
-        *trail,
-    ]
+    gates_url = reverse("governance:list", kwargs={"engagement_id": gate.engagement.public_id})
+    return engagement_trail(gate.engagement, ("Gates", gates_url), *trail)
 
 
 def _attestation_slots(gate: Gate, forms: dict | None = None, errors: dict | None = None):
@@ -156,7 +150,6 @@ def _reloaded(request: HttpRequest, engagement_id, gate_id) -> Gate:
 def gate_list(request: HttpRequest, engagement_id) -> HttpResponse:
     engagement = get_engagement(actor=request.user, public_id=engagement_id)
     gates = selectors.gates_of_engagement(actor=request.user, engagement_id=engagement_id)
-    engagement_url = reverse("engagements:detail", kwargs={"public_id": engagement.public_id})
     return render(
         request,
         "governance/gate_list.html",
@@ -164,11 +157,7 @@ def gate_list(request: HttpRequest, engagement_id) -> HttpResponse:
             "engagement": engagement,
             "gates": gates,
             "nav_section": "portfolio",
-            "breadcrumbs": [
-                ("Portfolio", reverse("home")),
-                (engagement.name, engagement_url),
-                ("Gates", None),
-            ],
+            "breadcrumbs": engagement_trail(engagement, ("Gates", None)),
         },
     )
 
@@ -196,7 +185,7 @@ def pmo_queue(request: HttpRequest) -> HttpResponse:
         {
             "gates": selectors.pmo_queue(actor=request.user),
             "nav_section": "pmo-queue",
-            "breadcrumbs": [("Portfolio", reverse("home")), ("PMO queue", None)],
+            "breadcrumbs": portfolio_trail(("PMO queue", None)),
         },
     )
 
@@ -238,25 +227,25 @@ def set_criterion(request: HttpRequest, engagement_id, gate_id, criterion_id) ->
         criterion_id=criterion_id,
     )
     form = CriterionStateForm(request.POST)
-    if not form.is_valid():
+    # What was sent, kept before a refusal takes the field it names off ``cleaned_data``.
+    sent = dict(form.cleaned_data) if form.is_valid() else {}
+    outcome = submit(
+        request,
+        form,
+        lambda data: services.set_criterion_state(actor=request.user, criterion=criterion, **data),
+    )
+    if outcome.refused is None and not outcome.done:
         return _criterion_answer(
-            request, criterion, status=INVALID_STATUS, error="Choose met, not met or waived."
+            request, criterion, status=outcome.status, error="Choose met, not met or waived."
         )
-    state = form.cleaned_data["state"]
-    try:
-        services.set_criterion_state(
-            actor=request.user,
-            criterion=criterion,
-            state=state,
-            justification=form.cleaned_data["justification"],
-        )
-    except (InvalidInput, RuleBroken) as refused:
-        typed = form.cleaned_data["justification"]
+    state = sent["state"]
+    if outcome.refused:
+        typed = sent["justification"]
         return _criterion_answer(
             request,
             criterion,
-            status=status_of(refused),
-            error=refused.message,
+            status=outcome.status,
+            error=outcome.refused.message,
             waive_open=state == GateCriterion.State.WAIVED,
             typed=typed if state == GateCriterion.State.WAIVED else "",
             evidence=typed if state == GateCriterion.State.MET else "",
@@ -271,20 +260,14 @@ def attest(request: HttpRequest, engagement_id, gate_id) -> HttpResponse:
     gate = _reloaded(request, engagement_id, gate_id)
     side = request.POST.get("side", "")
     form = attestation_form(side, request.POST)
-    error, status = "", 200
-    if not form.is_valid():
-        # The side is a hidden field: a bad one is a tampered request.
-        error, status = "Choose the client or the provider side.", INVALID_STATUS
-    else:
-        try:
-            services.attest_gate(
-                actor=request.user,
-                gate=gate,
-                side=form.cleaned_data["side"],
-                comment=form.cleaned_data["comment"],
-            )
-        except (InvalidInput, RuleBroken) as refused:
-            error, status = refused.message, status_of(refused)
+    outcome = submit(
+        request, form, lambda data: services.attest_gate(actor=request.user, gate=gate, **data)
+    )
+    status, error = outcome.status, ""
+    if outcome.refused:
+        error = outcome.refused.message
+    elif not outcome.done:  # the side is a hidden field: a bad one is a tampered request
+        error = "Choose the client or the provider side."
     gate = _reloaded(request, engagement_id, gate_id)
     extra = {}
     if error and side in GateAttestation.Side.values:
@@ -327,49 +310,38 @@ def request_decision(request: HttpRequest, engagement_id, gate_id) -> HttpRespon
 def approve(request: HttpRequest, engagement_id, gate_id) -> HttpResponse:
     gate = _reloaded(request, engagement_id, gate_id)
     form = ApproveForm(request.POST, auto_id="approve-%s")
-    form.is_valid()  # a comment is optional: nothing to refuse here
-    try:
-        services.approve_gate(
-            actor=request.user, gate=gate, comment=form.cleaned_data.get("comment", "")
-        )
-    except services.GateHasOpenItems as refused:
-        gate = _reloaded(request, engagement_id, gate_id)
+    outcome = submit(
+        request, form, lambda data: services.approve_gate(actor=request.user, gate=gate, **data)
+    )
+    if outcome.done:
+        messages.success(request, f"“{gate.name}” approved.")
+        return redirect(gate_url(gate))
+    gate = _reloaded(request, engagement_id, gate_id)
+    refused = outcome.refused
+    if isinstance(refused, services.GateHasOpenItems):
+        # The open items are listed, each linked to where it is fixed, not as a form error.
         links = {item.label: item_link(gate, item) for item in selectors.open_gate_items(gate=gate)}
         return _render_gate(
             request,
             gate,
             status=REFUSED_STATUS,
-            approve_form=form,
+            approve_form=ApproveForm(request.POST, auto_id="approve-%s"),
             approval_refusal=refused.headline,
             refused_items=[(label, links.get(label)) for label in refused.items],
         )
-    except (InvalidInput, RuleBroken) as refused:
-        add_domain_error(form, refused)
-        return _render_gate(
-            request,
-            _reloaded(request, engagement_id, gate_id),
-            status=status_of(refused),
-            approve_form=form,
-        )
-    messages.success(request, f"“{gate.name}” approved.")
-    return redirect(gate_url(gate))
+    return _render_gate(request, gate, status=outcome.status, approve_form=form)
 
 
 @login_required
 @require_POST
 def reject(request: HttpRequest, engagement_id, gate_id) -> HttpResponse:
     gate = _reloaded(request, engagement_id, gate_id)
-    form = RejectForm(request.POST, auto_id="reject-%s")
-    form.is_valid()  # the reason's rule is the service's
-    try:
-        services.reject_gate(actor=request.user, gate=gate, reason=form.cleaned_data["reason"])
-    except (InvalidInput, RuleBroken) as refused:
-        add_domain_error(form, refused)
-        return _render_gate(
-            request,
-            _reloaded(request, engagement_id, gate_id),
-            status=status_of(refused),
-            reject_form=form,
-        )
+    form = RejectForm(request.POST, auto_id="reject-%s")  # the reason's rule is the service's
+    outcome = submit(
+        request, form, lambda data: services.reject_gate(actor=request.user, gate=gate, **data)
+    )
+    if not outcome.done:
+        gate = _reloaded(request, engagement_id, gate_id)
+        return _render_gate(request, gate, status=outcome.status, reject_form=form)
     messages.success(request, f"“{gate.name}” rejected; the phase is back at work.")
     return redirect(gate_url(gate))

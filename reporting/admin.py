@@ -65,7 +65,7 @@ class ForwardTargetAdmin(ReadOnlyDomainAdmin):
     list_select_related = ("kpi", "review")
 
 
-# --- Drift alerts and stored review reports (issue 10) ----------------------------------------
+# --- Drift alerts and stored review reports -----------------------------------------------------
 
 
 @admin.register(DriftAlert)

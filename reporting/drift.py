@@ -8,8 +8,9 @@ A KPI drifts in two ways (seed 001, days 61-90):
   (from then on it is a below-target episode).
 
 Weeks are ISO weeks (Monday to Sunday). Only weeks that have ended count: a week in progress
-could open an alert on one bad morning. This module only computes; ``reporting.services.
-detect_drift`` turns the episodes into ``DriftAlert`` rows, one per episode.
+could open an alert on one bad morning. This module only computes;
+``reporting.drift_alerts.detect_drift`` turns the episodes into ``DriftAlert`` rows, one per
+episode.
 """
 
 from __future__ import annotations

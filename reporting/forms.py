@@ -71,7 +71,8 @@ class ExplainMissForm(forms.Form):
             ),
         ]
 
-    def owner(self) -> User | None:
+    def clean_action_owner(self) -> User | None:
+        """The member chosen (None when nobody is): the service says whether one must be."""
         return self.people.get(self.cleaned_data.get("action_owner") or "")
 
 

@@ -3,7 +3,7 @@
 A file has a header row naming its three columns (``kpi``, ``date``, ``value``; any order,
 any case; ``kpi key`` and ``measured_on`` are accepted too) and one measurement per row.
 Row numbers are the file's own (the header is row 1), so a person finds the row in the
-spreadsheet they sent. Reading never writes: ``reporting.services.import_measurements``
+spreadsheet they sent. Reading never writes: ``reporting.measurements.import_measurements``
 writes the rows, and only when ``row_errors`` finds nothing wrong with any of them.
 """
 

@@ -1,4 +1,4 @@
-"""Forms of the KPI pages (issue 10): a measurement file, and the preview it leads to."""
+"""Forms of the KPI pages: a measurement file, and the preview it leads to."""
 
 from __future__ import annotations
 

@@ -247,13 +247,13 @@ class ForwardTarget(TenantOwned):
         return self.review.engagement
 
 
-# --- Drift alerts and stored review reports (issue 10) ----------------------------------------
+# --- Drift alerts and stored review reports -----------------------------------------------------
 
 
 class DriftAlert(TenantOwned):
     """One episode of a KPI drifting: below its target, or worse three weeks running while
     still on target. Open (``ended_week`` empty) until the KPI recovers; a later episode is a
-    new alert. Opened and closed only by ``reporting.services.detect_drift``."""
+    new alert. Opened and closed only by ``reporting.drift_alerts.detect_drift``."""
 
     class Kind(models.TextChoices):
         BELOW_TARGET = "below_target", "Below target"

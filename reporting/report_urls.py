@@ -1,4 +1,4 @@
-"""KPI pages, uploads and review reports, under /engagements/<engagement>/kpis/ (issue 10)."""
+"""KPI pages, uploads and review reports, under /engagements/<engagement>/kpis/."""
 
 from django.urls import path
 

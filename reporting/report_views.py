@@ -1,8 +1,9 @@
-"""KPI pages, measurement uploads and review reports (issue 10).
+"""KPI pages, measurement uploads and review reports.
 
 Every object comes from a selector that scopes it to the active tenant and to the engagements
 the person may see: anything else is NotFound, a 404 exactly like a missing object. Writes go
-through ``reporting.services``; a refusal shows beside the form that asked.
+through the services (``reporting.measurements``, ``reporting.reports``); a refusal shows
+beside the form that asked.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from engagements.models import Engagement
+from engagements.navigation import Crumb, engagement_trail
 from engagements.permissions import can_edit, can_work_on_review, require
 from kernel.errors import NotFound, RuleBroken
-from reporting import charts, services
+from kernel.web import submit
+from reporting import charts
 from reporting import kpi_selectors as selectors
 from reporting.imports import (
     Preview,
@@ -29,23 +32,18 @@ from reporting.imports import (
     read_measurement_file,
 )
 from reporting.kpi_forms import ConfirmImportForm, MeasurementFileForm
+from reporting.measurements import ImportRejected, import_measurements
 from reporting.models import Kpi, KpiMeasurement, Review
-from reporting.reports import build_report
+from reporting.reports import build_report, report_in_flight, request_review_report
 from reporting.views import review_url
 
 PREVIEW_ROWS_SHOWN = 500
 
 
-def _crumbs(engagement: Engagement, *tail: tuple[str, str | None]) -> list:
-    return [
-        ("Portfolio", reverse("home")),
-        (engagement.name, reverse("engagements:detail", args=[engagement.public_id])),
-        *tail,
-    ]
-
-
-def _kpis_url(engagement: Engagement) -> str:
-    return reverse("kpis:list", kwargs={"engagement_id": engagement.public_id})
+def _kpis_trail(engagement: Engagement, *trail: Crumb) -> list[Crumb]:
+    """The trail of a page under the engagement's KPIs."""
+    kpis_url = reverse("kpis:list", kwargs={"engagement_id": engagement.public_id})
+    return engagement_trail(engagement, ("KPIs", kpis_url), *trail)
 
 
 @login_required
@@ -71,7 +69,7 @@ def kpi_list(request: HttpRequest, engagement_id) -> HttpResponse:
             "reviews": list(selectors.published_reviews_with_reports(engagement=engagement)),
             "upload_form": MeasurementFileForm(),
             "may_upload": can_edit(user=request.user, engagement=engagement),
-            "breadcrumbs": _crumbs(engagement, ("KPIs", None)),
+            "breadcrumbs": engagement_trail(engagement, ("KPIs", None)),
         },
     )
 
@@ -96,7 +94,7 @@ def kpi_detail(request: HttpRequest, engagement_id, kpi_id) -> HttpResponse:
             "trend_chart": charts.trend_chart(kpi, trend),
             "alerts": list(selectors.drift_alerts_of(kpi=kpi)),
             "recent": [(m, kpi.is_met_by(m.value)) for m in reversed(measurements[-14:])],
-            "breadcrumbs": _crumbs(engagement, ("KPIs", _kpis_url(engagement)), (kpi.name, None)),
+            "breadcrumbs": _kpis_trail(engagement, (kpi.name, None)),
         },
     )
 
@@ -153,9 +151,7 @@ def _preview_page(
             "confirm_form": confirm,
             "file_name": file_name,
             "upload_form": MeasurementFileForm(),
-            "breadcrumbs": _crumbs(
-                engagement, ("KPIs", _kpis_url(engagement)), ("Upload preview", None)
-            ),
+            "breadcrumbs": _kpis_trail(engagement, ("Upload preview", None)),
         },
         status=status,
     )
@@ -174,9 +170,7 @@ def upload(request: HttpRequest, engagement_id) -> HttpResponse:
         "engagement": engagement,
         "kpis": list(Kpi.objects.filter(engagement=engagement).order_by("name")),
         "today": engagement.today(),
-        "breadcrumbs": _crumbs(
-            engagement, ("KPIs", _kpis_url(engagement)), ("Upload measurements", None)
-        ),
+        "breadcrumbs": _kpis_trail(engagement, ("Upload measurements", None)),
     }
     if request.method == "GET":
         return render(
@@ -216,17 +210,22 @@ def upload_confirm(request: HttpRequest, engagement_id) -> HttpResponse:
         messages.error(request, " ".join(form.errors.get("rows", ["Upload the file again."])))
         return redirect("kpis:upload", engagement_id=engagement.public_id)
     rows = from_payload(form.cleaned_data["rows"])
-    try:
-        result = services.import_measurements(actor=request.user, engagement=engagement, rows=rows)
-    except services.ImportRejected as rejected:
+    outcome = submit(
+        request,
+        form,
+        lambda _data: import_measurements(actor=request.user, engagement=engagement, rows=rows),
+        refusals=(ImportRejected,),
+    )
+    if not outcome.done:
         # Something changed since the preview (a KPI, the date): show the rows again.
         preview = check_rows(
             rows,
             kpi_keys=Kpi.objects.filter(engagement=engagement).values_list("key", flat=True),
             today=engagement.today(),
         )
-        messages.error(request, rejected.message)
+        messages.error(request, outcome.refused.message)
         return _preview_page(request, engagement, preview, file_name="", status=400)
+    result = outcome.value
     messages.success(
         request,
         f"Imported {result.total} measurement{'s' if result.total != 1 else ''}: "
@@ -254,7 +253,7 @@ def _pdf_status(request: HttpRequest, review: Review) -> dict:
         "engagement": review.engagement,
         "review": review,
         "stored": selectors.stored_report(review=review),
-        "rendering": services.report_in_flight(review=review),
+        "rendering": report_in_flight(review=review),
         "may_generate": can_work_on_review(user=request.user, review=review),
     }
 
@@ -272,7 +271,7 @@ def report(request: HttpRequest, engagement_id, review_id) -> HttpResponse:
         {
             **_pdf_status(request, review),
             "document": build_report(review=review),
-            "breadcrumbs": _crumbs(
+            "breadcrumbs": engagement_trail(
                 engagement,
                 ("Reviews", reviews_url),
                 (str(review), review_url(review)),
@@ -297,7 +296,7 @@ def report_status(request: HttpRequest, engagement_id, review_id) -> HttpRespons
 def report_generate(request: HttpRequest, engagement_id, review_id) -> HttpResponse:
     """Ask a worker for the PDF; asking twice while it renders shows the same progress."""
     review = _published_review(request, engagement_id, review_id)
-    review = services.request_review_report(actor=request.user, review=review)
+    review = request_review_report(actor=request.user, review=review)
     if request.htmx:
         return render(
             request, "reporting/reports/partials/pdf_status.html", _pdf_status(request, review)

@@ -10,28 +10,43 @@
 
 Every report names the tenant and the engagement on every page, numbers its pages and opens
 with a table of contents; each KPI has its chart against the target and its weekly trend.
-The PDF is made by WeasyPrint from the same body as the page; ``reporting.services.
-generate_review_report`` stores it once.
+The PDF is made by WeasyPrint from the same body as the page, by a worker
+(``request_review_report`` asks for it), and stored once (``generate_review_report``).
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from accounts.models import Tenant
-from engagements import plan
+from accounts.models import Tenant, User
+from audit import services as audit
+from audit.services import operation
 from engagements.models import Engagement
+from engagements.permissions import require_editor
+from engagements.plan import day as plan_day
 from engagements.plan import review_anchor, review_window
 from governance.models import GateDecision
+from kernel.background import enqueue_on_commit
+from kernel.errors import RuleBroken
 from milestones.models import Milestone
 from reporting import charts
 from reporting.kpi_selectors import TrendWeek, measurements_by_kpi, trend_of, weekly_means
-from reporting.models import DAY_90_QUESTIONS, ForwardTarget, Kpi, Review, ReviewKpiResult
+from reporting.models import (
+    DAY_90_QUESTIONS,
+    ForwardTarget,
+    Kpi,
+    Review,
+    ReviewKpiResult,
+    ReviewReport,
+)
+from reporting.reviews import lock_review
 
 TITLES = {
     30: "30-day baseline report",
@@ -125,7 +140,7 @@ class ReportDocument:
         return len(self.results) - len(self.no_data)
 
     def day(self, offset: int) -> datetime.date:
-        return plan.day(self.anchor_date, offset)
+        return plan_day(self.anchor_date, offset)
 
     @property
     def plan_start(self) -> datetime.date:
@@ -309,3 +324,75 @@ def render_review_pdf(*, review: Review) -> bytes:
         {"document": document, "generated_at": timezone.now()},
     )
     return weasyprint.HTML(string=html, base_url=None).write_pdf()
+
+
+# The worker's entry point (``reporting.tasks``) renders the PDF; it is asked for by name.
+RENDER_REPORT_TASK = "reporting.tasks.render_review_report"
+
+
+@operation("review.report_generated", tenant_of="review")
+def generate_review_report(*, actor: User, review: Review) -> ReviewReport:
+    """The PDF of a published review, made once and kept: asking again returns the stored one,
+    so the document leadership received never changes afterwards."""
+    review = lock_review(review)
+    require_editor(actor=actor, engagement=review.engagement)
+    stored = ReviewReport.objects.filter(review=review).first()
+    if stored is not None:
+        return stored
+    if review.status != Review.Status.PUBLISHED:
+        raise RuleBroken(
+            f"The {review} is not published yet: only a published review has a report."
+        )
+    pdf = render_review_pdf(review=review)
+    report = ReviewReport(
+        tenant_id=review.tenant_id,
+        review=review,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        size=len(pdf),
+        generated_by=actor,
+    )
+    report.file.save(
+        f"day-{review.day}-review-{review.engagement.public_id}.pdf", ContentFile(pdf), save=False
+    )
+    report.save()
+    audit.record_created(actor=actor, instance=report)
+    Review.objects.filter(pk=review.pk).update(report_requested_at=None, report_failure="")
+    return report
+
+
+# A render asked for longer ago than this is taken as lost (its worker died): a new request
+# may start another one.
+REPORT_RENDER_LOST_AFTER = datetime.timedelta(minutes=10)
+
+
+def report_in_flight(*, review: Review, now: datetime.datetime | None = None) -> bool:
+    requested = review.report_requested_at
+    return requested is not None and (now or timezone.now()) - requested < REPORT_RENDER_LOST_AFTER
+
+
+@operation("review.report_requested", tenant_of="review")
+def request_review_report(*, actor: User, review: Review) -> Review:
+    """Ask for the PDF of a published review, rendered by a worker (it takes seconds).
+
+    One render per review at a time: asking again while one is in flight, or once the PDF
+    is stored, starts nothing and returns the review as it is.
+    """
+    review = lock_review(review)
+    require_editor(actor=actor, engagement=review.engagement)
+    if review.status != Review.Status.PUBLISHED:
+        raise RuleBroken(
+            f"The {review} is not published yet: only a published review has a report."
+        )
+    if ReviewReport.objects.filter(review=review).exists() or report_in_flight(review=review):
+        return review
+    review.report_requested_at, review.report_failure = timezone.now(), ""
+    review.save(update_fields=["report_requested_at", "report_failure"])
+    enqueue_on_commit(
+        RENDER_REPORT_TASK, tenant_id=review.tenant_id, review_id=review.pk, actor_id=actor.pk
+    )
+    return review
+
+
+def report_render_failed(*, review: Review, failure: str) -> None:
+    """The worker could not render the PDF: say so on the page, and let it be asked again."""
+    Review.objects.filter(pk=review.pk).update(report_requested_at=None, report_failure=failure)

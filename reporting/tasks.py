@@ -10,8 +10,9 @@ from accounts.models import Tenant, User
 from engagements.models import Engagement
 from kernel.background import TenantTask
 from kernel.errors import DomainError
+from reporting.drift_alerts import detect_drift
 from reporting.models import Kpi, Review
-from reporting.services import detect_drift, generate_review_report, report_render_failed
+from reporting.reports import generate_review_report, report_render_failed
 
 log = logging.getLogger(__name__)
 

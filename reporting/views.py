@@ -19,12 +19,13 @@ from django.utils.dateparse import parse_date
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from engagements.navigation import engagement_trail
 from engagements.permissions import can_publish_review, can_work_on_review
 from engagements.plan import review_anchor, review_window
 from engagements.selectors import get_engagement
 from kernel.errors import InvalidInput, ItemsOpen, RuleBroken
-from kernel.web import INVALID_STATUS, REFUSED_STATUS, add_domain_error, status_of
-from reporting import selectors, services
+from kernel.web import INVALID_STATUS, REFUSED_STATUS, submit
+from reporting import measurements, reviews, selectors
 from reporting.forms import Day90Form, ExplainMissForm, MeasurementForm
 from reporting.models import DAY_90_QUESTIONS, Review, ReviewKpiResult
 
@@ -40,13 +41,8 @@ def review_url(review: Review, anchor: str = "") -> str:
 
 
 def _breadcrumbs(engagement, *trail) -> list:
-    engagement_url = reverse("engagements:detail", kwargs={"public_id": engagement.public_id})
-    return [
-        ("Portfolio", reverse("home")),
-        (engagement.name, engagement_url),
-        ("Reviews", reverse("reporting:list", kwargs={"engagement_id": engagement.public_id})),
-        *trail,
-    ]
+    reviews_url = reverse("reporting:list", kwargs={"engagement_id": engagement.public_id})
+    return engagement_trail(engagement, ("Reviews", reviews_url), *trail)
 
 
 def _explain_form(result: ReviewKpiResult, members, data=None) -> ExplainMissForm:
@@ -110,7 +106,7 @@ def _review_context(request: HttpRequest, review: Review, **extra) -> dict:
         "may_work": may_work,
         "may_publish": may_publish,
         "publish_needs_reason": (
-            services.publish_needs_reason(review=review, results=results) if may_publish else []
+            reviews.publish_needs_reason(review=review, results=results) if may_publish else []
         ),
         "no_data": [r for r in results if r.outcome == ReviewKpiResult.Outcome.NO_DATA],
         "met_count": sum(1 for r in results if r.outcome == ReviewKpiResult.Outcome.MET),
@@ -159,16 +155,15 @@ def _reloaded(request: HttpRequest, engagement_id, review_id) -> Review:
 @require_GET
 def review_list(request: HttpRequest, engagement_id) -> HttpResponse:
     engagement = get_engagement(actor=request.user, public_id=engagement_id)
-    reviews = selectors.reviews_of_engagement(actor=request.user, engagement=engagement)
     return render(
         request,
         "reporting/review_list.html",
         {
             "engagement": engagement,
-            "reviews": reviews,
+            "reviews": selectors.reviews_of_engagement(actor=request.user, engagement=engagement),
             "anchor": review_anchor(engagement=engagement),
             "nav_section": "portfolio",
-            "breadcrumbs": [*_breadcrumbs(engagement)[:-1], ("Reviews", None)],
+            "breadcrumbs": engagement_trail(engagement, ("Reviews", None)),
         },
     )
 
@@ -199,16 +194,17 @@ def measure(request: HttpRequest, engagement_id, review_id) -> HttpResponse:
     kpi = selectors.kpi_of(engagement=review.engagement, kpi_id=form.cleaned_data["kpi"])
     day = form.cleaned_data["measured_on"]
     window = review_window(review=review)
-    error, status = "", 200
-    if form.is_valid():
-        try:
-            services.record_measurement(
-                actor=request.user, kpi=kpi, measured_on=day, value=form.cleaned_data["value"]
-            )
-        except (InvalidInput, RuleBroken) as refused:
-            error, status = refused.message, status_of(refused)
-    else:
-        error, status = " ".join(form.errors["value"]), INVALID_STATUS
+    outcome = submit(
+        request,
+        form,
+        lambda data: measurements.record_measurement(
+            actor=request.user, kpi=kpi, measured_on=day, value=data["value"]
+        ),
+    )
+    status, error = outcome.status, ""
+    if not outcome.done:
+        # The cell says the refusal in one line: the service's message, or the value's errors.
+        error = outcome.refused.message if outcome.refused else " ".join(form.errors["value"])
     cell = selectors.measurement_cell(kpi=kpi, day=day, window=window)
     cell.error, cell.saved = error, not error
     cell.typed = request.POST.get("value", "") if error else ""
@@ -232,22 +228,9 @@ def explain_miss(request: HttpRequest, engagement_id, review_id, result_id) -> H
     result = selectors.result_of_review(review=review, result_id=result_id)
     members = selectors.seated_people(engagement=review.engagement)
     form = _explain_form(result, members, request.POST)
-    status = 200
-    if not form.is_valid():
-        status = INVALID_STATUS
-    else:
-        try:
-            services.explain_miss(
-                actor=request.user,
-                result=result,
-                root_cause=form.cleaned_data["root_cause"],
-                corrective_action=form.cleaned_data["corrective_action"],
-                action_owner=form.owner(),
-                action_due=form.cleaned_data["action_due"],
-            )
-        except (InvalidInput, RuleBroken) as refused:
-            add_domain_error(form, refused)
-            status = status_of(refused)
+    status = submit(
+        request, form, lambda data: reviews.explain_miss(actor=request.user, result=result, **data)
+    ).status
     review = _reloaded(request, engagement_id, review_id)
     explain_forms = {result.pk: form} if status != 200 else {}
     if request.htmx:
@@ -269,23 +252,23 @@ def answer_day_90(request: HttpRequest, engagement_id, review_id) -> HttpRespons
     review = _reloaded(request, engagement_id, review_id)
     kpis = selectors.kpis_of(engagement=review.engagement)
     form = _day_90_form(review, kpis, request.POST)
-    if form.is_valid():
-        try:
-            services.answer_day_90(
+    try:
+        # Bad input lands on the form; a broken rule (the review was published) on the panel.
+        outcome = submit(
+            request,
+            form,
+            lambda _data: reviews.answer_day_90(
                 actor=request.user,
                 review=review,
                 answers=form.answers(),
                 forward_targets=form.forward_targets(),
-            )
-        except InvalidInput as refused:
-            add_domain_error(form, refused)
-            return _render_review(request, review, status=INVALID_STATUS, day_90_form=form)
-        except RuleBroken as refused:
-            return _render_review(
-                request, review, status=REFUSED_STATUS, panel_error=refused.message
-            )
-    else:
-        return _render_review(request, review, status=INVALID_STATUS, day_90_form=form)
+            ),
+            refusals=(InvalidInput,),
+        )
+    except RuleBroken as refused:
+        return _render_review(request, review, status=REFUSED_STATUS, panel_error=refused.message)
+    if not outcome.done:
+        return _render_review(request, review, status=outcome.status, day_90_form=form)
     messages.success(request, "The day-90 answers and the targets for days 91-180 are saved.")
     return redirect(review_url(review, "day-90"))
 
@@ -295,7 +278,7 @@ def answer_day_90(request: HttpRequest, engagement_id, review_id) -> HttpRespons
 def refresh(request: HttpRequest, engagement_id, review_id) -> HttpResponse:
     review = _reloaded(request, engagement_id, review_id)
     try:
-        results = services.refresh_review(actor=request.user, review=review)
+        results = reviews.refresh_review(actor=request.user, review=review)
     except RuleBroken as refused:
         return _render_review(request, review, status=REFUSED_STATUS, panel_error=refused.message)
     met = sum(1 for result in results if result.outcome == ReviewKpiResult.Outcome.MET)
@@ -315,7 +298,7 @@ def publish(request: HttpRequest, engagement_id, review_id) -> HttpResponse:
     review = _reloaded(request, engagement_id, review_id)
     reason = request.POST.get("reason", "")
     try:
-        services.publish_review(actor=request.user, review=review, reason=reason)
+        reviews.publish_review(actor=request.user, review=review, reason=reason)
     except ItemsOpen as refused:
         return _render_review(
             request,

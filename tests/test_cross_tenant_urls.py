@@ -14,8 +14,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from engagements.services import copy_playbook, start_transition
 from kernel.tenancy import TenantOwned, tenant_context
+from reporting.measurements import record_measurement
 from reporting.models import Kpi, Review
-from reporting.services import answer_day_90, record_measurement, refresh_review
+from reporting.reviews import answer_day_90, refresh_review
 from tests.routes import BUILDERS, POPULATORS, load_all
 from tests.world import build_world, pass_gate
 

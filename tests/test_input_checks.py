@@ -15,8 +15,9 @@ from engagements.services import copy_playbook
 from kernel.errors import InvalidInput
 from milestones.models import Milestone
 from milestones.services import create_milestone, update_milestone
+from reporting.measurements import record_measurement
 from reporting.models import ForwardTarget, Kpi, KpiMeasurement, Review
-from reporting.services import answer_day_90, record_measurement
+from reporting.reviews import answer_day_90
 from tests import factories
 from tests.world import DAY0, owners_for
 from transition.services import create_engagement_from_playbook, create_tenant, update_engagement

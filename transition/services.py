@@ -26,7 +26,7 @@ from kernel.validation import a_slug
 from milestones import builders as milestones
 from milestones.models import Milestone
 from registers.models import RaidItem
-from reporting import services as reporting
+from reporting import reviews as reporting
 
 LEAD_ROLES = {"client_lead", "provider_lead", "pmo_lead"}
 

@@ -1,5 +1,6 @@
 """Reviews, KPIs and their measurements over the API: reads, publishing a review, defining a
-KPI and recording values (one, or many at once), through ``reporting.services``."""
+KPI and recording values (one, or many at once), through ``reporting.kpis``,
+``reporting.measurements`` and ``reporting.reviews``."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from api.rest.serializers import StrictSerializer, related_id
 from kernel.api import ApiResource
 from kernel.errors import InvalidInput
 from kernel.registry import api_resources
-from reporting import services as reporting
+from reporting import kpis, measurements, reviews
 from reporting.models import Kpi, KpiMeasurement, Review, ReviewKpiResult
 
 MAX_BULK_ROWS = 1000
@@ -236,7 +237,7 @@ class ReviewViewSet(ListAndRetrieve, ApiViewSet):
         review = self.get_object()
         reason = self.validated(PublishReviewSerializer, request.data)["reason"]
         self.check_if_match(lambda: self.etag_for(review, self.represent(review)))
-        reporting.publish_review(actor=self.actor, review=review, reason=reason)
+        reviews.publish_review(actor=self.actor, review=review, reason=reason)
         return self.object_response(self.get_object())
 
 
@@ -251,7 +252,7 @@ class KpiViewSet(ListAndRetrieve, ApiViewSet):
 
     def create(self, request):
         data = self.validated(KpiSerializer, request.data)
-        kpi = reporting.define_kpi(
+        kpi = kpis.define_kpi(
             actor=self.actor,
             engagement=data["engagement"],
             key=data["key"],
@@ -277,7 +278,7 @@ class MeasurementViewSet(ListAndRetrieve, ApiViewSet):
 
     def create(self, request):
         data = self.validated(MeasurementSerializer, request.data)
-        measurement = reporting.record_measurement(
+        measurement = measurements.record_measurement(
             actor=self.actor, kpi=data["kpi"], measured_on=data["measured_on"], value=data["value"]
         )
         return self.created_response(self._fresh(measurement))
@@ -296,7 +297,7 @@ class MeasurementViewSet(ListAndRetrieve, ApiViewSet):
                 try:
                     with transaction.atomic():
                         recorded.append(
-                            reporting.record_measurement(
+                            measurements.record_measurement(
                                 actor=self.actor,
                                 kpi=row["kpi"],
                                 measured_on=row["measured_on"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kernel.playbook_sections import PlaybookBuild, PlaybookSection
 from kernel.registry import playbook_sections
-from reporting.services import build_reviews_and_kpis_from_playbook
+from reporting.reviews import build_reviews_and_kpis_from_playbook
 
 
 def build(plan: PlaybookBuild) -> list:

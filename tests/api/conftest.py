@@ -13,8 +13,8 @@ import pytest
 from api.services import issue_token, revoke_token
 from engagements.services import start_transition
 from kernel.tenancy import get_active_tenant_id, tenant_context
+from reporting.measurements import record_measurement
 from reporting.models import Kpi
-from reporting.services import record_measurement
 from tests.world import World, build_world
 
 

@@ -8,8 +8,8 @@ from decimal import Decimal
 from governance.models import Gate, GateDecision
 from kernel.tenancy import tenant_context
 from milestones.models import Milestone
+from reporting.measurements import record_measurement
 from reporting.models import Kpi, KpiMeasurement
-from reporting.services import record_measurement
 from tests.api.endpoints import kickoff_gate
 from tests.world import meet_criteria_and_attest
 

@@ -15,8 +15,8 @@ from icalendar import Calendar
 
 from kernel.tenancy import tenant_context
 from milestones.models import Milestone
+from reporting.measurements import record_measurement
 from reporting.models import Kpi
-from reporting.services import record_measurement
 from tests.world import build_world
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -16,8 +16,9 @@ from engagements.services import start_transition
 from governance.models import Gate
 from governance.services import request_gate_decision, set_criterion_state
 from kernel.tenancy import tenant_context
+from reporting.measurements import record_measurement
 from reporting.models import Kpi, Review
-from reporting.services import record_measurement, refresh_review
+from reporting.reviews import refresh_review
 from tests.world import build_world, finish_phase
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -29,8 +29,8 @@ from governance.services import set_criterion_state
 from kernel.tenancy import tenant_context
 from milestones.models import EvidenceFile, Milestone
 from milestones.services import update_milestone
+from reporting.measurements import record_measurement
 from reporting.models import Kpi, Review
-from reporting.services import record_measurement
 from tests import factories
 from tests.e2e.conftest import ARTIFACTS
 from tests.tabs import expected_tabs

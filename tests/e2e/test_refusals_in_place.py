@@ -20,8 +20,8 @@ from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from registers.models import RaidItem
 from registers.services import create_raid_item
+from reporting.measurements import record_measurement
 from reporting.models import Kpi, KpiMeasurement, Review
-from reporting.services import record_measurement
 from tests.world import build_world, finish_phase
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

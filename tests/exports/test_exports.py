@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from milestones.services import create_milestone, update_milestone
+from reporting.measurements import record_measurement
 from reporting.models import Kpi, KpiMeasurement
-from reporting.services import record_measurement
 from tests.exports.conftest import csv_rows, xlsx_rows, xlsx_sheet
 from tests.world import add_engagement, complete_milestone
 

@@ -149,7 +149,7 @@ def test_a_pmo_cannot_change_the_policy_from_the_page(client, world):
 def test_the_review_report_says_a_gate_was_self_approved(world, ready_kickoff, second_pmo):
     from reporting.models import Review
     from reporting.reports import build_report, render_report_body
-    from reporting.services import publish_review
+    from reporting.reviews import publish_review
 
     set_separation_of_duties(actor=world.admin, tenant=world.tenant, separate=False)
     approve_gate(actor=world.pmo, gate=ready_kickoff, comment="Only PMO this week")
@@ -174,7 +174,7 @@ def test_the_review_report_lists_a_four_eyes_decision_without_the_mark(
 ):
     from reporting.models import Review
     from reporting.reports import build_report, render_report_body
-    from reporting.services import publish_review
+    from reporting.reviews import publish_review
 
     approve_gate(actor=second_pmo, gate=ready_kickoff, comment="Checked")
     review = publish_review(

@@ -13,8 +13,9 @@ from milestones.models import Milestone
 from milestones.services import update_milestone
 from notifications.models import Kind, Notification, Reminder
 from notifications.services import update_reminder_policy
+from reporting.measurements import record_measurement
 from reporting.models import Kpi, Review, ReviewKpiResult
-from reporting.services import explain_miss, record_measurement, refresh_review
+from reporting.reviews import explain_miss, refresh_review
 from tests.notifications.conftest import at, mails_to, recorded
 from tests.world import complete_milestone, finish_phase, meet_criteria_and_attest
 

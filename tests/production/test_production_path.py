@@ -48,7 +48,7 @@ import datetime, json
 from accounts.models import Tenant, User
 from kernel.tenancy import tenant_context
 from reporting.models import Review, ReviewKpiResult
-from reporting.services import explain_miss, publish_review, refresh_review
+from reporting.reviews import explain_miss, publish_review, refresh_review
 pmo = User.objects.get(username="pmo")
 with tenant_context(Tenant.objects.get(slug="demo")):
     reviews = Review.objects.filter(engagement__name="Contact centre launch")

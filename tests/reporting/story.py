@@ -11,8 +11,9 @@ import datetime
 from decimal import Decimal
 
 from reporting.imports import RawRow
+from reporting.measurements import import_measurements
 from reporting.models import Kpi, Review, ReviewKpiResult
-from reporting.services import explain_miss, import_measurements, publish_review, refresh_review
+from reporting.reviews import explain_miss, publish_review, refresh_review
 
 WOBBLE = ("-0.6", "0.4", "0.2", "-0.3", "0.5", "-0.1", "-0.1")
 

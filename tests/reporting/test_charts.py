@@ -6,8 +6,8 @@ from xml.etree import ElementTree
 
 from reporting import charts
 from reporting.kpi_selectors import measurements_until, weekly_trend
+from reporting.measurements import record_measurement
 from reporting.models import Kpi
-from reporting.services import record_measurement
 from tests.reporting.story import measure_first_days
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -8,10 +8,11 @@ import pytest
 from audit.models import Event
 from kernel.errors import NotFound
 from reporting.drift import WeekMean, find_episodes
+from reporting.drift_alerts import detect_drift
 from reporting.imports import RawRow
 from reporting.kpi_selectors import open_drift_alerts, weekly_trend
+from reporting.measurements import import_measurements, record_measurement
 from reporting.models import DriftAlert, Kpi
-from reporting.services import detect_drift, import_measurements, record_measurement
 from reporting.tasks import detect_drift_everywhere, detect_drift_in_tenant
 
 MONDAY = datetime.date(2026, 3, 2)  # an ISO week's Monday, long past

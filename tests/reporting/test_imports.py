@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from audit.models import Event
 from engagements.services import change_member
 from reporting.imports import RawRow, read_measurement_file
+from reporting.measurements import ImportRejected, import_measurements, record_measurement
 from reporting.models import Kpi, KpiMeasurement
-from reporting.services import ImportRejected, import_measurements, record_measurement
 
 DAY = datetime.date(2026, 2, 2)
 

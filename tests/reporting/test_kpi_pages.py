@@ -7,8 +7,9 @@ from decimal import Decimal
 import time_machine
 
 from reporting.imports import RawRow
+from reporting.kpis import define_kpi
+from reporting.measurements import import_measurements
 from reporting.models import Kpi
-from reporting.services import define_kpi, import_measurements
 from tests.reporting.story import measure_first_days, publish_day_30
 
 

@@ -14,14 +14,13 @@ from audit.models import Event
 from kernel.errors import NotFound, RuleBroken
 from kernel.tenancy import tenant_context
 from reporting.models import Kpi, Review, ReviewReport
-from reporting.reports import build_report, render_report_body, render_review_pdf
-from reporting.services import (
-    answer_day_90,
-    explain_miss,
+from reporting.reports import (
+    build_report,
     generate_review_report,
-    publish_review,
-    refresh_review,
+    render_report_body,
+    render_review_pdf,
 )
+from reporting.reviews import answer_day_90, explain_miss, publish_review, refresh_review
 from reporting.tasks import render_review_report
 from tests.reporting.story import measure_first_days, publish_day_30
 from tests.world import add_engagement
@@ -84,7 +83,7 @@ def test_generating_again_returns_the_stored_pdf_unchanged(world, day_30):
     first = generate_review_report(actor=world.pmo, review=day_30)
     stored = default_storage.open(first.file.name).read()
     # Later data cannot change the document leadership received.
-    from reporting.services import import_measurements
+    from reporting.measurements import import_measurements
     from tests.reporting.story import measurement_rows
 
     import_measurements(
@@ -253,7 +252,7 @@ def test_the_pdf_of_an_early_review_with_no_data_says_so_and_why(world):
     review = Review.objects.get(day=14)
     start = review.scheduled_on - datetime.timedelta(days=review.window_days - 1)
     contact = Kpi.objects.get(key="contact-rate")
-    from reporting.services import record_measurement
+    from reporting.measurements import record_measurement
 
     record_measurement(
         actor=world.provider_lead, kpi=contact, measured_on=start, value=contact.target + 2

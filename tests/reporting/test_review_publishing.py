@@ -9,14 +9,9 @@ import time_machine
 
 from engagements.plan import review_anchor, review_window
 from kernel.errors import InvalidInput, ItemsOpen, RuleBroken
+from reporting.measurements import record_measurement
 from reporting.models import DAY_90_QUESTIONS, Kpi, Review, ReviewKpiResult
-from reporting.services import (
-    answer_day_90,
-    explain_miss,
-    publish_review,
-    record_measurement,
-    refresh_review,
-)
+from reporting.reviews import answer_day_90, explain_miss, publish_review, refresh_review
 from tests.reporting.test_reviews import meet_every_kpi
 
 

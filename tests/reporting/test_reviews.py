@@ -7,15 +7,10 @@ from django.utils import timezone
 from audit.models import Event
 from engagements.plan import review_window
 from kernel.errors import InvalidInput, ItemsOpen, NotAllowed, RuleBroken
+from reporting.kpis import define_kpi, update_kpi
+from reporting.measurements import record_measurement
 from reporting.models import Kpi, KpiMeasurement, Review, ReviewKpiResult
-from reporting.services import (
-    answer_day_90,
-    define_kpi,
-    explain_miss,
-    publish_review,
-    record_measurement,
-    refresh_review,
-)
+from reporting.reviews import answer_day_90, explain_miss, publish_review, refresh_review
 from transition.services import update_engagement
 
 
@@ -253,3 +248,17 @@ def test_kpi_definitions_are_pmo_only_and_unique(world):
             target=Decimal("1"),
             direction="lower",
         )
+
+
+def test_a_kpi_change_names_the_fields_it_does_not_know(world):
+    kpi = Kpi.objects.get(key="contact-rate")
+    with pytest.raises(InvalidInput) as refused:
+        update_kpi(actor=world.pmo, kpi=kpi, key="renamed", target=Decimal("1"))
+    assert refused.value.message == "Unknown field(s): key."
+    assert refused.value.errors == {"key": ["Unknown field."]}
+    kpi.refresh_from_db()
+    assert kpi.key == "contact-rate" and kpi.target != Decimal("1")
+
+    update_kpi(actor=world.pmo, kpi=kpi, target=Decimal("1"))
+    kpi.refresh_from_db()
+    assert kpi.target == Decimal("1")

@@ -11,8 +11,8 @@ from api.services import issue_token
 from engagements.models import EngagementMember, Phase
 from governance.models import Gate
 from milestones.models import Milestone
+from reporting.measurements import record_measurement
 from reporting.models import Kpi, KpiMeasurement, Review
-from reporting.services import record_measurement
 from tests.routes import populates, route
 
 V1 = "/api/v1"

@@ -2,7 +2,7 @@
 
 from governance.models import Gate, GateCriterion
 from reporting.models import Review, ReviewKpiResult
-from reporting.services import refresh_review
+from reporting.reviews import refresh_review
 from tests.routes import route
 
 

@@ -3,14 +3,10 @@
 import datetime
 
 from reporting.imports import RawRow
+from reporting.measurements import import_measurements
 from reporting.models import DriftAlert, Kpi, Review, ReviewKpiResult
-from reporting.services import (
-    explain_miss,
-    generate_review_report,
-    import_measurements,
-    publish_review,
-    refresh_review,
-)
+from reporting.reports import generate_review_report
+from reporting.reviews import explain_miss, publish_review, refresh_review
 from tests.routes import populates, route
 
 

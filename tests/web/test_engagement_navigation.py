@@ -15,8 +15,9 @@ from governance.models import Gate
 from milestones.models import Milestone
 from registers.models import RaidItem
 from registers.services import create_raid_item
+from reporting.measurements import record_measurement
 from reporting.models import Kpi, Review, ReviewKpiResult
-from reporting.services import explain_miss, record_measurement, refresh_review
+from reporting.reviews import explain_miss, refresh_review
 from tests.tabs import expected_tabs
 from tests.world import pass_gate
 

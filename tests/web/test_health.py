@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 
 from registers.models import RaidItem
 from registers.services import close_raid_item, create_raid_item
+from reporting.kpis import define_kpi
 from reporting.models import DriftAlert, Kpi, Review, ReviewKpiResult
-from reporting.services import define_kpi
 from tests.web.pages import bulk_engagements
 from transition.portfolio import health_of, portfolio_rows, today_for
 from transition.standing import HIGH_RISK_SCORE, RED_FROM_OVERDUE_MILESTONES, engagement_health

@@ -11,8 +11,9 @@ from governance.models import Gate
 from governance.services import attest_gate
 from milestones.models import Milestone
 from registers.services import create_raid_item
+from reporting.measurements import record_measurement
 from reporting.models import Kpi, Review, ReviewKpiResult
-from reporting.services import explain_miss, record_measurement, refresh_review
+from reporting.reviews import explain_miss, refresh_review
 from tests.web.pages import table_rows, text_of
 from tests.world import add_engagement, build_world, complete_milestone
 from transition.portfolio import today_for

@@ -14,9 +14,11 @@ from accounts.models import Membership
 from audit.models import Event
 from engagements.plan import review_window
 from engagements.services import add_member
+from reporting.kpis import define_kpi
+from reporting.measurements import record_measurement
 from reporting.models import ForwardTarget, Kpi, KpiMeasurement, Review, ReviewKpiResult
-from reporting.services import define_kpi, explain_miss, record_measurement
-from reporting.services import refresh_review as refresh
+from reporting.reviews import explain_miss
+from reporting.reviews import refresh_review as refresh
 from tests import factories
 
 HTMX = {"HTTP_HX_REQUEST": "true"}

@@ -116,8 +116,8 @@ def the_measurements(engagement, users) -> list[tuple[datetime.datetime, Callabl
     """Each day's values imported the next Monday, or the morning after a review window
     closed, whichever came first; the rest this morning."""
     from reporting.imports import RawRow
+    from reporting.measurements import import_measurements
     from reporting.models import Review
-    from reporting.services import import_measurements
 
     values = launch_values(engagement)
     today = engagement.today()
@@ -154,7 +154,7 @@ def the_reviews(engagement, users) -> list[tuple[datetime.datetime, Callable[[],
     the published ones' misses explained by the provider that day and published by PMO a day
     or two after the window closed."""
     from reporting.models import Review, ReviewKpiResult
-    from reporting.services import explain_miss, publish_review, refresh_review
+    from reporting.reviews import explain_miss, publish_review, refresh_review
 
     def refresh(review):
         return lambda: refresh_review(actor=users["pmo"], review=review)
