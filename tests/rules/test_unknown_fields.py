@@ -1,6 +1,7 @@
-"""The unknown-field check, stated once over every service that takes a dict of changes (its
-home: ``kernel.validation.only_fields``): a name the service does not edit is refused, each
-named beside itself, before anything is read or written."""
+"""The rule "a field nobody asked for is refused, named beside itself", stated once: its home
+is ``kernel.validation`` (``only_fields`` for a service, ``unknown_fields`` for a reader that
+gathers every refusal of a body first, as the API's request serializers do). Every service
+that takes a dict of changes refuses before anything is read or written."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import datetime
 import pytest
 
 from kernel.errors import InvalidInput
+from kernel.validation import only_fields, unknown_fields
 from milestones.models import Milestone
 from milestones.services import update_milestone
 from registers.decision_rights import create_decision_right, update_decision_right
@@ -54,3 +56,19 @@ def test_a_field_the_service_does_not_edit_is_refused(world, made):
     assert refused.value.errors == {"colour": ["Unknown field."], "tenant": ["Unknown field."]}
     instance.refresh_from_db()
     assert instance.version == version
+
+
+def test_an_unknown_field_is_refused_naming_each_one():
+    with pytest.raises(InvalidInput) as refused:
+        only_fields({"title": "x", "colour": "red", "alpha": 1}, {"title"})
+    assert refused.value.message == "Unknown field(s): alpha, colour."
+    assert refused.value.errors == {"alpha": ["Unknown field."], "colour": ["Unknown field."]}
+    only_fields({"title": "x"}, {"title", "owner"})  # known fields pass
+
+
+def test_a_gathering_reader_gets_the_same_words_in_the_order_sent():
+    assert unknown_fields(["colour", "title", "alpha"], {"title"}) == {
+        "colour": ["Unknown field."],
+        "alpha": ["Unknown field."],
+    }
+    assert unknown_fields(["title"], {"title"}) == {}
