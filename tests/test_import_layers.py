@@ -23,11 +23,12 @@ LAYERS = (
     "health",
     "audit",
     "engagements",
+    # Below every domain that has reminders: it reads their occasions from the registry.
+    "notifications",
     "milestones",
     "registers",
     "governance",
     "reporting",
-    "notifications",
     "exports",
     "transition",
     "api",
