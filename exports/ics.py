@@ -1,8 +1,10 @@
 """A person's calendar feed (iCalendar, RFC 5545) in one tenant.
 
-It holds the milestones and RAID items they own (on the due date), the gates of the
-engagements they are a member of (at the planned end of the phase), and the reviews of the
-engagements where they are a lead or PMO (on the scheduled date).
+It holds what the domains register in ``kernel.registry.calendar_events``
+(``<app>/contributions/calendar.py``, item type ``kernel.calendar.CalendarKind``): the
+milestones and RAID items they own (on the due date), the gates of the engagements they are a
+member of (at the planned end of the phase), and the reviews of the engagements where they
+are a lead or PMO (on the scheduled date).
 
 Each item is an all-day VEVENT, not a VTODO: Google Calendar and Outlook show only events
 from a subscribed feed and drop VTODOs, and Apple Calendar files VTODOs away in Reminders;
@@ -22,7 +24,7 @@ client updates an item in place when its date or title changes.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.urls import reverse
@@ -31,11 +33,7 @@ from icalendar import Calendar, Event, vDuration
 
 from accounts.models import Tenant, User
 from engagements.models import Engagement
-from exports import selectors
-from governance.models import Gate
-from milestones.models import Milestone
-from registers.models import RaidItem
-from reporting.models import Review
+from kernel.calendar import CalendarEvent, calendar_kinds
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 PRODUCT_ID = "-//BPO Transition//Calendar feed//EN"
@@ -60,103 +58,32 @@ def _engagement_url(engagement: Engagement) -> str:
     return absolute(reverse("engagements:detail", args=[engagement.public_id]))
 
 
-def _all_day(
-    *,
-    public_id,
-    day: datetime.date,
-    summary: str,
-    details: list[str],
-    url: str,
-    engagement: Engagement,
-    category: str,
-    stamp: datetime.datetime,
-) -> Event:
+def _all_day(fields: CalendarEvent, *, stamp: datetime.datetime) -> Event:
     event = Event()
-    event.add("uid", _uid(public_id))
+    event.add("uid", _uid(fields.public_id))
     event.add("dtstamp", stamp)
-    event.add("dtstart", day)
-    event.add("dtend", day + datetime.timedelta(days=1))
-    event.add("summary", summary)
-    lines = [line for line in details if line]
-    event.add("description", "\n".join([*lines, f"Engagement: {_engagement_url(engagement)}"]))
-    event.add("url", url)
-    event.add("categories", [category])
+    event.add("dtstart", fields.day)
+    event.add("dtend", fields.day + datetime.timedelta(days=1))
+    event.add("summary", fields.summary)
+    lines = [line for line in fields.details if line]
+    event.add(
+        "description", "\n".join([*lines, f"Engagement: {_engagement_url(fields.engagement)}"])
+    )
+    event.add("url", absolute(fields.path))
+    event.add("categories", [fields.category])
     event.add("transp", "TRANSPARENT")
+    if fields.last_modified is not None:
+        event.add("last-modified", fields.last_modified)
+    if fields.status is not None:
+        event.add("status", fields.status)
     return event
 
 
-def milestone_event(milestone: Milestone, *, stamp: datetime.datetime) -> Event:
-    engagement = milestone.engagement
-    event = _all_day(
-        public_id=milestone.public_id,
-        day=milestone.due_date,
-        summary=f"{engagement.name}: {milestone.title}",
-        details=[
-            f"Milestone due in the {milestone.phase.get_kind_display()} phase.",
-            f"Status: {milestone.get_status_display()} · Side: {milestone.get_side_display()}",
-        ],
-        url=absolute(
-            reverse("milestones:detail", args=[engagement.public_id, milestone.public_id])
-        ),
-        engagement=engagement,
-        category="Milestone",
-        stamp=stamp,
-    )
-    event.add("last-modified", milestone.updated_at)
-    if milestone.status == Milestone.Status.CANCELLED:
-        event.add("status", "CANCELLED")
-    return event
-
-
-def raid_item_event(item: RaidItem, *, stamp: datetime.datetime) -> Event:
-    engagement = item.engagement
-    what = item.get_kind_display()
-    event = _all_day(
-        public_id=item.public_id,
-        day=item.due_date,
-        summary=f"{engagement.name}: {what} \N{EN DASH} {item.title}",
-        details=[
-            f"{what} you own in the RAID register.",
-            f"Status: {item.get_status_display()}",
-        ],
-        url=absolute(reverse("registers:item", args=[engagement.public_id, item.public_id])),
-        engagement=engagement,
-        category="RAID item",
-        stamp=stamp,
-    )
-    event.add("last-modified", item.updated_at)
-    return event
-
-
-def gate_event(gate: Gate, *, stamp: datetime.datetime) -> Event:
-    engagement = gate.engagement
-    return _all_day(
-        public_id=gate.public_id,
-        day=gate.phase.planned_end,
-        summary=f"{engagement.name}: {gate.name}",
-        details=[
-            f"Gate at the planned end of the {gate.phase.get_kind_display()} phase.",
-            f"Status: {gate.get_status_display()}",
-        ],
-        url=absolute(reverse("governance:gate", args=[engagement.public_id, gate.public_id])),
-        engagement=engagement,
-        category="Gate",
-        stamp=stamp,
-    )
-
-
-def review_event(review: Review, *, stamp: datetime.datetime) -> Event:
-    engagement = review.engagement
-    return _all_day(
-        public_id=review.public_id,
-        day=review.scheduled_on,
-        summary=f"{engagement.name}: Day-{review.day} review \N{EN DASH} {review.title}",
-        details=[review.focus, f"Status: {review.get_status_display()}"],
-        url=absolute(reverse("reporting:review", args=[engagement.public_id, review.public_id])),
-        engagement=engagement,
-        category="Review",
-        stamp=stamp,
-    )
+def events_of(*, user: User, stamp: datetime.datetime) -> Iterator[Event]:
+    """The person's events in the active tenant: every registered kind, in its position."""
+    for kind in calendar_kinds():
+        for row in kind.rows(user=user):
+            yield _all_day(kind.event(row), stamp=stamp)
 
 
 def build_calendar(*, user: User, tenant: Tenant) -> bytes:
@@ -170,12 +97,6 @@ def build_calendar(*, user: User, tenant: Tenant) -> bytes:
     calendar.add("x-wr-calname", f"BPO Transition · {tenant.name}")
     calendar.add("refresh-interval", REFRESH_INTERVAL, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(REFRESH_INTERVAL))
-    events: Iterable[Event] = [
-        *(milestone_event(m, stamp=stamp) for m in selectors.calendar_milestones(user=user)),
-        *(raid_item_event(i, stamp=stamp) for i in selectors.calendar_raid_items(user=user)),
-        *(gate_event(g, stamp=stamp) for g in selectors.calendar_gates(user=user)),
-        *(review_event(r, stamp=stamp) for r in selectors.calendar_reviews(user=user)),
-    ]
-    for event in events:
+    for event in events_of(user=user, stamp=stamp):
         calendar.add_component(event)
     return calendar.to_ical()

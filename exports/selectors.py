@@ -1,22 +1,21 @@
-"""Reads for exports and calendar feeds: rows the actor may see, with what each row shows."""
+"""Reads for exports and calendar feeds: the engagements to export and the calendar links.
+
+The rows themselves come from the registries: each export's from ``kernel.registry.exportables``,
+each calendar event's from ``kernel.registry.calendar_events``."""
 
 from __future__ import annotations
 
 import hashlib
 import uuid
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from accounts.models import User
 from accounts.selectors import membership_in
-from engagements.models import Engagement, EngagementMember
+from engagements.models import Engagement
 from engagements.selectors import get_engagement, visible_engagements
 from exports.models import CalendarFeed
-from governance.models import Gate
 from kernel.errors import NotFound
-from milestones.models import Milestone
-from registers.models import RaidItem
-from reporting.models import Review
 
 
 def engagement_to_export(*, actor: User, public_id: uuid.UUID | str) -> Engagement:
@@ -59,50 +58,3 @@ def calendar_feed_for_token(*, token: str) -> CalendarFeed:
     if membership is None or not feed.user.is_active or membership.created_at > feed.created_at:
         raise NotFound("No such calendar.")
     return feed
-
-
-def _seats(user: User) -> QuerySet[EngagementMember]:
-    return EngagementMember.objects.filter(user=user)
-
-
-def calendar_milestones(*, user: User) -> QuerySet[Milestone]:
-    """Milestones the person owns, in engagements they still see (the active tenant's)."""
-    return (
-        Milestone.objects.visible_to(user)
-        .filter(owner=user)
-        .select_related("engagement", "phase")
-        .order_by("due_date", "id")
-    )
-
-
-def calendar_raid_items(*, user: User) -> QuerySet[RaidItem]:
-    """RAID items the person owns, in engagements they still see (the active tenant's)."""
-    return (
-        RaidItem.objects.visible_to(user)
-        .filter(owner=user)
-        .select_related("engagement")
-        .order_by("due_date", "id")
-    )
-
-
-def calendar_gates(*, user: User) -> QuerySet[Gate]:
-    """Gates of the engagements the person is a member of (seated on)."""
-    return (
-        Gate.objects.filter(engagement_id__in=_seats(user).values("engagement_id"))
-        .select_related("engagement", "phase")
-        .order_by("phase__planned_end", "id")
-    )
-
-
-def calendar_reviews(*, user: User) -> QuerySet[Review]:
-    """Reviews of the engagements where the person is a lead, or on the PMO side (not as a
-    viewer): the people who run a review."""
-    running = _seats(user).filter(
-        Q(role=EngagementMember.Role.LEAD)
-        | Q(side=EngagementMember.Side.PMO, role=EngagementMember.Role.MEMBER)
-    )
-    return (
-        Review.objects.filter(engagement_id__in=running.values("engagement_id"))
-        .select_related("engagement")
-        .order_by("scheduled_on", "id")
-    )

@@ -1,6 +1,6 @@
 """Registries: how a domain offers what it contributes to the rest of the product, so that the
-consumers (gates, reminders, exports, the API, the change feed, playbooks, search) read a list
-instead of importing every domain by hand.
+consumers (gates, reminders, exports, calendar feeds, the API, the change feed, playbooks,
+search) read a list instead of importing every domain by hand.
 
 A registry has a name and a module name. Each installed app that contributes writes that module
 (``<app>/<module>.py``) and calls ``registry.register(...)`` in it; the first reader of the
@@ -78,3 +78,4 @@ api_resources = Registry("API resources", module="contributions.api")
 feed_types = Registry("change-feed object types", module="contributions.feed")
 playbook_sections = Registry("playbook sections", module="contributions.playbook")
 search_documents = Registry("search documents", module="contributions.search")
+calendar_events = Registry("calendar events", module="contributions.calendar")

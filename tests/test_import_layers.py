@@ -25,11 +25,12 @@ LAYERS = (
     "engagements",
     # Below every domain that has reminders: it reads their occasions from the registry.
     "notifications",
+    # Below every domain too: it reads their exports and calendar events from the registries.
+    "exports",
     "milestones",
     "registers",
     "governance",
     "reporting",
-    "exports",
     "transition",
     "api",
     "bpo_transition",
