@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from accounts.models import User
+from accounts.models import Membership, User
+from accounts.permissions import sees_every_engagement
 from engagements.models import Engagement, EngagementMember, Phase
 from kernel.errors import NotFound
 
@@ -51,3 +52,22 @@ def get_member(*, engagement: Engagement, public_id: uuid.UUID | str) -> Engagem
     if member is None:
         raise NotFound("No such member.")
     return member
+
+
+def members_visible_to(*, actor: User, tenant_id: int) -> QuerySet[Membership]:
+    """The tenant's people the actor may see, with their seats on visible engagements.
+
+    Admins and PMO see everyone in the tenant; anyone else sees themselves and the people who
+    sit on an engagement they sit on.
+    """
+    memberships = Membership.objects.filter(tenant_id=tenant_id)
+    seats = EngagementMember.objects.visible_to(actor)
+    if not sees_every_engagement(user=actor, tenant_id=tenant_id):
+        memberships = memberships.filter(Q(user=actor) | Q(user__in=seats.values("user_id")))
+    return memberships.select_related("user").prefetch_related(
+        Prefetch(
+            "user__engagement_memberships",
+            queryset=seats.select_related("engagement").order_by("engagement__public_id"),
+            to_attr="visible_seats",
+        )
+    )

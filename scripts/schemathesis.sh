@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The REST API fuzzed against its own OpenAPI schema on a live server: every check of
 # schemathesis (`--checks all`), a bounded number of cases per operation. Exits non-zero on
-# any finding. The configuration and what it expresses: api/fuzz/.
+# any finding. The configuration and what it expresses: fuzz/.
 #
 # It creates its own database (SCHEMATHESIS_DATABASE_URL, default PostgreSQL
 # bpo_transition_schemathesis on 127.0.0.1, dropped and created again), loads the demo
@@ -48,7 +48,7 @@ if [[ $database_url == postgres://* ]]; then
 fi
 .venv/bin/python manage.py migrate --noinput >/dev/null
 .venv/bin/python manage.py load_demo >/dev/null 2>&1
-.venv/bin/python manage.py shell <api/fuzz/fixture.py 2>/dev/null | grep '^export ' >"$work/fixture.sh"
+.venv/bin/python manage.py shell <fuzz/fixture.py 2>/dev/null | grep '^export ' >"$work/fixture.sh"
 # shellcheck disable=SC1091
 source "$work/fixture.sh"
 
@@ -59,7 +59,7 @@ schema="http://127.0.0.1:$port/api/schema/?format=json"
 
 started=$(date +%s)
 status=0
-.venv/bin/schemathesis --no-color --config-file api/fuzz/schemathesis.toml run "$schema" \
+.venv/bin/schemathesis --no-color --config-file fuzz/schemathesis.toml run "$schema" \
   --checks all \
   --header "Authorization: Bearer $ST_TOKEN" \
   --max-examples "$max_examples" \

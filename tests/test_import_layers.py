@@ -23,6 +23,9 @@ LAYERS = (
     "health",
     "audit",
     "engagements",
+    # The API kit and the API app's own resources: below the domains, which declare theirs in
+    # ``<app>/api.py`` with it.
+    "api",
     # Below every domain that has reminders: it reads their occasions from the registry.
     "notifications",
     # Below every domain too: it reads their exports and calendar events from the registries.
@@ -32,8 +35,9 @@ LAYERS = (
     "governance",
     "reporting",
     "transition",
-    "api",
     "bpo_transition",
+    # The API's fuzz configuration (scripts/schemathesis.sh): it names every domain's objects.
+    "fuzz",
     "bench",
 )
 SKIPPED_FOLDERS = {"tests", "migrations", ".venv", "node_modules", "static", "templates"}

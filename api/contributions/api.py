@@ -1,5 +1,5 @@
-"""The API's resources, registered in the order the router routes them: each module registers
-its own (``kernel.registry.api_resources``)."""
+"""The API app's own resources: the change feed, API tokens and webhooks (each module registers
+its own in ``kernel.registry.api_resources``). Every domain registers its resources in its own
+``<app>/contributions/api.py``."""
 
-from api.resources import engagements, governance, milestones, registers, reporting  # noqa: F401
 from api.rest import changes, tokens, webhooks  # noqa: F401

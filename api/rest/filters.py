@@ -1,5 +1,5 @@
 """The filter kit of the list endpoints (django-filter FilterSets); each resource declares its
-own in ``api/resources/``."""
+own in ``<domain>/api.py``."""
 
 from __future__ import annotations
 
@@ -70,3 +70,9 @@ def malformed_filter_value(value: str) -> str | None:
     if value != value.strip():
         return "Remove the whitespace around the value."
     return unstorable_text(value)
+
+
+class ByEngagement(StrictFilterSet):
+    """The objects of one engagement (``?engagement=<id>``)."""
+
+    engagement = filters.UUIDFilter(field_name="engagement__public_id")

@@ -1,4 +1,4 @@
-"""The request kit of the API's resources (``api/resources/``): how a body is read.
+"""The request kit of the API's resources (``<domain>/api.py``): how a body is read.
 
 UUIDs for every object and every parent (``engagement``, ``owner``, ...), enums as lower-case
 words, dates as ``YYYY-MM-DD`` and timestamps in ISO 8601 with their offset. Every request

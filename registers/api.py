@@ -8,9 +8,10 @@ from typing import Any
 import django_filters as filters
 from rest_framework import serializers
 
-from api.resources.engagements import OWNER_NOT_MEMBER, ByEngagement, engagement_of_body, member_of
 from api.rest import examples as ex
 from api.rest.base import ApiViewSet, ListAndRetrieve, version_etag
+from api.rest.filters import ByEngagement
+from api.rest.references import OWNER_NOT_MEMBER, engagement_of_body, member_of
 from api.rest.schema import (
     REQUIRED_TEXT_PATTERN,
     Operation,
@@ -19,8 +20,6 @@ from api.rest.schema import (
     one_operation,
 )
 from api.rest.serializers import StrictSerializer
-from kernel.api import ApiResource
-from kernel.registry import api_resources
 from registers import services as registers
 from registers.models import RaidItem
 
@@ -195,6 +194,3 @@ class RaidItemViewSet(ListAndRetrieve, ApiViewSet):
             actor=self.actor, item=item, expected_version=expected, **changes
         )
         return self.object_response(item)
-
-
-api_resources.register("raid-item", ApiResource("raid-items", "raid-item", RaidItemViewSet))

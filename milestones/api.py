@@ -12,20 +12,18 @@ from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api import selectors as api_selectors
 from api.feed import scoped
-from api.resources.engagements import OWNER_NOT_MEMBER, ByEngagement, engagement_of_body, member_of
 from api.rest import examples as ex
 from api.rest.base import ApiViewSet, version_etag
-from api.rest.filters import UtcIsoDateTimeFilter
+from api.rest.filters import ByEngagement, UtcIsoDateTimeFilter
+from api.rest.references import OWNER_NOT_MEMBER, engagement_of_body, member_of
 from api.rest.schema import Operation, documented, list_operation, one_operation
 from api.rest.serializers import StrictSerializer, iso
 from engagements.models import Phase
-from kernel.api import ApiResource
 from kernel.errors import NotFound, StaleVersion
-from kernel.registry import api_resources
 from milestones import services as milestones
 from milestones.models import Milestone
+from milestones.selectors import milestone_rows
 
 MAX_DEPENDENCIES = 200
 
@@ -34,7 +32,7 @@ MAX_DEPENDENCIES = 200
 
 
 def represent_milestone(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A milestone as consumers see it, from one row of ``api.selectors.milestone_rows``.
+    """A milestone as consumers see it, from one row of ``milestones.selectors.milestone_rows``.
 
     Built by hand from values the database already formatted: a full sync reads hundreds of
     thousands of these.
@@ -224,14 +222,14 @@ class MilestoneViewSet(ApiViewSet):
 
     def list(self, request):
         queryset = self.filter_queryset(self.get_queryset())
-        rows = self.paginate_queryset(api_selectors.milestone_rows(queryset))
+        rows = self.paginate_queryset(milestone_rows(queryset))
         return self.get_paginated_response([represent_milestone(row) for row in rows])
 
     def cursor_value(self, row: dict) -> str:
         return row["id_text"]
 
     def represent(self, milestone: Milestone) -> dict:
-        rows = list(api_selectors.milestone_rows(self.get_queryset().filter(pk=milestone.pk)))
+        rows = list(milestone_rows(self.get_queryset().filter(pk=milestone.pk)))
         if not rows:
             raise NotFound("No such milestone.")
         return represent_milestone(rows[0])
@@ -337,10 +335,5 @@ class MilestoneViewSet(ApiViewSet):
 
 def show_milestones(actor: Any, ids: list[str]) -> dict[str, dict]:
     """The change feed's milestones: the rows of the list, by id."""
-    rows = api_selectors.milestone_rows(scoped(Milestone, actor).filter(public_id__in=ids))
+    rows = milestone_rows(scoped(Milestone, actor).filter(public_id__in=ids))
     return {row["id_text"]: represent_milestone(row) for row in rows}
-
-
-api_resources.register(
-    "milestone", ApiResource("milestones", "milestone", MilestoneViewSet, show=show_milestones)
-)

@@ -1,5 +1,5 @@
-"""The engagements, their phases and the tenant's people over the API; and how a request body
-names an engagement or a member of one, for the resources of the other domains."""
+"""The engagements, their phases and the tenant's people over the API. Here, in the orchestration
+app, because creating an engagement runs ``transition.services.create_engagement_from_playbook``."""
 
 from __future__ import annotations
 
@@ -10,54 +10,16 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Membership, User, known_time_zones
-from api import selectors as api_selectors
-from api.feed import serialized
 from api.rest import examples as ex
 from api.rest.base import ApiViewSet, ListAndRetrieve
-from api.rest.filters import StrictFilterSet, UtcIsoDateTimeFilter
+from api.rest.filters import ByEngagement, StrictFilterSet, UtcIsoDateTimeFilter
 from api.rest.schema import Operation, documented, list_operation, one_operation
 from api.rest.serializers import StrictSerializer, related_id
 from engagements.models import Engagement, EngagementMember, Phase, Playbook
 from engagements.playbooks import get_builtin, parse_definition
-from engagements.selectors import visible_engagements
-from kernel.api import ApiResource
+from engagements.selectors import members_visible_to, visible_engagements
 from kernel.errors import NotFound
-from kernel.registry import api_resources
 from transition.services import create_engagement_from_playbook
-
-# --- What a body names ---------------------------------------------------------------------
-
-
-OWNER_NOT_MEMBER = "The owner must be a member of the engagement."
-
-
-def visible_engagement(serializer: StrictSerializer, public_id, errors: dict, *, field: str):
-    """The engagement a body names (None, with ``field`` named, when the caller sees none)."""
-    engagement = visible_engagements(actor=serializer.actor).filter(public_id=public_id).first()
-    if engagement is None:
-        errors[field] = ["No such engagement."]
-    return engagement
-
-
-def member_of(engagement, public_id):
-    return User.objects.filter(
-        public_id=public_id, engagement_memberships__engagement=engagement
-    ).first()
-
-
-def engagement_of_body(serializer: StrictSerializer, parsed: dict, errors: dict, *, noun: str):
-    """The engagement a new object names, or the one an existing object keeps (``engagement``
-    in the context): it cannot move to another."""
-    fixed = serializer.context.get("engagement")
-    if "engagement" not in parsed:
-        return fixed
-    public_id = parsed["engagement"]
-    if fixed is None:
-        return visible_engagement(serializer, public_id, errors, field="engagement")
-    if public_id != fixed.public_id:
-        errors["engagement"] = [f"A {noun} cannot move to another engagement."]
-    return fixed
-
 
 # --- Representations and bodies ----------------------------------------------------------
 
@@ -181,10 +143,6 @@ class EngagementFilter(StrictFilterSet):
     updated_since = UtcIsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
 
-class ByEngagement(StrictFilterSet):
-    engagement = filters.UUIDFilter(field_name="engagement__public_id")
-
-
 class PhaseFilter(ByEngagement):
     kind = filters.ChoiceFilter(choices=Phase.Kind.choices)
     status = filters.ChoiceFilter(choices=Phase.Status.choices)
@@ -274,29 +232,4 @@ class MemberViewSet(ListAndRetrieve, ApiViewSet):
     cursor_field = "user__public_id"
 
     def get_queryset(self):
-        return api_selectors.members_visible_to(actor=self.actor, tenant_id=self.tenant.pk)
-
-
-# --- Resources -----------------------------------------------------------------------------
-
-api_resources.register(
-    "engagement",
-    ApiResource(
-        "engagements",
-        "engagement",
-        EngagementViewSet,
-        show=serialized(Engagement, EngagementSerializer),
-    ),
-)
-api_resources.register(
-    "phase",
-    ApiResource(
-        "phases",
-        "phase",
-        PhaseViewSet,
-        show=serialized(
-            Phase, PhaseSerializer, lambda queryset: queryset.select_related("engagement", "gate")
-        ),
-    ),
-)
-api_resources.register("member", ApiResource("members", "member", MemberViewSet))
+        return members_visible_to(actor=self.actor, tenant_id=self.tenant.pk)

@@ -4,24 +4,20 @@
 from __future__ import annotations
 
 import django_filters as filters
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.feed import serialized
-from api.resources.engagements import ByEngagement
 from api.rest import examples as ex
 from api.rest.base import ApiViewSet, ListAndRetrieve
-from api.rest.filters import StrictFilterSet
+from api.rest.filters import ByEngagement, StrictFilterSet
 from api.rest.schema import Operation, documented, list_operation, one_operation
 from api.rest.serializers import EmptySerializer, StrictSerializer, related_id
 from engagements.models import Phase
 from governance import services as governance
 from governance.models import Gate, GateAttestation, GateCriterion, GateDecision
 from governance.selectors import visible_gates
-from kernel.api import ApiResource
-from kernel.registry import api_resources
 
 # --- Representations and bodies ---------------------------------------------------------------
 
@@ -256,40 +252,3 @@ class CriterionViewSet(ListAndRetrieve, ApiViewSet):
         criterion = self.get_object()
         data = self.validated(WaiveCriterionSerializer, request.data)
         return self._set_state(criterion, GateCriterion.State.WAIVED, data["justification"])
-
-
-# --- Resources --------------------------------------------------------------------------------
-
-
-def gates_with_details(queryset: QuerySet[Gate]) -> QuerySet[Gate]:
-    return queryset.select_related("engagement", "phase", "requested_by").prefetch_related(
-        Prefetch(
-            "attestations",
-            queryset=GateAttestation.objects.select_related("attested_by").order_by("side"),
-        ),
-        Prefetch(
-            "decisions",
-            queryset=GateDecision.objects.select_related("decided_by").order_by("decided_at", "id"),
-        ),
-    )
-
-
-api_resources.register(
-    "gate",
-    ApiResource(
-        "gates", "gate", GateViewSet, show=serialized(Gate, GateSerializer, gates_with_details)
-    ),
-)
-api_resources.register(
-    "gate-criterion",
-    ApiResource(
-        "gate-criteria",
-        "gate-criterion",
-        CriterionViewSet,
-        show=serialized(
-            GateCriterion,
-            CriterionSerializer,
-            lambda queryset: queryset.select_related("gate__engagement", "decided_by"),
-        ),
-    ),
-)

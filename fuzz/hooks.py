@@ -4,7 +4,7 @@ can say.
 A request body names other objects by UUID, and a well-formed UUID that names nothing the
 caller may use is a 400 naming the field (each operation documents it). No schema can say
 which UUIDs exist, so a schema-valid request (positive mode) names the demo engagement's
-objects instead of random ones (``api/fuzz/fixture.py`` found them). Negative requests are
+objects instead of random ones (``fuzz/fixture.py`` found them). Negative requests are
 sent exactly as generated.
 """
 

@@ -2,7 +2,7 @@
 token of its admin, a second token that the run may revoke, and the ids of objects that
 request bodies refer to (no schema can say which UUIDs name something the caller may use).
 
-Run after ``load_demo``: ``manage.py shell < api/fuzz/fixture.py``.
+Run after ``load_demo``: ``manage.py shell < fuzz/fixture.py``.
 """
 
 import json

@@ -9,21 +9,18 @@ from collections.abc import Mapping
 
 import django_filters as filters
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch
 from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.feed import serialized
-from api.resources.engagements import ByEngagement, engagement_of_body
 from api.rest import examples as ex
 from api.rest.base import ApiViewSet, ListAndRetrieve
-from api.rest.filters import StrictFilterSet
+from api.rest.filters import ByEngagement, StrictFilterSet
+from api.rest.references import engagement_of_body
 from api.rest.schema import Operation, documented, list_operation, one_operation
 from api.rest.serializers import StrictSerializer, related_id
-from kernel.api import ApiResource
 from kernel.errors import InvalidInput
-from kernel.registry import api_resources
 from reporting import kpis, measurements, reviews
 from reporting.models import Kpi, KpiMeasurement, Review, ReviewKpiResult
 
@@ -315,50 +312,3 @@ class MeasurementViewSet(ListAndRetrieve, ApiViewSet):
         fresh = self.get_queryset().filter(pk__in=[m.pk for m in recorded]).in_bulk()
         results = [fresh[m.pk] for m in recorded]
         return Response({"results": MeasurementSerializer(results, many=True).data}, status=201)
-
-
-# --- Resources --------------------------------------------------------------------------------
-
-
-def reviews_with_details(queryset: QuerySet[Review]) -> QuerySet[Review]:
-    return queryset.select_related("engagement", "published_by").prefetch_related(
-        Prefetch(
-            "results",
-            queryset=ReviewKpiResult.objects.select_related("kpi", "action_owner").order_by(
-                "kpi__name", "id"
-            ),
-        )
-    )
-
-
-api_resources.register(
-    "review",
-    ApiResource(
-        "reviews",
-        "review",
-        ReviewViewSet,
-        show=serialized(Review, ReviewSerializer, reviews_with_details),
-    ),
-)
-api_resources.register(
-    "kpi",
-    ApiResource(
-        "kpis",
-        "kpi",
-        KpiViewSet,
-        show=serialized(Kpi, KpiSerializer, lambda queryset: queryset.select_related("engagement")),
-    ),
-)
-api_resources.register(
-    "kpi-measurement",
-    ApiResource(
-        "kpi-measurements",
-        "kpi-measurement",
-        MeasurementViewSet,
-        show=serialized(
-            KpiMeasurement,
-            MeasurementSerializer,
-            lambda queryset: queryset.select_related("kpi__engagement", "recorded_by"),
-        ),
-    ),
-)

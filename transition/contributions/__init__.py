@@ -1,0 +1,1 @@
+"""What this app offers the consumers, through the registries of ``kernel.registry``."""
