@@ -8,13 +8,16 @@ copies are ``Playbook`` rows holding the same JSON. Both are validated into one
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from kernel.errors import InvalidInput, NotFound
+from kernel.playbook_sections import in_order
+from kernel.registry import playbook_sections
 
 PLAYBOOK_DIR = Path(__file__).resolve().parent / "playbooks"
 PHASE_ORDER = ["kickoff", "transition", "access", "tooling", "controlled_go_live", "stabilisation"]
@@ -95,6 +98,8 @@ class PlaybookDefinition:
     phases: tuple[PhaseDef, ...]
     reviews: tuple[ReviewDef, ...]
     kpis: tuple[KpiDef, ...]
+    # What each registered section with its own ``parse`` read from the document, by key.
+    sections: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def role_keys(self) -> list[str]:
@@ -266,6 +271,11 @@ def parse_definition(document: Any) -> PlaybookDefinition:
     anchor = read.field(document, "review_anchor", str, "playbook")
     if anchor is not None and anchor not in {"contract_signature", "go_live"}:
         read.problems.append("review_anchor must be contract_signature or go_live")
+    sections = {
+        section.key: section.parse(document.get(section.key), read.problems.append)
+        for section in in_order(playbook_sections)
+        if section.parse is not None
+    }
     definition = PlaybookDefinition(
         key=read.field(document, "key", str, "playbook"),
         name=read.field(document, "name", str, "playbook"),
@@ -277,6 +287,7 @@ def parse_definition(document: Any) -> PlaybookDefinition:
         phases=tuple(phases),
         reviews=tuple(reviews),
         kpis=tuple(kpis),
+        sections=sections,
     )
     if read.problems:
         raise InvalidInput(

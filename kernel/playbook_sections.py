@@ -39,6 +39,12 @@ class PlaybookSection:
     order: int
     label: str
     build: Callable[[PlaybookBuild], list[Any]]
+    # Reads the section's own part of a playbook document (the value under ``key``, None when
+    # the document has none) and returns what ``build`` needs, found in
+    # ``playbook.sections[key]``; each problem goes to ``problem(message)``, and the playbook
+    # is refused naming them all. None: the section is read by ``engagements.playbooks``
+    # itself (phases, milestones, gates, reviews and KPIs refer to each other).
+    parse: Callable[[Any, Callable[[str], None]], Any] | None = None
 
 
 def in_order(sections: Iterable[PlaybookSection]) -> list[PlaybookSection]:

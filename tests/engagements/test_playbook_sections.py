@@ -3,10 +3,13 @@ rows for a new engagement, and the instantiation builds exactly the registered s
 
 from __future__ import annotations
 
+import pytest
+
 from engagements.models import Engagement
-from engagements.playbooks import get_builtin
+from engagements.playbooks import builtin_document, get_builtin, parse_definition
 from engagements.services import build_engagement
-from kernel.playbook_sections import PlaybookBuild, in_order
+from kernel.errors import InvalidInput
+from kernel.playbook_sections import PlaybookBuild, PlaybookSection, in_order
 from kernel.registry import playbook_sections
 from tests.world import DAY0, owners_for
 
@@ -41,3 +44,29 @@ def test_every_registered_section_builds_rows_of_the_new_engagement(world):
             assert row.tenant_id == engagement.tenant_id
             owner = getattr(row, "engagement", None) or row.gate.engagement
             assert isinstance(owner, Engagement) and owner.pk == engagement.pk, section.key
+
+
+def test_a_section_of_a_new_domain_reads_its_own_part_of_the_playbook(monkeypatch):
+    """A domain that plugs in (say the readiness roster) reads its own section of a playbook
+    through ``parse``, without ``engagements.playbooks`` knowing it; its problems refuse the
+    playbook beside every other one."""
+
+    def parse(value, problem):
+        if not isinstance(value, list) or not value:
+            problem("roster: name at least one role")
+            return ()
+        return tuple(role["role"] for role in value)
+
+    playbook_sections.items()  # discovered before the test's own is added
+    section = PlaybookSection(
+        key="roster", order=50, label="Roster", build=lambda plan: [], parse=parse
+    )
+    monkeypatch.setitem(playbook_sections._items, "roster", section)
+    document = builtin_document("contact-centre-90-day")
+
+    read = parse_definition({**document, "roster": [{"role": "agent"}, {"role": "QA"}]})
+    assert read.sections == {"roster": ("agent", "QA")}
+
+    with pytest.raises(InvalidInput) as refused:
+        parse_definition({**document, "roster": []})
+    assert "roster: name at least one role" in refused.value.errors["definition"]
