@@ -35,12 +35,13 @@ class OpenItem(NamedTuple):
     ``kind`` is "criterion" (``target`` a GateCriterion), "attestation" (``target`` the side,
     "client" or "provider"), "milestone" (``target`` a Milestone) or "automatic" (a criterion
     a domain checks by itself, from ``kernel.registry.gate_criteria``; ``target`` the
-    engagement).
+    engagement, ``source`` the ``GateCriterionSource`` that reported it).
     """
 
     label: str
     kind: str
     target: Any
+    source: Any = None
 
 
 def visible_gates(*, actor: User) -> QuerySet[Gate]:
@@ -82,7 +83,7 @@ def open_gate_items(*, gate: Gate) -> list[OpenItem]:
     # Automatic criteria: what each domain checks by itself (e.g. the registers' escalation
     # path before go-live), as it registered in ``kernel.registry.gate_criteria``.
     items += [
-        OpenItem(label, "automatic", gate.engagement)
+        OpenItem(label, "automatic", gate.engagement, source)
         for source in gate_criteria
         for label in source.open_for(engagement=gate.engagement, phase_kind=gate.phase.kind)
     ]

@@ -44,13 +44,14 @@ def _engagement_url(gate: Gate) -> str:
 
 def item_link(gate: Gate, item: OpenItem) -> str:
     """Where an open item is fixed: its checklist row, its attestation, its milestone, or the
-    escalation path (an automatic criterion)."""
+    page the domain that checks an automatic criterion names (the escalation path, say)."""
     if item.kind == "criterion":
         return gate_url(gate, f"criterion-{item.target.public_id}")
     if item.kind == "attestation":
         return gate_url(gate, f"attest-{item.target}")
     if item.kind == "automatic":
-        return reverse("registers:escalation", kwargs={"engagement_id": gate.engagement.public_id})
+        link = getattr(item.source, "link", None)
+        return link(gate.engagement) if link is not None else gate_url(gate)
     return f"{_engagement_url(gate)}#milestone-{item.target.public_id}"
 
 

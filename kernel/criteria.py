@@ -30,6 +30,9 @@ class GateCriterionSource:
     key: str
     label: str
     open_items: Callable[..., list[str]]
+    # Where a person fixes what this source reports: ``link(engagement)`` is that page's path
+    # (the gate page links each open item there); None, the gate page itself.
+    link: Callable[[Any], str] | None = None
 
     def open_for(self, *, engagement: Any, phase_kind: str) -> list[str]:
         """The open-item lines of this source for that engagement and phase kind."""
