@@ -561,3 +561,38 @@ def test_open_gate_items_say_what_each_is_about(world, kickoff):
     assert {m.pk for m in milestones} == set(
         Milestone.objects.filter(phase__kind="kickoff").values_list("pk", flat=True)
     )
+
+
+def test_a_nul_in_the_approval_comment_is_refused_beside_it(client, world, kickoff):
+    """Once approved silently with the comment dropped; now bad input, and nothing decided."""
+    finish_phase(world, "kickoff")
+    meet_criteria_and_attest(world, kickoff)
+    request_gate_decision(actor=world.provider_lead, gate=kickoff)
+    before = state_of(kickoff)
+    client.force_login(world.pmo)
+
+    response = client.post(page_url(kickoff, "approve/"), {"comment": "Go\x00"})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="approve-comment-error"' in html
+    assert "Null characters are not allowed." in html
+    assert state_of(kickoff) == before
+    assert not GateDecision.objects.filter(gate=kickoff).exists()
+
+
+def test_a_nul_in_the_rejection_reason_is_refused_beside_it(
+    client, world, requested_with_open_milestones
+):
+    """Once a 500; now bad input, and nothing decided."""
+    gate = requested_with_open_milestones
+    before = state_of(gate)
+    client.force_login(world.pmo)
+
+    response = client.post(page_url(gate, "reject/"), {"reason": "Not yet\x00"})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'id="reject-reason-error"' in html
+    assert "Null characters are not allowed." in html
+    assert state_of(gate) == before
