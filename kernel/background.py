@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Task, current_app
+from celery.exceptions import NotRegistered
 from django.db import transaction
 
 from kernel.tenancy import tenant_context
@@ -47,6 +48,21 @@ class TenantTask(Task):
             return super().__call__(*args, **kwargs)
 
 
+def task_named(name: str) -> Task:
+    """The task registered under ``name``, in any process.
+
+    A worker imports every app's task modules when it starts; a web process imports only what
+    its views import, so a task asked for by name may not be registered there yet. Celery's
+    loader then imports the task modules of every installed app once (what the worker does),
+    and the name is looked up again: an unknown name is still ``NotRegistered``.
+    """
+    try:
+        return current_app.tasks[name]
+    except NotRegistered:
+        current_app.loader.import_default_modules()
+        return current_app.tasks[name]
+
+
 def enqueue_on_commit(task: Task | str, /, *, tenant_id: int | None = None, **kwargs: Any) -> None:
     """Send ``task`` when the surrounding transaction commits (at once outside of one).
 
@@ -61,7 +77,7 @@ def enqueue_on_commit(task: Task | str, /, *, tenant_id: int | None = None, **kw
         raise ValueError(f"{task.name} needs a tenant_id.")
 
     def send() -> None:
-        found = current_app.tasks[task] if isinstance(task, str) else task
+        found = task_named(task) if isinstance(task, str) else task
         if isinstance(found, TenantTask) and "tenant_id" not in kwargs:
             raise ValueError(f"{found.name} needs a tenant_id.")
         found.apply_async(kwargs=kwargs)
