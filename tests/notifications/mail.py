@@ -51,6 +51,11 @@ def create_recorded_mail_table() -> None:
             "subject TEXT NOT NULL, body TEXT NOT NULL, pid INTEGER NOT NULL, "
             "failed BOOLEAN NOT NULL DEFAULT FALSE)"
         )
+        # One failed first send per recipient, however many pool processes send to it at once.
+        cursor.execute(
+            f"CREATE UNIQUE INDEX IF NOT EXISTS {RECORDED_MAIL_TABLE}_one_failure "
+            f"ON {RECORDED_MAIL_TABLE} (recipient) WHERE failed"
+        )
 
 
 def drop_recorded_mail_table() -> None:
@@ -74,8 +79,7 @@ class DatabaseRecordingBackend(LocmemBackend):
             if delay:
                 time.sleep(delay)
             recipient = message.to[0]
-            if recipient == fail_first_to and not self._failed_before(recipient):
-                self._record_failure(message)
+            if recipient == fail_first_to and self._record_first_failure(message):
                 raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
             with connection.cursor() as cursor:
                 cursor.execute(
@@ -92,27 +96,24 @@ class DatabaseRecordingBackend(LocmemBackend):
         return len(messages)
 
     @staticmethod
-    def _failed_before(recipient: str) -> bool:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT 1 FROM {RECORDED_MAIL_TABLE} WHERE failed AND recipient = %s",  # noqa: S608
-                [recipient],
-            )
-            return cursor.fetchone() is not None
+    def _record_first_failure(message) -> bool:
+        """Records the recipient's first failed send and says whether this send is that one.
 
-    @staticmethod
-    def _record_failure(message) -> None:
-        # A connection of its own (the worker's settings define it): the failure is remembered
-        # though the delivery's transaction rolls back.
+        On a connection of its own (the worker's settings define it), so that the failure is
+        remembered though the delivery's transaction rolls back. The unique index decides a
+        race between two pool processes sending to the same recipient at once.
+        """
         from django.db import connections
 
         with connections["failures"].cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {RECORDED_MAIL_TABLE} "  # noqa: S608
                 "(message_id, recipient, subject, body, pid, failed) "
-                "VALUES (%s, %s, %s, %s, %s, TRUE)",
+                "VALUES (%s, %s, %s, %s, %s, TRUE) "
+                "ON CONFLICT (recipient) WHERE failed DO NOTHING RETURNING id",
                 [message.extra_headers["Message-ID"], message.to[0], message.subject, "", 0],
             )
+            return cursor.fetchone() is not None
 
 
 class ConnectionRecordingBackend(LocmemBackend):
