@@ -105,7 +105,9 @@ def _event(*, actor: User | None, instance: models.Model, action: str, **fields:
         engagement_uuid=engagement.public_id if engagement is not None else None,
         object_type=instance.AUDIT_TYPE,
         object_id=str(getattr(instance, "public_id", instance.pk)),
-        object_label=str(instance)[:300],
+        # A model may name itself differently in the trail (``audit_label``): a roster person
+        # by role and HR id, never by name, because the trail outlives an erasure.
+        object_label=str(getattr(instance, "audit_label", None) or instance)[:300],
         **fields,
     )
 

@@ -225,3 +225,35 @@ def can_edit_escalation_path(*, user: User, engagement: Engagement) -> bool:
 def can_edit_decision_rights(*, user: User, engagement: Engagement) -> bool:
     """Who approves what: PMO and the leads; others read."""
     return is_pmo_or_lead(user=user, engagement=engagement)
+
+
+# --- The readiness roster --------------------------------------------------------------------
+
+
+def _on_side(*, user: User, engagement: Engagement, side: str) -> bool:
+    """Seated on ``side`` as somebody who works (not a viewer), or PMO."""
+    if is_pmo(user=user, engagement=engagement):
+        return True
+    seat = seat_of(user=user, engagement=engagement)
+    return seat is not None and seat.side == side and seat.role != EngagementMember.Role.VIEWER
+
+
+def can_edit_roster(*, user: User, engagement: Engagement) -> bool:
+    """People, waves, training results, certifications, access requests: the provider's
+    track (the provider staffs and trains), and PMO."""
+    return _on_side(user=user, engagement=engagement, side=EngagementMember.Side.PROVIDER)
+
+
+def can_approve_access(*, user: User, engagement: Engagement) -> bool:
+    """Approve or refuse access to the client's systems: the client's track, and PMO."""
+    return _on_side(user=user, engagement=engagement, side=EngagementMember.Side.CLIENT)
+
+
+def can_provision_access(*, user: User, engagement: Engagement) -> bool:
+    """Provision and verify approved access: the provider's track, and PMO."""
+    return _on_side(user=user, engagement=engagement, side=EngagementMember.Side.PROVIDER)
+
+
+def can_erase_person(*, user: User, engagement: Engagement) -> bool:
+    """Erase a roster person's name and e-mail on request: PMO."""
+    return is_pmo(user=user, engagement=engagement)

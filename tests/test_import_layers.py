@@ -34,6 +34,8 @@ LAYERS = (
     "registers",
     "governance",
     "reporting",
+    # The readiness roster: it reads the gates' phases, never the gates.
+    "roster",
     "transition",
     "bpo_transition",
     # The API's fuzz configuration (scripts/schemathesis.sh): it names every domain's objects.

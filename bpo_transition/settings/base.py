@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "registers",
     "governance",
     "reporting",
+    "roster",
     "notifications",
     "transition",
     "exports",

@@ -19,6 +19,7 @@ def test_the_domains_build_milestones_then_gates_then_reviews():
         "milestones",
         "gates",
         "reviews",
+        "roster",
     ]
 
 

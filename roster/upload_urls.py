@@ -1,0 +1,3 @@
+"""The roster's uploads (people, results), included by ``roster.urls`` under ``upload/``."""
+
+urlpatterns: list = []
