@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.models import User
 from audit import services as audit
 from audit.services import operation
-from engagements.models import Engagement
+from engagements.models import Engagement, Phase
 from engagements.permissions import (
     can_edit_roster,
     can_erase_person,
@@ -24,6 +24,7 @@ from engagements.permissions import (
     require,
     require_visible,
 )
+from engagements.services import lock_phases_for_work
 from kernel.errors import InvalidInput, RuleBroken
 from kernel.text import required
 from kernel.validation import a_date, check_fields, no_nul, only_fields, refuse
@@ -215,6 +216,23 @@ def _duplicate_in_wave(*, wave: Wave, email: str, external_id: str, person: Pers
             raise refuse("external_id", f"Another person has the HR id {external_id}.")
 
 
+# The gates whose automatic criteria count the roster (``roster.selectors.GATE_CHECKS``).
+COUNTED_BY_GATES = ("access", "controlled_go_live")
+
+
+def hold_the_gates(engagement: Engagement) -> None:
+    """Lock the phases whose gates count the roster, as their approval does: a person added
+    (or brought back, or given another role) while such a gate is approved either waits and
+    finds it decided, or commits first and is counted by the approval."""
+    lock_phases_for_work(
+        phase_ids=list(
+            Phase.objects.filter(engagement=engagement, kind__in=COUNTED_BY_GATES).values_list(
+                "pk", flat=True
+            )
+        )
+    )
+
+
 def waves_of(engagement: Engagement) -> dict[int, Wave]:
     return {wave.number: wave for wave in Wave.objects.filter(engagement=engagement)}
 
@@ -231,6 +249,7 @@ def add_person(*, actor: User, engagement: Engagement, **values: Any) -> Person:
         external_id=cleaned["external_id"],
         person=None,
     )
+    hold_the_gates(engagement)
     person = Person(tenant_id=engagement.tenant_id, engagement=engagement, **cleaned)
     person.save()
     audit.record_created(actor=actor, instance=person)
@@ -256,6 +275,8 @@ def change_person(*, actor: User, person: Person, **values: Any) -> Person:
         external_id=cleaned["external_id"],
         person=person,
     )
+    if cleaned["wave"] != person.wave or cleaned["role"] != person.role:
+        hold_the_gates(engagement)
     audit.change(actor=actor, instance=person, **cleaned)
     return person
 
@@ -308,6 +329,8 @@ def set_status(*, actor: User, person: Person, status: str) -> Person:
         raise RuleBroken("This person was erased: they can only be marked as left.")
     if status == Person.Status.LIVE and (reason := not_ready_reason(person)):
         raise RuleBroken(reason, field="status")
+    if person.status == Person.Status.LEFT and status != Person.Status.LEFT:
+        hold_the_gates(person.engagement)
     audit.change(actor=actor, instance=person, status=status)
     return person
 
