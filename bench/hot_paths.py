@@ -2,10 +2,12 @@
 
 The script migrates an empty PostgreSQL database and loads it with set-based SQL
 (``INSERT ... SELECT generate_series``): ten tenants, one (the focus) of 1,000 engagements and
-nine larger ones, 40 milestones per engagement, 1,000,000 milestones in all, then runs
-VACUUM (ANALYZE). ``--layout`` places the milestone rows: ``scattered`` (default, as years of
-updates leave them) or ``clustered`` (each engagement's rows together, as a playbook inserts
-them). It prints each figure beside the floor it must meet (exit status 1 when one fails):
+nine larger ones, 40 milestones per engagement, 1,000,000 milestones in all, and for every
+engagement the rows the portfolio's health subqueries read (KPIs, reviews with results, open
+drift alerts, RAID items with high risks), then runs VACUUM (ANALYZE). ``--layout`` places
+the milestone rows: ``scattered`` (default, as years of updates leave them) or
+``clustered`` (each engagement's rows together, as a playbook inserts them). It prints each
+figure beside the floor it must meet (exit status 1 when one fails):
 
 1. The portfolio (``transition.portfolio``) of every tenant: the EXPLAIN (ANALYZE, BUFFERS)
    summary of its SQL (milestone rows read, buffers, time), each tenant's time beside the
@@ -224,6 +226,80 @@ ORDER BY {order}
 """
 LAYOUTS = {"clustered": "e.id, k", "scattered": "hashint8(e.id * 1000 + k), e.id, k"}
 
+# What the portfolio's health subqueries read (transition.portfolio.health_annotations), for
+# every engagement: 3 KPIs; a day-14 review (published once day 14 has passed, with a result
+# per KPI, 1 in 4 missed) and a day-30 review (scheduled); an open drift alert on 1 KPI in 20
+# (below target or worsening); 8 RAID items (2 risks, 2 issues, 2 actions, 2 decisions), half
+# of them open, risks scored 1..5 x 1..5 (score >= 15: a high risk).
+HEALTH_SQL = (
+    """
+INSERT INTO reporting_kpi (public_id, tenant_id, engagement_id, key, name, unit, target,
+                           direction)
+SELECT gen_random_uuid(), e.tenant_id, e.id, 'kpi' || k, 'KPI ' || k, '%%', 80 + k,
+       CASE WHEN k = 2 THEN 'lower' ELSE 'higher' END
+FROM engagements_engagement AS e CROSS JOIN generate_series(1, 3) AS k
+ORDER BY e.id, k
+""",
+    """
+INSERT INTO reporting_review (public_id, tenant_id, engagement_id, day, title, focus,
+    scheduled_on, window_days, status, published_at, target_standing, misses_understood,
+    lessons_learned, next_period_changes, publish_reason, published_early, report_failure)
+SELECT gen_random_uuid(), e.tenant_id, e.id, d, 'Day-' || d || ' review', '',
+       e.contract_signed_on + d, 14,
+       CASE WHEN e.contract_signed_on + d < %(today)s THEN 'published' ELSE 'scheduled' END,
+       CASE WHEN e.contract_signed_on + d < %(today)s THEN now() END,
+       '', '', '', '', '', false, ''
+FROM engagements_engagement AS e CROSS JOIN (VALUES (14), (30)) AS days(d)
+WHERE d = 14 OR e.contract_signed_on + 14 >= %(today)s OR e.id %% 2 = 0
+ORDER BY e.id, d
+""",
+    """
+INSERT INTO reporting_reviewkpiresult (public_id, tenant_id, review_id, kpi_id, value, target,
+    met, outcome, root_cause, corrective_action, action_owner_id, action_due)
+SELECT gen_random_uuid(), r.tenant_id, r.id, k.id, k.target - 5 + (k.id %% 4) * 5, k.target,
+       k.id %% 4 <> 0, CASE WHEN k.id %% 4 = 0 THEN 'missed' ELSE 'met' END,
+       '', '', NULL, NULL
+FROM reporting_review AS r
+JOIN reporting_kpi AS k ON k.engagement_id = r.engagement_id
+WHERE r.status = 'published'
+ORDER BY r.id, k.id
+""",
+    """
+INSERT INTO reporting_driftalert (public_id, tenant_id, kpi_id, kind, started_week,
+                                  ended_week, opened_at)
+SELECT gen_random_uuid(), k.tenant_id, k.id,
+       CASE WHEN k.id %% 40 = 0 THEN 'below_target' ELSE 'worsening' END,
+       %(today)s::date - 14, NULL, now()
+FROM reporting_kpi AS k WHERE k.id %% 20 = 0
+""",
+    """
+INSERT INTO registers_raiditem (public_id, tenant_id, engagement_id, kind, title, description,
+    owner_id, due_date, status, probability, impact, response, handling, decision_rule,
+    version, created_at, updated_at)
+SELECT gen_random_uuid(), e.tenant_id, e.id,
+       (ARRAY['risk', 'risk', 'issue', 'issue', 'action', 'action', 'decision',
+              'decision'])[1 + k],
+       'Item ' || k, '', o.owner_id, e.contract_signed_on + 10 * k,
+       CASE WHEN k >= 6 THEN (CASE WHEN (e.id + k) %% 2 = 0 THEN 'proposed' ELSE 'agreed' END)
+            WHEN (e.id + k) %% 2 = 0 THEN 'open' ELSE 'closed' END,
+       CASE WHEN k < 2 THEN 1 + (e.id * 7 + k) %% 5 END,
+       CASE WHEN k < 2 THEN 1 + (e.id * 13 + k) %% 5 END,
+       '', '', '', 1, now(), now()
+FROM engagements_engagement AS e
+JOIN unnest(%(tenants)s::bigint[], %(owners)s::bigint[]) AS o(tenant_id, owner_id)
+    ON o.tenant_id = e.tenant_id
+CROSS JOIN generate_series(0, 7) AS k
+ORDER BY e.id, k
+""",
+)
+HEALTH_TABLES = (
+    "reporting_kpi",
+    "reporting_review",
+    "reporting_reviewkpiresult",
+    "reporting_driftalert",
+    "registers_raiditem",
+)
+
 
 def load(*, sizes: list[int], per: int, layout: str, today: datetime.date) -> list[TenantLoad]:
     """Tenants, a PMO and a milestone owner each (ORM), then every tenant's rows in three
@@ -254,6 +330,8 @@ def load(*, sizes: list[int], per: int, layout: str, today: datetime.date) -> li
             cursor.execute(ENGAGEMENTS_SQL, params)
             cursor.execute(PHASES_SQL, params)
             cursor.execute(MILESTONES_SQL.format(order=LAYOUTS[layout]), params)
+            for statement in HEALTH_SQL:
+                cursor.execute(statement, params)
             cursor.execute(
                 "SELECT tenant_id, count(*) FROM milestones_milestone GROUP BY tenant_id"
             )
@@ -261,6 +339,27 @@ def load(*, sizes: list[int], per: int, layout: str, today: datetime.date) -> li
     for tenant_load in loads:
         tenant_load.milestones = stored[tenant_load.tenant.pk]
     return loads
+
+
+def health_rows() -> str:
+    """The rows of the tables the portfolio's health subqueries read, checked non-empty."""
+    from django.db import connection
+
+    counts = {}
+    with connection.cursor() as cursor:
+        for table in HEALTH_TABLES:
+            cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 (constants)
+            counts[table] = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT count(*) FROM registers_raiditem WHERE kind = 'risk' "
+            "AND status IN ('open', 'in_progress') AND probability * impact >= 15"
+        )
+        high = cursor.fetchone()[0]
+    if not all(counts.values()) or not high:
+        raise SystemExit(f"the health tables were not filled: {counts}, {high} high risks")
+    return ", ".join(f"{table} {count:,}" for table, count in counts.items()) + (
+        f" ({high:,} open high risks)"
+    )
 
 
 def vacuum_analyze() -> float:
@@ -645,6 +744,7 @@ def main(argv: list[str] | None = None) -> int:
         f"  loaded {sum(each.milestones for each in loads):,} milestones in {load_s:.1f} s, "
         f"{args.layout} layout (VACUUM ANALYZE {vacuum_s:.1f} s)"
     )
+    print(f"  and what the health subqueries read: {health_rows()}")
     print()
     indexes = milestone_indexes()
     part_portfolio(report=report, loads=loads, today=today, args=args, indexes=indexes)

@@ -3,8 +3,11 @@
 Part A creates one engagement per shipped playbook and checks that the number of SQL
 statements is the same for every playbook whatever its milestone count (a fixed number of
 bulk inserts). Part B fills a fresh tenant with N engagements, cycling through the playbooks,
-then times the tenant-wide reads the home page makes. Every figure is printed beside the floor
-it must meet; the exit status is 1 when any floor fails.
+then times the tenant-wide reads the home page makes (beside the same statements run on a
+bare cursor). Part C times each playbook's instantiation beside a measured floor: the rows it
+wrote (every table, ids and foreign keys shifted, fresh public ids) copied by one
+``INSERT ... SELECT`` per table in one transaction, taken in turns; goal <= 3x. Every figure
+is printed beside its floor; the exit status is 1 when a goal or check fails.
 
 By default everything happens in a throwaway SQLite file in a temporary folder, deleted at the
 end, so the developer's ``db.sqlite3`` is never touched. ``--database-url`` points the run at
@@ -21,6 +24,7 @@ import argparse
 import datetime
 import os
 import platform
+import re
 import shutil
 import statistics
 import sys
@@ -37,13 +41,15 @@ CONTRACT_SIGNED_ON = datetime.date(2026, 1, 5)
 
 # The floors. Times are for the reference machine (2 cores); query counts hold everywhere.
 MAX_QUERIES_PER_ENGAGEMENT = 20
-MAX_MS_PER_ENGAGEMENT = 250.0
-MIN_MILESTONES_PER_SECOND = 150.0  # ~37 milestones in 250 ms
 MAX_COUNT_QUERIES = 1
-MAX_COUNT_MS = 50.0
 MAX_HOME_QUERIES = 3  # the actor's membership, the engagements, their current phases
-MAX_HOME_MS_PER_ENGAGEMENT = 1.0
 READ_REPEATS = 3
+# The measured floor (issue 22): an instantiation against the same rows written by one
+# INSERT ... SELECT per table, in the same run. The issue names no ratio for this path; 3x is
+# this script's goal (the pages' goal). The reads are reported beside the same statements run
+# on a bare cursor, not judged (no goal for them either; their query counts are).
+WRITE_GOAL = 3.0
+FLOOR_ROUNDS = 5
 PROBE_FACTORS = (2, 4)  # synthetic copies of the largest playbook, beyond the shipped range
 
 
@@ -52,6 +58,19 @@ class Report:
     """Prints each figure beside its floor and remembers whether every floor held."""
 
     failures: list[str] = field(default_factory=list)
+
+    def goal(
+        self, label: str, figure: str, floor: str, ratio: float, goal: float, ok: bool = True
+    ) -> None:
+        """A figure beside its measured floor: PASS when the ratio is within the goal (and
+        ``ok``, what else the line checks)."""
+        passed = ok and ratio <= goal
+        print(
+            f"  {'PASS' if passed else 'FAIL'}  {label}: {figure}; floor {floor}; "
+            f"ratio {ratio:.1f}x (goal <= {goal:g}x)"
+        )
+        if not passed:
+            self.failures.append(label)
 
     def floor(self, label: str, figure: str, floor: str, ok: bool) -> None:
         verdict = "PASS" if ok else "FAIL"
@@ -239,13 +258,6 @@ def part_a(*, report: Report, run_id: str, pmo, by_side, playbooks, show_queries
         f"<= {MAX_QUERIES_PER_ENGAGEMENT}",
         max(counts.values()) <= MAX_QUERIES_PER_ENGAGEMENT,
     )
-    slowest = max(rows, key=lambda row: row[3])
-    report.floor(
-        "slowest single instantiation (cold)",
-        f"{slowest[3]:.1f} ms ({slowest[0].key})",
-        f"<= {MAX_MS_PER_ENGAGEMENT:.0f} ms, 2 cores",
-        slowest[3] <= MAX_MS_PER_ENGAGEMENT,
-    )
     if show_queries or len(distinct) != 1:
         print("  statements per playbook:")
         for definition, _, _, _, queries in rows:
@@ -327,12 +339,7 @@ def part_b(*, report: Report, run_id: str, pmo, by_side, playbooks, count: int) 
         f"median {statistics.median(times):.1f} ms, "
         f"p95 {sorted(times)[int(0.95 * (len(times) - 1))]:.1f} ms, max {max(times):.1f} ms",
     )
-    report.floor(
-        "mean time per engagement",
-        f"{mean_ms:.1f} ms",
-        f"<= {MAX_MS_PER_ENGAGEMENT:.0f} ms on {vendor()}, 2 cores",
-        mean_ms <= MAX_MS_PER_ENGAGEMENT,
-    )
+    report.info("mean time per engagement", f"{mean_ms:.1f} ms (judged in part C)")
     mean_queries = statistics.fmean(query_counts)
     report.floor(
         "queries per engagement",
@@ -341,12 +348,7 @@ def part_b(*, report: Report, run_id: str, pmo, by_side, playbooks, count: int) 
         len(all_counts) == 1 and max(all_counts) <= MAX_QUERIES_PER_ENGAGEMENT,
     )
     rate = milestones_stored / total_s
-    report.floor(
-        "milestone rows created per second",
-        f"{rate:.0f} ({milestones_stored} rows)",
-        f">= {MIN_MILESTONES_PER_SECOND:.0f}/s",
-        rate >= MIN_MILESTONES_PER_SECOND,
-    )
+    report.info("milestone rows created per second", f"{rate:.0f} ({milestones_stored} rows)")
     report.floor(
         "milestone rows stored in the tenant",
         str(milestones_stored),
@@ -364,26 +366,199 @@ def part_b(*, report: Report, run_id: str, pmo, by_side, playbooks, count: int) 
 
     counted, _, count_queries = count_runs[0]
     count_ms = min(run[1] for run in count_runs)
+    count_floor = replayed(count_runs[0][2])
+    home_floor = replayed(home_runs[0][2])
     report.floor(
         "Engagement.objects.count()",
-        f"{count_ms:.2f} ms, {len(count_queries)} query, = {counted}",
-        f"<= {MAX_COUNT_MS:.0f} ms, {MAX_COUNT_QUERIES} query, = {count}",
-        count_ms <= MAX_COUNT_MS and len(count_queries) <= MAX_COUNT_QUERIES and counted == count,
+        f"{count_ms:.2f} ms, {len(count_queries)} query, = {counted}; its statement on a bare "
+        f"cursor {count_floor:.2f} ms, ratio {count_ms / count_floor:.1f}x (reported)",
+        f"{MAX_COUNT_QUERIES} query, = {count}",
+        len(count_queries) <= MAX_COUNT_QUERIES and counted == count,
     )
     home, _, home_queries = home_runs[0]
     home_ms = min(run[1] for run in home_runs)
-    home_floor_ms = MAX_HOME_MS_PER_ENGAGEMENT * count
     home_query_counts = sorted({len(run[2]) for run in home_runs})
     report.floor(
         "list(engagements_for_home(actor=pmo))",
-        f"{home_ms:.1f} ms, {len(home_queries)} queries, {len(home)} rows",
-        f"<= {home_floor_ms:.0f} ms ({MAX_HOME_MS_PER_ENGAGEMENT:g} ms per engagement), "
+        f"{home_ms:.1f} ms, {len(home_queries)} queries, {len(home)} rows; its statements on a "
+        f"bare cursor {home_floor:.1f} ms, ratio {home_ms / home_floor:.1f}x (reported)",
         f"<= {MAX_HOME_QUERIES} queries whatever N, = {count} rows",
-        home_ms <= home_floor_ms
-        and home_query_counts[-1] <= MAX_HOME_QUERIES
-        and len(home) == count,
+        home_query_counts[-1] <= MAX_HOME_QUERIES and len(home) == count,
     )
     print()
+
+
+def replayed(queries: list[dict[str, Any]]) -> float:
+    """Best ms of the same statements (as the database received them) run on a bare cursor,
+    every row fetched: the ORM's work taken away."""
+    from django.db import connection
+
+    best = float("inf")
+    for _ in range(READ_REPEATS):
+        started = time.perf_counter()
+        with connection.cursor() as cursor:
+            for query in queries:
+                cursor.execute(query["sql"])
+                cursor.fetchall()
+        best = min(best, (time.perf_counter() - started) * 1000)
+    return best
+
+
+# --- Part C: an instantiation beside the same rows written by plain SQL ------------------------
+
+
+def written_tables(queries: list[dict[str, Any]]) -> list[str]:
+    """The tables an instantiation inserted into, in the order it first did."""
+    tables: list[str] = []
+    for query in queries:
+        words = query["sql"].replace('"', "").split()
+        is_insert = len(words) > 2 and [w.upper() for w in words[:2]] == ["INSERT", "INTO"]
+        if is_insert and words[2] not in tables:
+            tables.append(words[2])
+    return tables
+
+
+def max_ids(tables: list[str]) -> dict[str, int]:
+    from django.db import connection
+
+    highest = {}
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
+            highest[table] = cursor.fetchone()[0]
+    return highest
+
+
+def copy_statements(ranges: dict[str, tuple[int, int]]) -> list[str]:
+    """One ``INSERT ... SELECT`` per table copying the rows in ``ranges`` (id lo..hi) with ids
+    shifted past the table's current maximum, foreign keys into copied rows shifted alike,
+    fresh public ids: the same rows, tables, indexes and constraint checks as the service's
+    inserts, without the service. ``__offset_<table>__`` is filled in when they run."""
+    from django.apps import apps
+    from django.db import connection, models
+
+    new_uuid = (
+        "gen_random_uuid()" if connection.vendor == "postgresql" else "lower(hex(randomblob(16)))"
+    )
+    by_table = {model._meta.db_table: model for model in apps.get_models()}
+    statements = []
+    for table, (lo, hi) in ranges.items():
+        model = by_table[table]
+        columns, values = [], []
+        for concrete in model._meta.concrete_fields:
+            column = concrete.column
+            columns.append(column)
+            if concrete.primary_key:
+                values.append(f"{column} + __offset_{table}__")
+            elif column == "public_id":
+                values.append(new_uuid)
+            elif (
+                isinstance(concrete, models.ForeignKey)
+                and (target := concrete.related_model._meta.db_table) in ranges
+            ):
+                t_lo, t_hi = ranges[target]
+                values.append(
+                    f"CASE WHEN {column} BETWEEN {t_lo} AND {t_hi} "
+                    f"THEN {column} + __offset_{target}__ ELSE {column} END"
+                )
+            elif column == "engagement_id" and "engagements_engagement" in ranges:
+                e_lo, e_hi = ranges["engagements_engagement"]
+                values.append(
+                    f"CASE WHEN {column} BETWEEN {e_lo} AND {e_hi} "
+                    f"THEN {column} + __offset_engagements_engagement__ ELSE {column} END"
+                )
+            else:
+                values.append(column)
+        statements.append(
+            f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 (model metadata)
+            f"SELECT {', '.join(values)} FROM {table} WHERE id BETWEEN {lo} AND {hi} ORDER BY id"
+        )
+    return statements
+
+
+def run_copy(statements: list[str], ranges: dict[str, tuple[int, int]]) -> float:
+    """The copy in one transaction (sequences moved past the new ids on PostgreSQL); ms."""
+    from django.db import connection, transaction
+
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        offsets = {}
+        for table, (lo, _hi) in ranges.items():
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
+            offsets[f"__offset_{table}__"] = str(cursor.fetchone()[0] + 1 - lo)
+        for statement in statements:
+            sql = re.sub(r"__offset_\w+?__", lambda m: offsets[m.group(0)], statement)
+            cursor.execute(sql)
+        if connection.vendor == "postgresql":
+            for table in ranges:
+                cursor.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                    f"(SELECT MAX(id) FROM {table}))"
+                )
+    return (time.perf_counter() - started) * 1000
+
+
+def part_c(*, report: Report, run_id: str, pmo, by_side, playbooks) -> None:
+    from kernel.tenancy import tenant_context
+
+    print(
+        f"Part C: each playbook's instantiation beside its floor, median of {FLOOR_ROUNDS} in turns"
+    )
+    print(
+        "  floor: the rows it wrote, copied by one INSERT ... SELECT per table in one "
+        "transaction (same tables, indexes and constraint checks)"
+    )
+    tenant = make_tenant(run_id=run_id, label="c", pmo=pmo, by_side=by_side)
+    number = 0
+    with tenant_context(tenant):
+        for definition in playbooks.values():
+            number += 1
+            _, _, queries = timed(
+                instantiate,
+                pmo=fresh_actor(pmo),
+                definition=definition,
+                by_side=by_side,
+                number=number,
+            )
+            tables = [t for t in written_tables(queries) if t in max_ids_known(t)]
+            service_ms, floor_ms = [], []
+            for _round in range(FLOOR_ROUNDS):
+                number += 1
+                before = max_ids(tables)
+                _, ms, _ = timed(
+                    instantiate,
+                    pmo=fresh_actor(pmo),
+                    definition=definition,
+                    by_side=by_side,
+                    number=number,
+                )
+                after = max_ids(tables)
+                ranges = {t: (before[t] + 1, after[t]) for t in tables if after[t] > before[t]}
+                service_ms.append(ms)
+                floor_ms.append(run_copy(copy_statements(ranges), ranges))
+            service, floor = statistics.median(service_ms), statistics.median(floor_ms)
+            rows = sum(hi - lo + 1 for lo, hi in ranges.values())
+            report.goal(
+                f"instantiating {definition.key} ({definition.milestone_count} milestones, "
+                f"{rows} rows in {len(ranges)} tables)",
+                f"{service:.1f} ms",
+                f"{floor:.1f} ms",
+                service / floor,
+                WRITE_GOAL,
+            )
+    print()
+
+
+def max_ids_known(table: str) -> set[str]:
+    """Tables with an integer ``id`` (a counter keyed by tenant has none: left out)."""
+    from django.apps import apps
+
+    return {
+        model._meta.db_table
+        for model in apps.get_models()
+        if model._meta.pk.column == "id"
+        and model._meta.pk.get_internal_type().endswith("AutoField")
+    }
 
 
 def vendor() -> str:
@@ -459,6 +634,7 @@ def main(argv: list[str] | None = None) -> int:
             playbooks=playbooks,
             count=args.engagements,
         )
+        part_c(report=report, run_id=run_id, pmo=pmo, by_side=by_side, playbooks=playbooks)
         if report.failures:
             print(f"FAIL: {len(report.failures)} floor(s) not met: {'; '.join(report.failures)}")
         else:

@@ -59,7 +59,7 @@ SEND_TIMEOUT_SECONDS = 10
 DELIVER_TASK = "api.tasks.deliver_webhook"
 
 
-def event_type_of(event: Event) -> str | None:
+def event_type_of(event: feed.FeedEvent) -> str | None:
     """The webhook event type an event log row is, or None."""
     if event.object_type == "milestone":
         return f"milestone.{event.action}"
@@ -234,7 +234,7 @@ def collect_deliveries(*, subscription_id: int, limit: int = WALK_BATCH) -> tupl
             WebhookDelivery(
                 tenant_id=subscription.tenant_id,
                 subscription=subscription,
-                event=event,
+                event_id=event.pk,
                 event_type=kind,
                 payload={"event": kind, "change": entry},
             )
@@ -247,7 +247,7 @@ def collect_deliveries(*, subscription_id: int, limit: int = WALK_BATCH) -> tupl
         subscription.save(update_fields=["last_position"])
     created = list(
         WebhookDelivery.objects.filter(
-            subscription=subscription, event__in=[event for event, _kind in wanted], attempts=0
+            subscription=subscription, event__in=[event.pk for event, _kind in wanted], attempts=0
         ).values_list("pk", flat=True)
     )
     for delivery_id in created:
