@@ -162,6 +162,23 @@ def not_provisioned(wave: Wave) -> QuerySet[Person]:
     return _on_wave(wave).filter(Exists(system))
 
 
+def not_ready_sql(person: str) -> str:
+    """The same rule as SQL, for the reminder scan: the person (table alias ``person``, a
+    ``roster_person`` row) is not ready when a module or the certification of their role has no
+    passed result, or a system of their role has no verified access step. Constants only."""
+    return (
+        "EXISTS (SELECT 1 FROM roster_requirement rq "  # noqa: S608
+        f"WHERE rq.engagement_id = {person}.engagement_id AND rq.role = {person}.role AND ("
+        f"(rq.kind IN ('{Requirement.Kind.MODULE}', '{Requirement.Kind.CERTIFICATION}') "
+        "AND NOT EXISTS (SELECT 1 FROM roster_result rr "
+        f"WHERE rr.person_id = {person}.id AND rr.requirement_id = rq.id AND rr.passed)) "
+        f"OR (rq.kind = '{Requirement.Kind.SYSTEM}' "
+        "AND NOT EXISTS (SELECT 1 FROM roster_accessstep ra "
+        f"WHERE ra.person_id = {person}.id AND ra.system_id = rq.id "
+        f"AND ra.status = '{AccessStep.Status.VERIFIED}'))))"
+    )
+
+
 @dataclass(frozen=True)
 class WaveCount:
     wave: Wave
