@@ -13,7 +13,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Window
+from django.db.models.functions import Coalesce
 
 from roster.models import AccessStep, Person, Requirement, Result, Wave
 
@@ -129,37 +130,46 @@ def _on_wave(wave: Wave) -> QuerySet[Person]:
 
 
 def not_certified(wave: Wave) -> QuerySet[Person]:
-    """People of the wave whose role has a certification they have not passed."""
-    certification = Requirement.objects.filter(
-        engagement_id=OuterRef("engagement_id"),
-        role=OuterRef("role"),
-        kind=Requirement.Kind.CERTIFICATION,
-    ).exclude(
-        Exists(
-            Result.objects.filter(
-                person_id=OuterRef(OuterRef("pk")), requirement_id=OuterRef("pk"), passed=True
-            )
-        )
-    )
-    return _on_wave(wave).filter(Exists(certification))
+    """People of the wave whose role has a certification they have not passed.
+
+    The roles' certifications are read first (one small query), so that each person costs one
+    index probe of their passed results for their role's certification."""
+    short = Q(pk__in=[])
+    for role, pk in Requirement.objects.filter(
+        engagement_id=wave.engagement_id, kind=Requirement.Kind.CERTIFICATION
+    ).values_list("role", "pk"):
+        passed = Result.objects.filter(person_id=OuterRef("pk"), requirement_id=pk, passed=True)
+        short |= Q(role=role) & ~Q(Exists(passed))
+    return _on_wave(wave).filter(short)
 
 
 def not_provisioned(wave: Wave) -> QuerySet[Person]:
-    """People of the wave with a required client system not yet verified."""
-    system = Requirement.objects.filter(
-        engagement_id=OuterRef("engagement_id"),
-        role=OuterRef("role"),
-        kind=Requirement.Kind.SYSTEM,
-    ).exclude(
-        Exists(
-            AccessStep.objects.filter(
-                person_id=OuterRef(OuterRef("pk")),
-                system_id=OuterRef("pk"),
-                status=AccessStep.Status.VERIFIED,
-            )
+    """People of the wave with a required client system not yet verified: fewer verified
+    steps on their role's systems than their role has systems (a step is one per person and
+    system). The role's systems are read first (one small query), so that each person costs
+    one index range of their own steps, not a probe per person and system."""
+    systems: dict[str, list[int]] = defaultdict(list)
+    for role, pk in Requirement.objects.filter(
+        engagement_id=wave.engagement_id, kind=Requirement.Kind.SYSTEM
+    ).values_list("role", "pk"):
+        systems[role].append(pk)
+    counts, short = {}, Q(pk__in=[])
+    for number, (role, ids) in enumerate(sorted(systems.items())):
+        name = f"verified_{number}"
+        counts[name] = Coalesce(
+            Subquery(
+                AccessStep.objects.filter(
+                    person_id=OuterRef("pk"), status=AccessStep.Status.VERIFIED, system_id__in=ids
+                )
+                .order_by()
+                .values("person_id")
+                .annotate(count=Count("pk"))
+                .values("count")
+            ),
+            0,
         )
-    )
-    return _on_wave(wave).filter(Exists(system))
+        short |= Q(role=role, **{f"{name}__lt": len(ids)})
+    return _on_wave(wave).alias(**counts).filter(short)
 
 
 def not_ready_sql(person: str) -> str:
@@ -195,11 +205,20 @@ NAMED = 10
 
 
 def wave_count(wave: Wave, short: QuerySet[Person]) -> WaveCount:
-    """How many of the wave are there, and the first ``NAMED`` who are not (two queries)."""
-    total = _on_wave(wave).count()
-    named = list(short.order_by("name", "id")[: NAMED + 1])
-    count = len(named) if len(named) <= NAMED else short.count()
-    return WaveCount(wave=wave, total=total, short=named[:NAMED], short_count=count)
+    """How many of the wave are there, and the first ``NAMED`` who are not, in one statement:
+    the first names carry the count of everybody short (a window over the same rows) and the
+    wave's size (a count beside them); the size is counted on its own only when nobody is
+    short."""
+    on_wave = _on_wave(wave).order_by().values("wave_id").annotate(total=Count("pk"))
+    named = list(
+        short.annotate(
+            short_count=Window(Count("pk")), wave_total=Subquery(on_wave.values("total"))
+        ).order_by("name", "id")[:NAMED]
+    )
+    if not named:
+        return WaveCount(wave=wave, total=_on_wave(wave).count(), short=[], short_count=0)
+    first = named[0]
+    return WaveCount(wave=wave, total=first.wave_total, short=named, short_count=first.short_count)
 
 
 def first_wave(engagement) -> Wave | None:

@@ -37,3 +37,38 @@ def test_the_sql_and_the_python_rule_agree_on_who_is_not_ready(world):
         )
         found = {pk for (pk,) in cursor.fetchall()}
     assert found == expected == {no_access.pk, failed.pk, modules_only.pk, nothing.pk}
+
+
+def test_the_gate_counts_name_the_first_ten_and_cost_the_same_queries_whatever_the_wave(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from roster.selectors import gate_open_items
+
+    def evaluated(check, phase):
+        with CaptureQueriesContext(connection) as captured:
+            lines = gate_open_items(engagement=world.engagement, phase_kind=phase, check=check)
+        return lines, len(captured)
+
+    with time_machine.travel(TODAY, tick=False):
+        wave = add_wave(world)
+        first = add_people(world, wave, 3)
+        _lines, small_access = evaluated("access", "access")
+        _lines, small_certification = evaluated("certification", "controlled_go_live")
+        people = first + add_people(world, wave, 9, prefix="Later")
+        give_access(world, people[:1])
+        certify_person(world, people[1])
+    (line,) = evaluated("access", "access")[0]
+    assert line == (
+        "Automatic: Wave 1: 1 of 12 provisioned and verified on every required system; "
+        "not yet: Agent 02, Agent 03, Later 01, Later 02, Later 03, Later 04, Later 05, "
+        "Later 06, Later 07, Later 08 and 1 more"
+    )
+    (line,) = evaluated("certification", "controlled_go_live")[0]
+    assert line.startswith("Automatic: Wave 1: 1 of 12 certified; not yet certified: Agent 01, ")
+    assert line.endswith(
+        "Agent 03, Later 01, Later 02, Later 03, Later 04, Later 05, Later 06, Later 07, "
+        "Later 08 and 1 more"
+    )
+    assert evaluated("access", "access")[1] == small_access
+    assert evaluated("certification", "controlled_go_live")[1] == small_certification
