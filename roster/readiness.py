@@ -3,9 +3,13 @@
 A person is ready when every training module of their role is passed, the role's
 certification is passed, and every client system of their role is verified. A wave is ready
 when everybody on it (everybody who has not left) is. ``readiness_of`` answers for any number
-of people in three queries; the gate's counts are single SQL statements (``not_certified``,
-``not_provisioned``).
+of people in three queries. A gate's check of wave 1 (``gate_shortfall``) is two statements
+whatever the wave's size; ``not_certified`` and ``not_provisioned`` are the same rule as
+querysets, and ``not_ready_sql`` the whole rule as SQL for the reminder scan.
 """
+
+# SQL here is assembled from constants of the code only; every value is a parameter.
+# ruff: noqa: S608
 
 from __future__ import annotations
 
@@ -13,7 +17,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Window
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from roster.models import AccessStep, Person, Requirement, Result, Wave
@@ -177,7 +182,7 @@ def not_ready_sql(person: str) -> str:
     ``roster_person`` row) is not ready when a module or the certification of their role has no
     passed result, or a system of their role has no verified access step. Constants only."""
     return (
-        "EXISTS (SELECT 1 FROM roster_requirement rq "  # noqa: S608
+        "EXISTS (SELECT 1 FROM roster_requirement rq "
         f"WHERE rq.engagement_id = {person}.engagement_id AND rq.role = {person}.role AND ("
         f"(rq.kind IN ('{Requirement.Kind.MODULE}', '{Requirement.Kind.CERTIFICATION}') "
         "AND NOT EXISTS (SELECT 1 FROM roster_result rr "
@@ -189,37 +194,99 @@ def not_ready_sql(person: str) -> str:
     )
 
 
+# --- The gate's check as the gate page and an approval ask it: two statements ---------------
+
+
+# How many of the people short a gate's open item names.
+NAMED = 10
+
+
 @dataclass(frozen=True)
-class WaveCount:
-    wave: Wave
+class Shortfall:
+    """Wave 1 against one gate check: its label, its size, how many are short of the check
+    and the first ``NAMED`` of them by name."""
+
+    label: str
     total: int
-    short: list[Person]  # the first people who are not there yet, by name
     short_count: int
+    names: list[str]
 
     @property
     def done(self) -> int:
         return self.total - self.short_count
 
 
-NAMED = 10
+_ON_ROSTER = ", ".join(f"'{status}'" for status in Person.ON_ROSTER)
+# Wave 1 of the engagement, with each requirement of the kind checked (a row per requirement).
+_FIRST_WAVE_SQL = (
+    "SELECT w.id, w.number, w.name, q.role, q.id FROM roster_wave w "
+    "LEFT JOIN roster_requirement q ON q.engagement_id = w.engagement_id AND q.kind = %s "
+    "WHERE w.tenant_id = %s AND w.engagement_id = %s AND w.number = ("
+    "SELECT MIN(x.number) FROM roster_wave x WHERE x.engagement_id = %s)"
+)
 
 
-def wave_count(wave: Wave, short: QuerySet[Person]) -> WaveCount:
-    """How many of the wave are there, and the first ``NAMED`` who are not, in one statement:
-    the first names carry the count of everybody short (a window over the same rows) and the
-    wave's size (a count beside them); the size is counted on its own only when nobody is
-    short."""
-    on_wave = _on_wave(wave).order_by().values("wave_id").annotate(total=Count("pk"))
-    named = list(
-        short.annotate(
-            short_count=Window(Count("pk")), wave_total=Subquery(on_wave.values("total"))
-        ).order_by("name", "id")[:NAMED]
+def _short_sql(check: str, requirements: dict[str, list[int]]) -> tuple[str, list]:
+    """The condition "short of ``check``" on ``p`` (a person), one alternative per role, with
+    the role's requirement ids as parameters: each person costs an index probe of their own
+    results (certification) or one range of their own access steps (systems)."""
+    alternatives, params = [], []
+    for role, ids in sorted(requirements.items()):
+        if check == "certification":
+            alternatives.append(
+                "(p.role = %s AND NOT EXISTS (SELECT 1 FROM roster_result r "
+                "WHERE r.person_id = p.id AND r.requirement_id = %s AND r.passed))"
+            )
+            params += [role, ids[0]]
+        else:
+            alternatives.append(
+                "(p.role = %s AND (SELECT COUNT(*) FROM roster_accessstep a "
+                f"WHERE a.person_id = p.id AND a.status = '{AccessStep.Status.VERIFIED}' "
+                f"AND a.system_id IN ({', '.join(['%s'] * len(ids))})) < %s)"
+            )
+            params += [role, *ids, len(ids)]
+    return " OR ".join(alternatives), params
+
+
+def gate_shortfall(engagement, check: str) -> Shortfall | None:
+    """Wave 1 against ``check`` ("certification": the role's certification passed; "access":
+    every system of the role verified), the same rule as ``not_certified`` and
+    ``not_provisioned``, in two statements on a bare cursor whatever the wave's size: wave 1
+    with the requirements checked, then the first people short by name, carrying the count
+    of everybody short (a window over the same rows) and the wave's size. None without a wave.
+    """
+    kind = Requirement.Kind.CERTIFICATION if check == "certification" else Requirement.Kind.SYSTEM
+    with connection.cursor() as cursor:
+        cursor.execute(_FIRST_WAVE_SQL, [kind, engagement.tenant_id, engagement.pk, engagement.pk])
+        rows = cursor.fetchall()
+        if not rows:
+            return None
+        wave_id, number, name = rows[0][:3]
+        label = name or f"Wave {number}"
+        requirements: dict[str, list[int]] = defaultdict(list)
+        for *_wave, role, pk in rows:
+            if role is not None:
+                requirements[role].append(pk)
+        if not requirements:
+            return Shortfall(label=label, total=0, short_count=0, names=[])
+        short, params = _short_sql(check, requirements)
+        # One pass over the wave: each person flagged short or not once (materialized, so
+        # that the flag is not worked out again for the sort); the windows count the wave
+        # and the short; the short come first, by name.
+        cursor.execute(
+            "WITH s AS MATERIALIZED ("
+            f"SELECT p.id, p.name, CASE WHEN ({short}) THEN 1 ELSE 0 END AS short "
+            f"FROM roster_person p WHERE p.wave_id = %s AND p.status IN ({_ON_ROSTER})) "
+            "SELECT s.name, s.short, COUNT(*) OVER (), SUM(s.short) OVER () FROM s "
+            f"ORDER BY s.short DESC, s.name, s.id LIMIT {NAMED}",
+            [*params, wave_id],
+        )
+        rows = cursor.fetchall()
+    if not rows:
+        return Shortfall(label=label, total=0, short_count=0, names=[])
+    return Shortfall(
+        label=label,
+        total=rows[0][2],
+        short_count=int(rows[0][3]),
+        names=[row[0] for row in rows if row[1]],
     )
-    if not named:
-        return WaveCount(wave=wave, total=_on_wave(wave).count(), short=[], short_count=0)
-    first = named[0]
-    return WaveCount(wave=wave, total=first.wave_total, short=named, short_count=first.short_count)
-
-
-def first_wave(engagement) -> Wave | None:
-    return Wave.objects.filter(engagement=engagement).order_by("number").first()

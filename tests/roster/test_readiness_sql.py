@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.db import connection
 
+from roster import services
 from roster.models import Person
 from roster.readiness import not_ready_sql, readiness_of
 from tests.roster.world import TODAY, add_people, add_wave, certify_person, give_access, train
@@ -72,3 +73,22 @@ def test_the_gate_counts_name_the_first_ten_and_cost_the_same_queries_whatever_t
     )
     assert evaluated("access", "access")[1] == small_access
     assert evaluated("certification", "controlled_go_live")[1] == small_certification
+
+
+def test_the_gate_statements_and_the_querysets_agree_on_who_is_short(world):
+    from roster.readiness import gate_shortfall, not_certified, not_provisioned
+
+    with time_machine.travel(TODAY, tick=False):
+        wave = add_wave(world)
+        people = add_people(world, wave, 4) + add_people(world, wave, 2, role="qa", prefix="QA")
+        train(world, people[0])
+        certify_person(world, people[1], passed=False, score=40)
+        train(world, people[4])
+        give_access(world, [people[0], people[2], people[4]])
+        services.set_status(actor=world.provider_lead, person=people[3], status="left")
+    for check, queryset in (("certification", not_certified), ("access", not_provisioned)):
+        shortfall = gate_shortfall(world.engagement, check)
+        expected = sorted(person.name for person in queryset(wave))
+        assert shortfall.names == expected and shortfall.short_count == len(expected)
+        assert shortfall.total == 5  # the one who left is not counted
+    assert gate_shortfall(world.engagement, "access").names == ["Agent 02", "QA 02"]
