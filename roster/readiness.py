@@ -217,75 +217,78 @@ class Shortfall:
 
 
 _ON_ROSTER = ", ".join(f"'{status}'" for status in Person.ON_ROSTER)
-# Wave 1 of the engagement, with each requirement of the kind checked (a row per requirement).
-_FIRST_WAVE_SQL = (
-    "SELECT w.id, w.number, w.name, q.role, q.id FROM roster_wave w "
-    "LEFT JOIN roster_requirement q ON q.engagement_id = w.engagement_id AND q.kind = %s "
-    "WHERE w.tenant_id = %s AND w.engagement_id = %s AND w.number = ("
-    "SELECT MIN(x.number) FROM roster_wave x WHERE x.engagement_id = %s)"
+# Short of the certification, for the person ``p``, against ``req`` (the engagement's
+# certifications): inside CASE, so that PostgreSQL probes each person's own results through
+# ``one_result_per_attempt`` instead of hashing every passed result of the table.
+_NOT_CERTIFIED = (
+    "EXISTS (SELECT 1 FROM req q WHERE q.role = p.role) AND NOT EXISTS ("
+    "SELECT 1 FROM roster_result r WHERE r.person_id = p.id AND r.passed "
+    "AND r.requirement_id = (SELECT q.id FROM req q WHERE q.role = p.role))"
 )
 
 
-def _short_sql(check: str, requirements: dict[str, list[int]]) -> tuple[str, list]:
-    """The condition "short of ``check``" on ``p`` (a person), one alternative per role, with
-    the role's requirement ids as parameters: each person costs an index probe of their own
-    results (certification) or one range of their own access steps (systems)."""
+def _not_provisioned(systems: dict[str, list[int]]) -> tuple[str, list]:
+    """Short of access, for the person ``p``: fewer verified steps on their role's systems
+    than the role has, one alternative per role with its system ids as parameters, so that
+    each person costs one range of their own steps (with the ids in SQL instead, PostgreSQL
+    probes each person x system)."""
     alternatives, params = [], []
-    for role, ids in sorted(requirements.items()):
-        if check == "certification":
-            alternatives.append(
-                "(p.role = %s AND NOT EXISTS (SELECT 1 FROM roster_result r "
-                "WHERE r.person_id = p.id AND r.requirement_id = %s AND r.passed))"
-            )
-            params += [role, ids[0]]
-        else:
-            alternatives.append(
-                "(p.role = %s AND (SELECT COUNT(*) FROM roster_accessstep a "
-                f"WHERE a.person_id = p.id AND a.status = '{AccessStep.Status.VERIFIED}' "
-                f"AND a.system_id IN ({', '.join(['%s'] * len(ids))})) < %s)"
-            )
-            params += [role, *ids, len(ids)]
+    for role, ids in sorted(systems.items()):
+        alternatives.append(
+            "(p.role = %s AND (SELECT COUNT(*) FROM roster_accessstep a "
+            f"WHERE a.person_id = p.id AND a.status = '{AccessStep.Status.VERIFIED}' "
+            f"AND a.system_id IN ({', '.join(['%s'] * len(ids))})) < %s)"
+        )
+        params += [role, *ids, len(ids)]
     return " OR ".join(alternatives), params
+
+
+_GATE_SQL = (
+    "WITH wave AS MATERIALIZED (SELECT w.id, w.number, w.name FROM roster_wave w "
+    "WHERE w.tenant_id = %s AND w.engagement_id = %s ORDER BY w.number LIMIT 1), "
+    "req AS MATERIALIZED (SELECT q.id, q.role FROM roster_requirement q "
+    "WHERE q.tenant_id = %s AND q.engagement_id = %s AND q.kind = %s), "
+    "s AS MATERIALIZED (SELECT p.id, p.name, CASE WHEN ({short}) THEN 1 ELSE 0 END AS short "
+    "FROM roster_person p WHERE p.wave_id = (SELECT id FROM wave) "
+    f"AND p.status IN ({_ON_ROSTER})) "
+    "SELECT s.name, s.short, COUNT(*) OVER (), SUM(s.short) OVER (), "
+    "(SELECT number FROM wave), (SELECT name FROM wave) FROM s "
+    "ORDER BY s.short DESC, s.name, s.id LIMIT {named}"
+)
 
 
 def gate_shortfall(engagement, check: str) -> Shortfall | None:
     """Wave 1 against ``check`` ("certification": the role's certification passed; "access":
     every system of the role verified), the same rule as ``not_certified`` and
-    ``not_provisioned``, in two statements on a bare cursor whatever the wave's size: wave 1
-    with the requirements checked, then the first people short by name, carrying the count
-    of everybody short (a window over the same rows) and the wave's size. None without a wave.
-    """
+    ``not_provisioned``, in one statement whatever the wave's size (access: two, the role's
+    systems read first): one pass over wave 1
+    flagging each person short or not (materialized, so that the flag is not worked out again
+    for the sort); windows count the wave and the short; the short come first, by name. None
+    when there is no wave 1 or nobody on it."""
     kind = Requirement.Kind.CERTIFICATION if check == "certification" else Requirement.Kind.SYSTEM
+    scope = [engagement.tenant_id, engagement.pk, engagement.tenant_id, engagement.pk, kind]
     with connection.cursor() as cursor:
-        cursor.execute(_FIRST_WAVE_SQL, [kind, engagement.tenant_id, engagement.pk, engagement.pk])
-        rows = cursor.fetchall()
-        if not rows:
-            return None
-        wave_id, number, name = rows[0][:3]
-        label = name or f"Wave {number}"
-        requirements: dict[str, list[int]] = defaultdict(list)
-        for *_wave, role, pk in rows:
-            if role is not None:
-                requirements[role].append(pk)
-        if not requirements:
-            return Shortfall(label=label, total=0, short_count=0, names=[])
-        short, params = _short_sql(check, requirements)
-        # One pass over the wave: each person flagged short or not once (materialized, so
-        # that the flag is not worked out again for the sort); the windows count the wave
-        # and the short; the short come first, by name.
-        cursor.execute(
-            "WITH s AS MATERIALIZED ("
-            f"SELECT p.id, p.name, CASE WHEN ({short}) THEN 1 ELSE 0 END AS short "
-            f"FROM roster_person p WHERE p.wave_id = %s AND p.status IN ({_ON_ROSTER})) "
-            "SELECT s.name, s.short, COUNT(*) OVER (), SUM(s.short) OVER () FROM s "
-            f"ORDER BY s.short DESC, s.name, s.id LIMIT {NAMED}",
-            [*params, wave_id],
-        )
+        if check == "certification":
+            short, params = _NOT_CERTIFIED, []
+        else:
+            cursor.execute(
+                "SELECT q.role, q.id FROM roster_requirement q "
+                "WHERE q.tenant_id = %s AND q.engagement_id = %s AND q.kind = %s",
+                [engagement.tenant_id, engagement.pk, kind],
+            )
+            systems: dict[str, list[int]] = defaultdict(list)
+            for role, pk in cursor.fetchall():
+                systems[role].append(pk)
+            if not systems:
+                return None
+            short, params = _not_provisioned(systems)
+        cursor.execute(_GATE_SQL.format(short=short, named=NAMED), [*scope, *params])
         rows = cursor.fetchall()
     if not rows:
-        return Shortfall(label=label, total=0, short_count=0, names=[])
+        return None
+    number, name = rows[0][4], rows[0][5]
     return Shortfall(
-        label=label,
+        label=name or f"Wave {number}",
         total=rows[0][2],
         short_count=int(rows[0][3]),
         names=[row[0] for row in rows if row[1]],
