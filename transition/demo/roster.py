@@ -152,7 +152,10 @@ def _the_roster(engagement, users) -> list[tuple[datetime.datetime, Callable[[],
         return moment_on(day(signed, n), hour, minute)
 
     def people() -> list[Person]:
-        return list(Person.objects.filter(engagement=engagement, wave__number=1).order_by("id"))
+        found = list(Person.objects.filter(engagement=engagement, wave__number=1).order_by("id"))
+        for person in found:  # one engagement object: its seat cache serves every result
+            person.engagement = engagement
+        return found
 
     def plan_the_waves() -> None:
         services.save_wave(
