@@ -223,6 +223,7 @@ class ReminderSettings(Protocol):
     lead_days: list[int]
     escalate_after_days: int
     action_overdue_days: int
+    access_approval_days: int
 
 
 @dataclass(frozen=True)

@@ -29,4 +29,10 @@ class DigestAdmin(ReadOnlyDomainAdmin):
 
 @admin.register(ReminderPolicy)
 class ReminderPolicyAdmin(ReadOnlyDomainAdmin):
-    list_display = ("__str__", "escalate_after_days", "action_overdue_days", "updated_at")
+    list_display = (
+        "__str__",
+        "escalate_after_days",
+        "action_overdue_days",
+        "access_approval_days",
+        "updated_at",
+    )

@@ -20,11 +20,13 @@ DEFAULT_LEAD_DAYS = (3, 1)
 DEFAULT_LEAD_DAYS_MASK = lead_days_mask(DEFAULT_LEAD_DAYS)
 DEFAULT_ESCALATE_AFTER_DAYS = 3
 DEFAULT_ACTION_OVERDUE_DAYS = 7
+DEFAULT_ACCESS_APPROVAL_DAYS = 3
 # What a tenant without a policy has, by setting (the scan's SQL reads them by these names).
 DEFAULT_SETTINGS = {
     "lead_days_mask": DEFAULT_LEAD_DAYS_MASK,
     "escalate_after_days": DEFAULT_ESCALATE_AFTER_DAYS,
     "action_overdue_days": DEFAULT_ACTION_OVERDUE_DAYS,
+    "access_approval_days": DEFAULT_ACCESS_APPROVAL_DAYS,
 }
 
 
@@ -43,6 +45,15 @@ class Kind(models.TextChoices):
     RAID_DUE_SOON = "raid_due_soon", "RAID item due soon"
     RAID_OVERDUE = "raid_overdue", "RAID item overdue"
     DRIFT_ALERT = "drift_alert", "KPI drifting (as lead)"
+    ROSTER_ACCESS_WAITING = (
+        "roster_access_waiting",
+        "Access approvals waiting on the client (as client lead)",
+    )
+    ROSTER_START_NOT_READY = (
+        "roster_start_not_ready",
+        "Roster person starting soon, not ready (as provider lead)",
+    )
+    ROSTER_WAVE_NOT_READY = "roster_wave_not_ready", "Wave going live soon, not ready"
 
 
 class ReminderPolicy(TenantOwned):
@@ -62,10 +73,20 @@ class ReminderPolicy(TenantOwned):
         default=DEFAULT_ACTION_OVERDUE_DAYS,
         help_text="Days an overdue corrective action is chased (an action has no done state).",
     )
+    access_approval_days = models.PositiveSmallIntegerField(
+        default=DEFAULT_ACCESS_APPROVAL_DAYS,
+        help_text="Days a roster access request waits on the client before its leads are "
+        "reminded (every day after, until approved or refused).",
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     AUDIT_TYPE = "reminder_policy"
-    AUDIT_FIELDS = ("lead_days_mask", "escalate_after_days", "action_overdue_days")
+    AUDIT_FIELDS = (
+        "lead_days_mask",
+        "escalate_after_days",
+        "action_overdue_days",
+        "access_approval_days",
+    )
     audit_engagement = None
 
     class Meta:

@@ -68,8 +68,11 @@ def update_reminder_policy(
     lead_days: Iterable[int],
     escalate_after_days: int,
     action_overdue_days: int,
+    access_approval_days: int | None = None,
 ) -> ReminderPolicy:
-    """A tenant's lead times and escalation: its admins decide."""
+    """A tenant's lead times and escalation: its admins decide. ``access_approval_days``
+    (how long a roster access request waits on the client before its leads hear): None keeps
+    what the tenant has (the default for a tenant without a policy)."""
     require_tenant_admin(actor=actor, tenant_id=tenant.pk, doing="change reminder settings")
     days = sorted({int(day) for day in lead_days}, reverse=True)
     errors = {}
@@ -79,6 +82,8 @@ def update_reminder_policy(
         errors["escalate_after_days"] = ["Escalate after 1 to 60 days."]
     if not 1 <= action_overdue_days <= 60:
         errors["action_overdue_days"] = ["Chase an overdue action for 1 to 60 days."]
+    if access_approval_days is not None and not 1 <= access_approval_days <= 60:
+        errors["access_approval_days"] = ["Remind the client about access after 1 to 60 days."]
     if errors:
         raise InvalidInput(next(iter(errors.values()))[0], errors=errors)
     values = {
@@ -86,6 +91,8 @@ def update_reminder_policy(
         "escalate_after_days": escalate_after_days,
         "action_overdue_days": action_overdue_days,
     }
+    if access_approval_days is not None:
+        values["access_approval_days"] = access_approval_days
     policy = ReminderPolicy.objects.select_for_update().filter(tenant=tenant).first()
     if policy is None:
         policy = ReminderPolicy.objects.create(tenant=tenant, **values)

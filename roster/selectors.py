@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from roster.readiness import first_wave, not_certified, not_provisioned, wave_count
+from roster.readiness import gate_shortfall
 
 # The phase whose gate each check guards.
 GATE_CHECKS = {"access": "access", "certification": "controlled_go_live"}
@@ -14,19 +14,17 @@ def gate_open_items(*, engagement, phase_kind: str, check: str) -> list[str]:
     the roster has no wave yet)."""
     if GATE_CHECKS[check] != phase_kind:
         return []
-    wave = first_wave(engagement)
-    if wave is None:
+    count = gate_shortfall(engagement, check)
+    if count is None or not count.short_count:
         return []
     if check == "access":
-        count = wave_count(wave, not_provisioned(wave))
         what, short_what = "provisioned and verified on every required system", "not yet"
     else:
-        count = wave_count(wave, not_certified(wave))
         what, short_what = "certified", "not yet certified"
-    if not count.short_count:
-        return []
-    names = ", ".join(person.name for person in count.short)
-    more = count.short_count - len(count.short)
+    names = ", ".join(count.names)
+    more = count.short_count - len(count.names)
     if more:
         names += f" and {more} more"
-    return [f"Automatic: {wave.label}: {count.done} of {count.total} {what}; {short_what}: {names}"]
+    return [
+        f"Automatic: {count.label}: {count.done} of {count.total} {what}; {short_what}: {names}"
+    ]

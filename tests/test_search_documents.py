@@ -7,12 +7,16 @@ import pytest
 
 from kernel.registry import search_documents
 from kernel.tenancy import tenant_context
+from tests.roster.world import add_people, add_wave
 from tests.world import build_world
 
 
 @pytest.mark.django_db
 def test_every_search_document_narrows_what_the_actor_sees():
     alpha, beta = build_world("Alpha"), build_world("Beta")
+    for built in (alpha, beta):  # the roster's people are there to be found too
+        with tenant_context(built.tenant):
+            add_people(built, add_wave(built), 1, prefix=f"{built.tenant.name} agent")
     assert "engagement" in search_documents
     for document in search_documents:
         assert document.kind and document.label and document.fields
@@ -26,4 +30,6 @@ def test_every_search_document_narrows_what_the_actor_sees():
             assert not document.search(actor=alpha.pmo, text="Beta").exists()
             assert not document.search(actor=alpha.pmo, text="Alpha nowhere-typed").exists()
         with tenant_context(beta.tenant):
-            assert document.search(actor=beta.pmo, text="beta care").exists()
+            theirs = document.visible(beta.pmo).first()
+            text = str(getattr(theirs, document.fields[0]))
+            assert "Beta" in text and document.search(actor=beta.pmo, text=text).exists()

@@ -16,6 +16,7 @@ from kernel import registry
 from kernel.calendar import CalendarEvent, CalendarKind, calendar_kinds, register
 from kernel.tenancy import tenant_context
 from registers.services import create_raid_item
+from tests.roster.world import add_people, add_wave
 
 PEOPLE = ("pmo", "client_lead", "client_staff", "provider_lead", "provider_staff")
 
@@ -25,8 +26,10 @@ def kinds():
 
 
 def give_everyone_something(world) -> None:
-    """The playbook makes milestones, gates and reviews; a RAID item is added by hand."""
+    """The playbook makes milestones, gates and reviews; a RAID item and a roster person are
+    added by hand."""
     with tenant_context(world.tenant):
+        add_people(world, add_wave(world), 1)
         create_raid_item(
             actor=world.pmo,
             engagement=world.engagement,

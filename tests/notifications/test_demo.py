@@ -15,7 +15,11 @@ def test_the_demo_greets_pmo_with_notifications(db, capsys):
     with tenant_context(Tenant.objects.get(slug="demo")):
         mine = list(Notification.objects.filter(recipient=pmo))
     assert len(mine) >= 2
-    assert {n.engagement.name for n in mine} <= {"Contact centre launch", "Back-office transition"}
+    assert {n.engagement.name for n in mine} <= {
+        "Contact centre launch",
+        "Back-office transition",
+        "Contact centre second site",  # the readiness roster's story (issue 18)
+    }
     assert "Subject:" not in capsys.readouterr().out  # demo e-mail is not printed
     # Issue 10's occasions show too: the KPIs' drift to pmo, a RAID item to its owner.
     assert any(n.kind == "drift_alert" and "Contact rate" in n.title for n in mine)

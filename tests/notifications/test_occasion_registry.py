@@ -17,6 +17,7 @@ from notifications.occasions import describe, statement, window_for
 from tests.notifications.conftest import at
 from tests.notifications.test_occasions import explained_miss, request_kickoff_decision
 from tests.notifications.test_raid_and_drift_reminders import add_risk
+from tests.notifications.test_roster_reminders import a_roster
 from tests.reporting.test_drift import load
 
 LEADS = {"client_lead", "provider_lead"}
@@ -49,6 +50,9 @@ SCENARIOS = {
         "2026-11-25",
         {"pmo"} | LEADS,  # the PMO side's lead too
     ),
+    Kind.ROSTER_ACCESS_WAITING: (a_roster, "2026-01-09", {"client_lead"}),
+    Kind.ROSTER_START_NOT_READY: (a_roster, "2026-01-09", {"provider_lead"}),
+    Kind.ROSTER_WAVE_NOT_READY: (a_roster, "2026-01-12", {"pmo"} | LEADS),
 }
 
 

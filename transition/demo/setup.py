@@ -29,6 +29,7 @@ from transition.demo.clock import (
 )
 from transition.demo.launch import run_the_launch
 from transition.demo.registers import add_demo_registers
+from transition.demo.roster import add_demo_roster
 from transition.services import create_engagement_from_playbook
 
 DEMO_USERS = [
@@ -78,6 +79,7 @@ def load() -> list[tuple[str, Membership.Role, str]]:
         _slip_a_gate(users)
         run_the_launch(users=users)
         add_demo_registers(users=users)
+        add_demo_roster(tenant=tenant, users=users)
         # Last: the scans find the registers' due items and the KPIs' drift alerts too.
         _reminders(tenant, users)
     return created
