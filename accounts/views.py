@@ -1,3 +1,4 @@
+from allauth.account.views import LoginView as AllauthLoginView
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -6,16 +7,18 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.forms import TenantSwitchForm, ThrottledLoginForm
+from accounts.forms import LoginForm, TenantSwitchForm
 from accounts.middleware import ActiveTenantMiddleware
 from kernel.errors import NotFound
 from kernel.web import submit
 
 
-class LoginView(auth_views.LoginView):
-    form_class = ThrottledLoginForm
+class LoginView(AllauthLoginView):
+    """django-allauth's sign-in: its failure limits (settings.ACCOUNT_RATE_LIMITS), then its
+    stages (the second factor)."""
+
+    form_class = LoginForm
     template_name = "accounts/login.html"
-    redirect_authenticated_user = True
 
     def form_invalid(self, form):
         response = super().form_invalid(form)
@@ -26,6 +29,11 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+def no_signup(request: HttpRequest) -> HttpResponse:
+    """Nobody signs up: people join a tenant through an invitation its admins send."""
+    return redirect("accounts:login")
 
 
 @login_required

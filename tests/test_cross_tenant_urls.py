@@ -29,6 +29,8 @@ GLOBAL_ADMIN_MODELS = {
     "accounts.membership",
     "auth.group",
     "health.workerheartbeat",
+    # django-allauth's rows belong to a person, not to a tenant.
+    "account.emailaddress",
 }
 
 

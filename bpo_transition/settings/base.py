@@ -33,6 +33,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
+    # Sign-in through django-allauth: its failure limits, second factor and sessions.
+    "allauth",
+    "allauth.account",
     "accounts",
     "audit",
     "engagements",
@@ -56,6 +59,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.ActiveTenantMiddleware",
@@ -131,9 +135,33 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Failed logins per username and per client address before a cool-off.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# django-allauth (accounts/adapter.py adapts it): sign-in by username, no self sign-up (people
+# join a tenant by invitation), no e-mail verification step.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
+ACCOUNT_LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Failed sign-ins per username and per client address before a cool-off; an address gets four
+# times the room (an office shares one address). Counted by django-allauth in the cache, the
+# address read through TRUSTED_PROXIES (accounts.adapter).
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": (
+        f"{LOGIN_FAILURE_LIMIT * 4}/{LOGIN_LOCKOUT_SECONDS}s/ip,"
+        f"{LOGIN_FAILURE_LIMIT}/{LOGIN_LOCKOUT_SECONDS}s/key"
+    ),
+    # Only failures count, as before the library: no limit on successful sign-ins.
+    "login": None,
+}
 # Reverse proxies (addresses or networks) whose X-Forwarded-For names the client: behind one,
 # every request comes from the proxy's address. Empty: the header is ignored.
 TRUSTED_PROXIES = [

@@ -1,0 +1,18 @@
+"""The pages of django-allauth this project uses, under the names the library reverses.
+
+Only these: no sign-up (people join by invitation), no e-mail management. Mounted at the
+site's root, without a namespace (the library asks for ``account_login``, ``mfa_index`` ...).
+"""
+
+from allauth.account import views as allauth_views
+from django.urls import path
+
+from accounts import views
+
+urlpatterns = [
+    path("accounts/login/", views.LoginView.as_view(), name="account_login"),
+    path("accounts/logout/", views.LogoutView.as_view(), name="account_logout"),
+    path("accounts/inactive/", allauth_views.account_inactive, name="account_inactive"),
+    path("accounts/signup/", views.no_signup, name="account_signup"),
+    path("accounts/reauthenticate/", allauth_views.reauthenticate, name="account_reauthenticate"),
+]
