@@ -5,7 +5,7 @@ site's root, without a namespace (the library asks for ``account_login``, ``mfa_
 """
 
 from allauth.account import views as allauth_views
-from django.urls import path
+from django.urls import include, path
 
 from accounts import views
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path("accounts/inactive/", allauth_views.account_inactive, name="account_inactive"),
     path("accounts/signup/", views.no_signup, name="account_signup"),
     path("accounts/reauthenticate/", allauth_views.reauthenticate, name="account_reauthenticate"),
+    # Two-factor: its page, the code asked at sign-in, TOTP on and off, recovery codes.
+    path("accounts/two-factor/", include("allauth.mfa.urls")),
 ]

@@ -52,9 +52,18 @@ class Tenant(models.Model):
         default=True,
         help_text="The person who requested a gate decision cannot approve it.",
     )
+    # Those who sign off (gate approvals, review publications) must have a second factor. On
+    # for a new tenant; tenants that existed before it were left off (nobody is locked out).
+    require_second_factor = models.BooleanField(
+        default=True,
+        help_text=(
+            "PMO and admins need a second factor (an authenticator app); without one, "
+            "gate approvals and review publications are refused."
+        ),
+    )
 
     AUDIT_TYPE = "tenant"
-    AUDIT_FIELDS = ("name", "slug", "time_zone", "separation_of_duties")
+    AUDIT_FIELDS = ("name", "slug", "time_zone", "separation_of_duties", "require_second_factor")
     audit_engagement = None
 
     class Meta:

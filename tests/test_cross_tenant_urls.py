@@ -29,8 +29,10 @@ GLOBAL_ADMIN_MODELS = {
     "accounts.membership",
     "auth.group",
     "health.workerheartbeat",
-    # django-allauth's rows belong to a person, not to a tenant.
+    # django-allauth's rows belong to a person, not to a tenant (a superuser removes a lost
+    # authenticator here).
     "account.emailaddress",
+    "mfa.authenticator",
 }
 
 

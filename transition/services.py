@@ -319,6 +319,15 @@ def check_owners(
 
 
 @operation("tenant.policy_changed", tenant_of="tenant")
+def set_second_factor_required(*, actor: User, tenant: Tenant, required: bool) -> Tenant:
+    """Whether PMO and admins need a second factor to sign off, by a tenant admin; audited."""
+    tenant = found(Tenant.objects.select_for_update(), "No such tenant.", pk=tenant.pk)
+    require_tenant_admin(actor=actor, tenant_id=tenant.pk, doing="change its sign-in policy")
+    audit.change(actor=actor, instance=tenant, require_second_factor=bool(required))
+    return tenant
+
+
+@operation("tenant.policy_changed", tenant_of="tenant")
 def set_separation_of_duties(*, actor: User, tenant: Tenant, separate: bool) -> Tenant:
     """Four eyes on gate decisions, on or off, by a tenant admin; the change is audited.
 

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     # Sign-in through django-allauth: its failure limits, second factor and sessions.
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "accounts",
     "audit",
     "engagements",
@@ -148,6 +149,11 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
 ACCOUNT_LOGOUT_REDIRECT_URL = "accounts:login"
+# Two-factor through django-allauth's MFA: an authenticator app (TOTP) and recovery codes. A
+# code is accepted once (a replay inside its 30 s window is refused), so is a recovery code.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="BPO Transition")
+MFA_RECOVERY_CODE_COUNT = 10
 
 # Failed sign-ins per username and per client address before a cool-off; an address gets four
 # times the room (an office shares one address). Counted by django-allauth in the cache, the

@@ -52,6 +52,7 @@ def _members_page(
             "refusal": refusal,
             "invitation_days": settings.INVITATION_DAYS,
             "separation_of_duties": request.tenant.separation_of_duties,
+            "require_second_factor": request.tenant.require_second_factor,
         },
         status=status,
     )
@@ -111,6 +112,28 @@ def invite(request: HttpRequest) -> HttpResponse:
             f"Invitation sent to {sent.invitation.email}; the link works once, for "
             f"{settings.INVITATION_DAYS} days.",
         )
+    return redirect("people:members")
+
+
+@login_required
+@require_POST
+def second_factor(request: HttpRequest) -> HttpResponse:
+    """A second factor required of PMO and admins, on or off (a checkbox: absent means off)."""
+    _admin_only(request)
+    required = request.POST.get("require_second_factor") == "on"
+    try:
+        tenant = services.set_second_factor_required(
+            actor=request.user, tenant=request.tenant, required=required
+        )
+    except (InvalidInput, RuleBroken) as refused:
+        return _refused(request, refused)
+    messages.success(
+        request,
+        "A second factor is now required: gate approvals and review publications by someone "
+        "without one are refused."
+        if tenant.require_second_factor
+        else "A second factor is no longer required to sign off.",
+    )
     return redirect("people:members")
 
 
