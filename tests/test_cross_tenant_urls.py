@@ -33,6 +33,7 @@ GLOBAL_ADMIN_MODELS = {
     # authenticator here).
     "account.emailaddress",
     "mfa.authenticator",
+    "usersessions.usersession",
 }
 
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from accounts.models import Membership, Tenant, User
 from accounts.permissions import belongs_to_tenant, tenant_members_among
+from accounts.sessions import end_sessions_in_tenant
+from api.services import revoke_tokens_of
 from audit import services as audit
 from audit.services import operation
 from engagements import services as engagements
@@ -18,6 +20,7 @@ from engagements.models import Engagement, EngagementMember, Phase
 from engagements.permissions import require_planner, require_pmo, require_tenant_admin
 from engagements.plan import phase_shift, review_anchor
 from engagements.playbooks import PlaybookDefinition
+from exports.services import end_calendar_link
 from kernel.errors import InvalidInput, RuleBroken, found
 from kernel.playbook_sections import PlaybookBuild, in_order
 from kernel.registry import playbook_sections
@@ -295,7 +298,9 @@ def change_membership_role(*, actor: User, membership: Membership, role: str) ->
 @operation("membership.removed", tenant_of="membership")
 def remove_membership(*, actor: User, membership: Membership) -> None:
     """The person leaves the tenant; their seats on its engagements go with them, each with
-    its tombstone. One who still owns open milestones stays until they are reassigned."""
+    its tombstone, and so do their ways in: their API tokens in it are revoked, their calendar
+    link ends, and their sessions working in it are signed out. One who still owns open
+    milestones stays until they are reassigned."""
     membership = _locked_membership(membership)
     require_tenant_admin(
         actor=actor, tenant_id=membership.tenant_id, doing="change who belongs to it"
@@ -305,8 +310,11 @@ def remove_membership(*, actor: User, membership: Membership) -> None:
         raise RuleBroken(owned)
     seats = EngagementMember.objects.filter(user=membership.user).select_related("engagement")
     engagements.delete_seats(actor=actor, seats=seats)
+    revoke_tokens_of(actor=actor, tenant_id=membership.tenant_id, user=membership.user)
+    end_calendar_link(actor=actor, user=membership.user)
     audit.record_deleted(actor=actor, instance=membership)
     membership.delete()
+    end_sessions_in_tenant(user=membership.user, tenant_id=membership.tenant_id)
 
 
 def check_owners(

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.usersessions",
     "accounts",
     "audit",
     "engagements",
@@ -61,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "accounts.sessions.SessionSeenMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.ActiveTenantMiddleware",
@@ -154,6 +156,10 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "accounts:login"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="BPO Transition")
 MFA_RECOVERY_CODE_COUNT = 10
+# Signed-in sessions (allauth.usersessions): a row per session, written at sign-in and, as the
+# session is used, at most this often (accounts.sessions.SessionSeenMiddleware).
+USERSESSIONS_TRACK_ACTIVITY = False
+SESSION_SEEN_RESOLUTION = env.int("SESSION_SEEN_RESOLUTION", default=300)
 
 # Failed sign-ins per username and per client address before a cool-off; an address gets four
 # times the room (an office shares one address). Counted by django-allauth in the cache, the
