@@ -7,7 +7,7 @@ site's root, without a namespace (the library asks for ``account_login``, ``mfa_
 from allauth.account import views as allauth_views
 from django.urls import include, path
 
-from accounts import views
+from accounts import sso_views, views
 
 urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="account_login"),
@@ -17,4 +17,16 @@ urlpatterns = [
     path("accounts/reauthenticate/", allauth_views.reauthenticate, name="account_reauthenticate"),
     # Two-factor: its page, the code asked at sign-in, TOTP on and off, recovery codes.
     path("accounts/two-factor/", include("allauth.mfa.urls")),
+    # Single sign-on: a tenant's OpenID Connect provider (accounts.sso).
+    path("accounts/sso/", sso_views.sso_start, name="sso-start"),
+    path(
+        "accounts/oidc/<slug:provider_id>/login/",
+        sso_views.oidc_login,
+        name="openid_connect_login",
+    ),
+    path(
+        "accounts/oidc/<slug:provider_id>/login/callback/",
+        sso_views.oidc_callback,
+        name="openid_connect_callback",
+    ),
 ]

@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.usersessions",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "accounts",
     "audit",
     "engagements",
@@ -159,6 +161,19 @@ MFA_RECOVERY_CODE_COUNT = 10
 # Signed-in sessions (allauth.usersessions): a row per session, written at sign-in and, as the
 # session is used, at most this often (accounts.sessions.SessionSeenMiddleware).
 USERSESSIONS_TRACK_ACTIVITY = False
+# Single sign-on per tenant (accounts.sso): allauth's openid_connect provider, one app per
+# tenant built from its SingleSignOn row. Client secrets stored in the database are encrypted
+# with a key derived from this (set it before rotating SECRET_KEY, as API_TOKEN_HMAC_KEY).
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env.int("SSO_TIMEOUT_SECONDS", default=10)
+SSO_SECRET_KEY = env(
+    "SSO_SECRET_KEY",
+    default=hmac.new(SECRET_KEY.encode(), b"bpo_transition.sso", hashlib.sha256).hexdigest(),
+)
 SESSION_SEEN_RESOLUTION = env.int("SESSION_SEEN_RESOLUTION", default=300)
 
 # Failed sign-ins per username and per client address before a cool-off; an address gets four

@@ -1,7 +1,9 @@
-"""Builders for a person's own sessions (issue 21): another person's session is not found."""
+"""Builders for identity (issue 21): a person's own sessions (another person's is not found)
+and the sign-in through a tenant's provider."""
 
 from allauth.usersessions.models import UserSession
 
+from accounts.models import SingleSignOn
 from tests.routes import populates, route
 
 
@@ -20,3 +22,24 @@ def sign_the_admin_in(world):
 def end_session_action(world):
     session = UserSession.objects.get(user=world.admin, session_key__startswith="walk-")
     return f"/accounts/sessions/{session.pk}/end/"
+
+
+@populates
+def configure_single_sign_on(world):
+    SingleSignOn.objects.create(
+        tenant=world.tenant,
+        issuer="http://127.0.0.1:9",  # nothing answers: the walk never reaches a provider
+        client_id=f"walk-{world.tenant.slug}",
+        client_secret_env="WALK_SECRET",
+        allowed_domains=[f"{world.tenant.slug}.example"],
+    )
+
+
+@route("openid_connect_login")
+def sso_login(world):
+    return f"/accounts/oidc/{world.tenant.single_sign_on.provider_id}/login/"
+
+
+@route("openid_connect_callback")
+def sso_callback(world):
+    return f"/accounts/oidc/{world.tenant.single_sign_on.provider_id}/login/callback/"
