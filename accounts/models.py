@@ -52,9 +52,18 @@ class Tenant(models.Model):
         default=True,
         help_text="The person who requested a gate decision cannot approve it.",
     )
+    # Those who sign off (gate approvals, review publications) must have a second factor. On
+    # for a new tenant; tenants that existed before it were left off (nobody is locked out).
+    require_second_factor = models.BooleanField(
+        default=True,
+        help_text=(
+            "PMO and admins need a second factor (an authenticator app); without one, "
+            "gate approvals and review publications are refused."
+        ),
+    )
 
     AUDIT_TYPE = "tenant"
-    AUDIT_FIELDS = ("name", "slug", "time_zone", "separation_of_duties")
+    AUDIT_FIELDS = ("name", "slug", "time_zone", "separation_of_duties", "require_second_factor")
     audit_engagement = None
 
     class Meta:
@@ -100,3 +109,43 @@ class Membership(models.Model):
     @property
     def sees_every_engagement(self) -> bool:
         return self.role in {self.Role.ADMIN, self.Role.PMO}
+
+
+class SingleSignOn(models.Model):
+    """A tenant's OpenID Connect provider (its admins configure it); django-allauth's
+    openid_connect provider signs people in through it (accounts.sso builds its app)."""
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="single_sign_on")
+    enabled = models.BooleanField(default=True)
+    issuer = models.URLField(max_length=500, help_text="The provider's issuer URL.")
+    client_id = models.CharField(max_length=255)
+    # The client secret: encrypted here (accounts.sso), or named environment variable.
+    client_secret_encrypted = models.TextField(blank=True, default="")
+    client_secret_env = models.CharField(max_length=100, blank=True, default="")
+    allowed_domains = models.JSONField(default=list)
+    first_role = models.CharField(
+        max_length=16, choices=Membership.Role.choices, default=Membership.Role.MEMBER
+    )
+    # Off: the tenant's people sign in only through the provider (platform admins keep
+    # their local password: break-glass).
+    local_passwords = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    AUDIT_TYPE = "single_sign_on"
+    AUDIT_FIELDS = (
+        "enabled",
+        "issuer",
+        "client_id",
+        "client_secret_env",
+        "allowed_domains",
+        "first_role",
+        "local_passwords",
+    )
+    audit_engagement = None
+
+    def __str__(self) -> str:
+        return f"Single sign-on of {self.tenant}"
+
+    @property
+    def provider_id(self) -> str:
+        return f"sso-{self.tenant.slug}"

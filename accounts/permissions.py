@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from accounts.models import Membership, User
+from allauth.mfa.utils import is_mfa_enabled
+
+from accounts.models import Membership, Tenant, User
 from accounts.selectors import has_membership, members_among, membership_in
+from kernel.errors import RuleBroken
 from kernel.tenancy import get_active_tenant_id
 
 PLANNER_ROLES = {Membership.Role.ADMIN, Membership.Role.PMO}
@@ -59,3 +62,32 @@ def is_tenant_admin(*, user: User, tenant_id: int) -> bool:
 def can_plan(*, user: User, tenant_id: int) -> bool:
     """Tenant admins and PMO build engagements and playbooks."""
     return tenant_role(user=user, tenant_id=tenant_id) in PLANNER_ROLES
+
+
+# --- Second factor ------------------------------------------------------------------------------
+
+
+class SecondFactorRequired(RuleBroken):
+    """The tenant requires a second factor of those who sign off, and the actor has none."""
+
+
+def has_second_factor(*, user: User) -> bool:
+    """The person has an authenticator set up (django-allauth's MFA; recovery codes alone,
+    left over after the authenticator was removed, do not count)."""
+    return user is not None and user.is_authenticated and is_mfa_enabled(user, types=["totp"])
+
+
+def second_factor_required(*, tenant_id: int | None) -> bool:
+    return (
+        tenant_id is not None
+        and Tenant.objects.filter(pk=tenant_id, require_second_factor=True).exists()
+    )
+
+
+def require_second_factor(*, actor: User, tenant_id: int | None, doing: str) -> None:
+    """Refuse a sign-off by someone without a second factor where the tenant requires one."""
+    if second_factor_required(tenant_id=tenant_id) and not has_second_factor(user=actor):
+        raise SecondFactorRequired(
+            f"Your tenant requires a second factor to {doing}: set up an authenticator app "
+            "under Two-factor authentication (in your account menu), then try again."
+        )

@@ -66,6 +66,20 @@ def revoke_token(*, actor: User | None, token: ApiToken) -> ApiToken:
     return token
 
 
+def revoke_tokens_of(*, actor: User | None, tenant_id: int, user: User) -> list[ApiToken]:
+    """Every live token of ``user`` in the tenant stops working (the person left it); each
+    stays listed, revoked, with its event. Called inside the caller's operation."""
+    revoked = list(
+        ApiToken.objects.select_for_update().filter(
+            tenant_id=tenant_id, user=user, revoked_at__isnull=True
+        )
+    )
+    now = timezone.now()
+    for token in revoked:
+        audit.change(actor=actor, instance=token, revoked_at=now)
+    return revoked
+
+
 def record_token_use(*, token: ApiToken) -> None:
     """Remember when the token was last used, at most once a minute.
 

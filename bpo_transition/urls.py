@@ -37,5 +37,6 @@ urlpatterns = [
     path("api-tokens/", include("api.urls")),
     path("webhooks/", include("api.webhooks.urls")),
     path("", include("accounts.urls")),
+    path("", include("accounts.allauth_urls")),
     path("", include("exports.urls")),
 ]

@@ -19,6 +19,7 @@ from accounts.permissions import (
     PLANNER_ROLES,
     can_plan,
     is_tenant_admin,
+    require_second_factor,
     sees_every_engagement,
     tenant_role,
 )
@@ -188,6 +189,13 @@ def require_editor(*, actor: User, engagement: Engagement) -> None:
 def require_pmo(*, actor: User, engagement: Engagement, doing: str) -> None:
     require_visible(actor=actor, engagement=engagement)
     require(is_pmo(user=actor, engagement=engagement), f"Only PMO can {doing}.")
+
+
+def require_signing_off(*, actor: User, engagement: Engagement, doing: str) -> None:
+    """PMO signs off (approves a gate, publishes a review) only with a second factor where the
+    tenant requires one."""
+    require_pmo(actor=actor, engagement=engagement, doing=doing)
+    require_second_factor(actor=actor, tenant_id=engagement.tenant_id, doing=doing)
 
 
 def require_planner(*, actor: User, tenant_id: int, doing: str) -> None:

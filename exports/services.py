@@ -44,3 +44,14 @@ def regenerate_calendar_feed(*, actor: User, tenant: Tenant) -> NewCalendarLink:
             created_at=timezone.now(),
         )
     return NewCalendarLink(feed=feed, token=token)
+
+
+def end_calendar_link(*, actor: User, user: User) -> bool:
+    """The person's calendar link in the active tenant stops working (they left it): the row
+    goes, with its tombstone. Called inside the caller's operation; whether there was one."""
+    feed = CalendarFeed.objects.select_for_update().filter(user=user).first()
+    if feed is None:
+        return False
+    audit.record_deleted(actor=actor, instance=feed)
+    feed.delete()
+    return True

@@ -9,7 +9,13 @@ from accounts.models import User
 from audit import services as audit
 from audit.services import operation
 from engagements.models import Engagement, Phase
-from engagements.permissions import can_attest, require, require_editor, require_pmo
+from engagements.permissions import (
+    can_attest,
+    require,
+    require_editor,
+    require_pmo,
+    require_signing_off,
+)
 from engagements.playbooks import PlaybookDefinition
 from engagements.services import (
     advance_after_approval,
@@ -178,7 +184,7 @@ def approve_gate(*, actor: User, gate: Gate, comment: str = "") -> GateDecision:
     separation of duties off (the decision then records that it was self-approved).
     """
     gate = _locked_gate(gate)
-    require_pmo(actor=actor, engagement=gate.engagement, doing="approve a gate")
+    require_signing_off(actor=actor, engagement=gate.engagement, doing="approve a gate")
     _require_pending_decision(gate)
     # Work added to the phase meanwhile has committed (and is listed below) or waits for
     # this approval and then finds the phase complete.

@@ -15,7 +15,7 @@ from accounts.models import User
 from audit import services as audit
 from audit.services import operation
 from engagements.models import Engagement
-from engagements.permissions import is_seated, require_editor, require_pmo
+from engagements.permissions import is_seated, require_editor, require_signing_off
 from engagements.plan import day, review_anchor, review_window
 from engagements.playbooks import PlaybookDefinition
 from kernel.errors import InvalidInput, ItemsOpen, RuleBroken, found
@@ -309,7 +309,7 @@ def publish_review(*, actor: User, review: Review, reason: str = "") -> Review:
     prints it.
     """
     review = lock_review(review)
-    require_pmo(actor=actor, engagement=review.engagement, doing="publish a review")
+    require_signing_off(actor=actor, engagement=review.engagement, doing="publish a review")
     _require_unpublished(review)
     results = _hold_kpis(actor=actor, review=review)
     missing = unexplained_items(review=review)

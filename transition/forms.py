@@ -119,3 +119,49 @@ class AcceptInvitationForm(BootstrapForm):
         if cleaned.get("password") and cleaned.get("password") != cleaned.get("password_again"):
             self.add_error("password_again", "The two passwords differ.")
         return cleaned
+
+
+class SingleSignOnForm(BootstrapForm):
+    enabled = forms.BooleanField(required=False, initial=True, label="Sign-on is on")
+    issuer = forms.URLField(
+        max_length=500,
+        label="Issuer URL",
+        help_text="Entra ID: https://login.microsoftonline.com/TENANT-ID/v2.0; Okta: "
+        "https://YOUR-ORG.okta.com; Google: https://accounts.google.com.",
+    )
+    client_id = forms.CharField(max_length=255, label="Client ID")
+    client_secret = forms.CharField(
+        required=False,
+        label="Client secret",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="Stored encrypted. Leave empty to keep the one stored.",
+    )
+    client_secret_env = forms.CharField(
+        required=False,
+        max_length=100,
+        label="Or: environment variable holding the secret",
+        help_text="Its name (e.g. ACME_OIDC_SECRET); the secret itself then never enters the "
+        "database.",
+    )
+    allowed_domains = forms.CharField(
+        label="E-mail domains",
+        help_text="Comma-separated, e.g. acme.com, acme.co.uk: people of these domains sign "
+        "in through this provider.",
+    )
+    first_role = forms.ChoiceField(
+        choices=Membership.Role.choices,
+        initial=Membership.Role.MEMBER,
+        label="Role on first sign-in",
+    )
+    local_passwords = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Members may still sign in with a password",
+        help_text="Off: only through the provider (platform admins keep their password).",
+    )
+
+    def style_widgets(self) -> None:
+        super().style_widgets()
+        for field in self.fields.values():
+            if isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs["class"] = "form-check-input"

@@ -14,6 +14,8 @@ urlpatterns = [
         people.separation_of_duties,
         name="separation-of-duties",
     ),
+    path("members/second-factor/", people.second_factor, name="second-factor"),
+    path("members/single-sign-on/", people.single_sign_on, name="single-sign-on"),
     path("members/<uuid:public_id>/role/", people.change_role, name="membership-role"),
     path("members/<uuid:public_id>/remove/", people.remove, name="membership-remove"),
     path(

@@ -6,11 +6,15 @@ leaves) and checks who may ask for it.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Mapping
 from typing import Any
 
-from accounts.models import Membership, Tenant, User
+from accounts.models import Membership, SingleSignOn, Tenant, User
 from accounts.permissions import belongs_to_tenant, tenant_members_among
+from accounts.sessions import end_sessions_in_tenant
+from accounts.sso import encrypt_secret
+from api.services import revoke_tokens_of
 from audit import services as audit
 from audit.services import operation
 from engagements import services as engagements
@@ -18,6 +22,7 @@ from engagements.models import Engagement, EngagementMember, Phase
 from engagements.permissions import require_planner, require_pmo, require_tenant_admin
 from engagements.plan import phase_shift, review_anchor
 from engagements.playbooks import PlaybookDefinition
+from exports.services import end_calendar_link
 from kernel.errors import InvalidInput, RuleBroken, found
 from kernel.playbook_sections import PlaybookBuild, in_order
 from kernel.registry import playbook_sections
@@ -295,7 +300,9 @@ def change_membership_role(*, actor: User, membership: Membership, role: str) ->
 @operation("membership.removed", tenant_of="membership")
 def remove_membership(*, actor: User, membership: Membership) -> None:
     """The person leaves the tenant; their seats on its engagements go with them, each with
-    its tombstone. One who still owns open milestones stays until they are reassigned."""
+    its tombstone, and so do their ways in: their API tokens in it are revoked, their calendar
+    link ends, and their sessions working in it are signed out. One who still owns open
+    milestones stays until they are reassigned."""
     membership = _locked_membership(membership)
     require_tenant_admin(
         actor=actor, tenant_id=membership.tenant_id, doing="change who belongs to it"
@@ -305,8 +312,11 @@ def remove_membership(*, actor: User, membership: Membership) -> None:
         raise RuleBroken(owned)
     seats = EngagementMember.objects.filter(user=membership.user).select_related("engagement")
     engagements.delete_seats(actor=actor, seats=seats)
+    revoke_tokens_of(actor=actor, tenant_id=membership.tenant_id, user=membership.user)
+    end_calendar_link(actor=actor, user=membership.user)
     audit.record_deleted(actor=actor, instance=membership)
     membership.delete()
+    end_sessions_in_tenant(user=membership.user, tenant_id=membership.tenant_id)
 
 
 def check_owners(
@@ -316,6 +326,87 @@ def check_owners(
     named, each person a tenant member, one side per person), without writing anything: the
     plan preview asks them before the PMO confirms."""
     _seats_for(tenant=tenant, playbook=playbook, owners=owners)
+
+
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+@operation("single_sign_on.configured", tenant_of="tenant")
+def configure_single_sign_on(
+    *,
+    actor: User,
+    tenant: Tenant,
+    issuer: str,
+    client_id: str,
+    allowed_domains: str | list[str],
+    first_role: str = Membership.Role.MEMBER,
+    client_secret: str = "",
+    client_secret_env: str = "",
+    local_passwords: bool = True,
+    enabled: bool = True,
+) -> SingleSignOn:
+    """A tenant admin sets the tenant's OpenID Connect provider; audited (never the secret)."""
+    require_tenant_admin(actor=actor, tenant_id=tenant.pk, doing="configure its single sign-on")
+    existing = SingleSignOn.objects.select_for_update().filter(tenant=tenant).first()
+    if isinstance(allowed_domains, str):
+        allowed_domains = allowed_domains.split(",")
+    domains = sorted({d.strip().lower().lstrip("@") for d in allowed_domains if d.strip()})
+    errors: dict[str, list[str]] = {}
+    if not domains:
+        errors["allowed_domains"] = ["Name at least one e-mail domain."]
+    elif bad := [d for d in domains if not _DOMAIN.match(d)]:
+        errors["allowed_domains"] = [f"Not a domain: {', '.join(bad)}."]
+    else:
+        for other in SingleSignOn.objects.exclude(tenant=tenant).select_related("tenant"):
+            if taken := sorted(set(domains) & set(other.allowed_domains)):
+                errors["allowed_domains"] = [
+                    f"Already signed in through another tenant: {', '.join(taken)}."
+                ]
+    if not issuer.startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        errors["issuer"] = ["The issuer must be an https:// URL."]
+    if not client_id.strip():
+        errors["client_id"] = ["Give the client ID the provider issued."]
+    if client_secret_env and not re.fullmatch(r"[A-Z_][A-Z0-9_]{0,99}", client_secret_env):
+        errors["client_secret_env"] = ["An environment variable's name: A-Z, 0-9 and _."]
+    has_secret = bool(client_secret or client_secret_env)
+    if not has_secret and not (existing and existing.client_secret_encrypted):
+        errors["client_secret"] = ["Give the client secret, or the variable that holds it."]
+    if first_role not in Membership.Role.values:
+        errors["first_role"] = ["Choose admin, PMO or member."]
+    if errors:
+        raise InvalidInput("The single sign-on was not saved.", errors=errors)
+    values = {
+        "enabled": bool(enabled),
+        "issuer": issuer.strip().rstrip("/"),
+        "client_id": client_id.strip(),
+        "client_secret_env": client_secret_env,
+        "allowed_domains": domains,
+        "first_role": first_role,
+        "local_passwords": bool(local_passwords),
+    }
+    secret = {"client_secret_encrypted": encrypt_secret(client_secret)} if client_secret else {}
+    if client_secret_env:
+        secret = {"client_secret_encrypted": ""}
+    if existing is None:
+        sign_on = SingleSignOn.objects.create(tenant=tenant, **values, **secret)
+        audit.record_created(actor=actor, instance=sign_on)
+        return sign_on
+    for name, value in secret.items():
+        setattr(existing, name, value)
+    if secret:
+        existing.save(update_fields=list(secret))
+    note = "The client secret was replaced." if client_secret else ""
+    audit.change(actor=actor, instance=existing, note=note, **values)
+    return existing
+
+
+@operation("tenant.policy_changed", tenant_of="tenant")
+def set_second_factor_required(*, actor: User, tenant: Tenant, required: bool) -> Tenant:
+    """Whether PMO and admins need a second factor to sign off, by a tenant admin; audited."""
+    tenant = found(Tenant.objects.select_for_update(), "No such tenant.", pk=tenant.pk)
+    require_tenant_admin(actor=actor, tenant_id=tenant.pk, doing="change its sign-in policy")
+    audit.change(actor=actor, instance=tenant, require_second_factor=bool(required))
+    return tenant
 
 
 @operation("tenant.policy_changed", tenant_of="tenant")

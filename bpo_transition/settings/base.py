@@ -33,6 +33,13 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
+    # Sign-in through django-allauth: its failure limits, second factor and sessions.
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "accounts",
     "audit",
     "engagements",
@@ -57,6 +64,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "accounts.sessions.SessionSeenMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.ActiveTenantMiddleware",
@@ -132,9 +141,55 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-# Failed logins per username and per client address before a cool-off.
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+# django-allauth (accounts/adapter.py adapts it): sign-in by username, no self sign-up (people
+# join a tenant by invitation), no e-mail verification step.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
+ACCOUNT_LOGOUT_REDIRECT_URL = "accounts:login"
+# Two-factor through django-allauth's MFA: an authenticator app (TOTP) and recovery codes. A
+# code is accepted once (a replay inside its 30 s window is refused), so is a recovery code.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="BPO Transition")
+MFA_RECOVERY_CODE_COUNT = 10
+# Signed-in sessions (allauth.usersessions): a row per session, written at sign-in and, as the
+# session is used, at most this often (accounts.sessions.SessionSeenMiddleware).
+USERSESSIONS_TRACK_ACTIVITY = False
+# Single sign-on per tenant (accounts.sso): allauth's openid_connect provider, one app per
+# tenant built from its SingleSignOn row. Client secrets stored in the database are encrypted
+# with a key derived from this (set it before rotating SECRET_KEY, as API_TOKEN_HMAC_KEY).
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_LOGIN_ON_GET = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = env.int("SSO_TIMEOUT_SECONDS", default=10)
+SSO_SECRET_KEY = env(
+    "SSO_SECRET_KEY",
+    default=hmac.new(SECRET_KEY.encode(), b"bpo_transition.sso", hashlib.sha256).hexdigest(),
+)
+SESSION_SEEN_RESOLUTION = env.int("SESSION_SEEN_RESOLUTION", default=300)
+
+# Failed sign-ins per username and per client address before a cool-off; an address gets four
+# times the room (an office shares one address). Counted by django-allauth in the cache, the
+# address read through TRUSTED_PROXIES (accounts.adapter).
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": (
+        f"{LOGIN_FAILURE_LIMIT * 4}/{LOGIN_LOCKOUT_SECONDS}s/ip,"
+        f"{LOGIN_FAILURE_LIMIT}/{LOGIN_LOCKOUT_SECONDS}s/key"
+    ),
+    # Only failures count, as before the library: no limit on successful sign-ins.
+    "login": None,
+}
 # Reverse proxies (addresses or networks) whose X-Forwarded-For names the client: behind one,
 # every request comes from the proxy's address. Empty: the header is ignored.
 TRUSTED_PROXIES = [

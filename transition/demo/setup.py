@@ -46,7 +46,11 @@ DEMO_USERS = [
 def load() -> list[tuple[str, Membership.Role, str]]:
     """The demo tenant, its people and engagements; the logins created now (username, role,
     password), none when the demo was there already."""
-    tenant, _ = Tenant.objects.get_or_create(slug="demo", defaults={"name": "Acme Customer Care"})
+    # The demo's people sign in with a password alone: its tenants do not require a second
+    # factor (the credentials file says how to turn it on).
+    tenant, _ = Tenant.objects.get_or_create(
+        slug="demo", defaults={"name": "Acme Customer Care", "require_second_factor": False}
+    )
     created = []
     users = {}
     for username, first, last, role, superuser in DEMO_USERS:
@@ -66,7 +70,9 @@ def load() -> list[tuple[str, Membership.Role, str]]:
         Membership.objects.get_or_create(user=user, tenant=tenant, defaults={"role": role})
         users[username] = user
     # A provider lead who also works for a second client: the tenant switcher has a use.
-    other, _ = Tenant.objects.get_or_create(slug="globex", defaults={"name": "Globex Retail"})
+    other, _ = Tenant.objects.get_or_create(
+        slug="globex", defaults={"name": "Globex Retail", "require_second_factor": False}
+    )
     Membership.objects.get_or_create(
         user=users["provider.lead"], tenant=other, defaults={"role": Membership.Role.MEMBER}
     )

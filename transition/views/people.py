@@ -9,14 +9,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.models import Membership
+from accounts.models import Membership, SingleSignOn
 from accounts.selectors import tenant_people
 from engagements.navigation import portfolio_trail
 from engagements.permissions import require_tenant_admin
 from kernel.errors import DomainError, InvalidInput, NotFound, RuleBroken
 from kernel.web import status_of, submit
 from transition import invitations, selectors, services
-from transition.forms import AcceptInvitationForm, InviteForm
+from transition.forms import AcceptInvitationForm, InviteForm, SingleSignOnForm
 from transition.models import Invitation
 
 INVITATION_GONE = 410
@@ -52,6 +52,7 @@ def _members_page(
             "refusal": refusal,
             "invitation_days": settings.INVITATION_DAYS,
             "separation_of_duties": request.tenant.separation_of_duties,
+            "require_second_factor": request.tenant.require_second_factor,
         },
         status=status,
     )
@@ -111,6 +112,28 @@ def invite(request: HttpRequest) -> HttpResponse:
             f"Invitation sent to {sent.invitation.email}; the link works once, for "
             f"{settings.INVITATION_DAYS} days.",
         )
+    return redirect("people:members")
+
+
+@login_required
+@require_POST
+def second_factor(request: HttpRequest) -> HttpResponse:
+    """A second factor required of PMO and admins, on or off (a checkbox: absent means off)."""
+    _admin_only(request)
+    required = request.POST.get("require_second_factor") == "on"
+    try:
+        tenant = services.set_second_factor_required(
+            actor=request.user, tenant=request.tenant, required=required
+        )
+    except (InvalidInput, RuleBroken) as refused:
+        return _refused(request, refused)
+    messages.success(
+        request,
+        "A second factor is now required: gate approvals and review publications by someone "
+        "without one are refused."
+        if tenant.require_second_factor
+        else "A second factor is no longer required to sign off.",
+    )
     return redirect("people:members")
 
 
@@ -242,5 +265,51 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
         request,
         "transition/accept_invitation.html",
         {**context, "form": form},
+        status=outcome.status,
+    )
+
+
+@login_required
+def single_sign_on(request: HttpRequest) -> HttpResponse:
+    """The tenant's OpenID Connect provider (tenant admins)."""
+    _admin_only(request)
+    current = SingleSignOn.objects.filter(tenant=request.tenant).first()
+    initial = {}
+    if current is not None:
+        initial = {
+            "enabled": current.enabled,
+            "issuer": current.issuer,
+            "client_id": current.client_id,
+            "client_secret_env": current.client_secret_env,
+            "allowed_domains": ", ".join(current.allowed_domains),
+            "first_role": current.first_role,
+            "local_passwords": current.local_passwords,
+        }
+    form = SingleSignOnForm(request.POST or None, initial=initial)
+    outcome = submit(
+        request,
+        form,
+        lambda data: services.configure_single_sign_on(
+            actor=request.user, tenant=request.tenant, **data
+        ),
+    )
+    if outcome.done:
+        messages.success(request, "Single sign-on saved.")
+        return redirect("people:single-sign-on")
+    callback = None
+    if current is not None:
+        callback = request.build_absolute_uri(
+            f"/accounts/oidc/{current.provider_id}/login/callback/"
+        )
+    return render(
+        request,
+        "transition/single_sign_on.html",
+        {
+            "nav_section": "members",
+            "breadcrumbs": portfolio_trail(("Members", "/members/"), ("Single sign-on", None)),
+            "form": form,
+            "current": current,
+            "callback": callback,
+        },
         status=outcome.status,
     )

@@ -8,6 +8,13 @@ from django.core.management.base import BaseCommand, CommandError
 from kernel.errors import DomainError
 from transition.demo.setup import load
 
+SECOND_FACTOR_NOTE = (
+    "Two-factor: the demo tenants do not require a second factor, so these logins sign in and "
+    "approve with the password alone. To try it, sign in as pmo, set up an authenticator "
+    "under Two-factor authentication (account menu), then as admin tick 'Require a second "
+    "factor' on the Members page."
+)
+
 
 class Command(BaseCommand):
     help = "Load the demo tenant with a user per role. Existing users keep their passwords."
@@ -22,6 +29,7 @@ class Command(BaseCommand):
                 f"  {username:<15} {role.label:<8} {password}"
                 for username, role, password in created
             ]
+            lines.append(SECOND_FACTOR_NOTE)
             credentials_file = Path(settings.DEMO_CREDENTIALS_FILE)
             credentials_file.parent.mkdir(parents=True, exist_ok=True)
             credentials_file.write_text("\n".join(lines) + "\n")

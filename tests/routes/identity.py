@@ -1,0 +1,45 @@
+"""Builders for identity (issue 21): a person's own sessions (another person's is not found)
+and the sign-in through a tenant's provider."""
+
+from allauth.usersessions.models import UserSession
+
+from accounts.models import SingleSignOn
+from tests.routes import populates, route
+
+
+@populates
+def sign_the_admin_in(world):
+    UserSession.objects.create(
+        user=world.admin,
+        session_key=f"walk-{world.tenant.slug}"[:40],
+        ip="192.0.2.10",
+        user_agent="Mozilla/5.0 (X11; Linux x86_64) Firefox/133.0",
+    )
+
+
+# Ending one's own session signs it out and goes back to the list (302).
+@route("accounts:end-session", method="post", status=302)
+def end_session_action(world):
+    session = UserSession.objects.get(user=world.admin, session_key__startswith="walk-")
+    return f"/accounts/sessions/{session.pk}/end/"
+
+
+@populates
+def configure_single_sign_on(world):
+    SingleSignOn.objects.create(
+        tenant=world.tenant,
+        issuer="http://127.0.0.1:9",  # nothing answers: the walk never reaches a provider
+        client_id=f"walk-{world.tenant.slug}",
+        client_secret_env="WALK_SECRET",
+        allowed_domains=[f"{world.tenant.slug}.example"],
+    )
+
+
+@route("openid_connect_login")
+def sso_login(world):
+    return f"/accounts/oidc/{world.tenant.single_sign_on.provider_id}/login/"
+
+
+@route("openid_connect_callback")
+def sso_callback(world):
+    return f"/accounts/oidc/{world.tenant.single_sign_on.provider_id}/login/callback/"
