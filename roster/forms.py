@@ -148,13 +148,18 @@ class ResultForm(StyledForm):
 
 
 class StatusForm(StyledForm):
-    status = forms.ChoiceField(
-        choices=[
-            (value, label)
+    """Planned, in training, live, left. "Certified" comes from a pass: it is offered only as
+    the status a certified person has now."""
+
+    status = forms.ChoiceField()
+
+    def __init__(self, *args, current: str = "", **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [
+            (value, label if value != Person.Status.CERTIFIED else f"{label} (from the pass)")
             for value, label in Person.Status.choices
-            if value != Person.Status.CERTIFIED
+            if value != Person.Status.CERTIFIED or current == Person.Status.CERTIFIED
         ]
-    )
 
 
 class EraseForm(StyledForm):

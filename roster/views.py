@@ -208,6 +208,7 @@ def _person_forms(request: HttpRequest, engagement: Engagement, person: Person, 
         "status": StatusForm(
             data if bound == "status" else None,
             initial={"status": person.status},
+            current=person.status,
             prefix="status",
         ),
         "erase": EraseForm(data if bound == "erase" else None, prefix="erase"),
