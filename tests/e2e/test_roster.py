@@ -42,6 +42,18 @@ def as_user(browser, live_server, username: str, viewport=DESKTOP):
     return context, page
 
 
+def serious_violations(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} "
+        + "; ".join(node["target"][0] for node in violation["nodes"][:3])
+        for violation in results.response["violations"]
+        if violation["impact"] in {"serious", "critical"}
+    ]
+
+
 def page_fits(page) -> bool:
     """Nothing but the heat map scrolls sideways."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
@@ -105,6 +117,7 @@ def test_from_wave_readiness_to_an_approved_go_live(
     page.goto(roster_url + "?waiting=provider")
     assert page.locator("td.rc-approved").count() == 8
     screenshot(page, "roster-waiting-desktop")
+    assert serious_violations(page) == []
     context.close()
 
     # The provider lead provisions and verifies it.
@@ -116,6 +129,7 @@ def test_from_wave_readiness_to_an_approved_go_live(
     page.get_by_text("8 access steps verified.").wait_for()
     assert "nothing waits" in page.locator("#oldest").inner_text()
     screenshot(page, "roster-batch-desktop")
+    assert serious_violations(page) == []
     page.goto(roster_url)
     assert " ".join(page.locator('[data-counts="1"]').inner_text().split()) == (
         "Ready 3 of 4 Certified 3 of 4 Access verified 4 of 4"
@@ -145,6 +159,7 @@ def test_from_wave_readiness_to_an_approved_go_live(
     page.get_by_text("Result recorded for Agent 04.").wait_for()
     assert page.get_by_text("Ready", exact=True).first.is_visible()
     screenshot(page, "roster-person-desktop")
+    assert serious_violations(page) == []
     context.close()
 
     # The gate is now approvable, and PMO approves it.
