@@ -22,6 +22,8 @@ if not settings.configured:
     settings.configure(USE_TZ=True, USE_I18N=False)
 
 from django.template import Context, Engine
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 REQUIREMENTS_SQL = """
 SELECT id, kind, name FROM roster_requirement
@@ -64,8 +66,7 @@ TEMPLATE = Engine().from_string(
     '{% for row in rows %}<tr><th scope="row" class="rh-person"><input class="form-check-'
     'input" type="checkbox" name="people" value="{{ row.0 }}" form="bulk-access" aria-label="'
     'Select {{ row.1 }}"> <a href="/roster/people/{{ row.0 }}/">{{ row.1 }}</a><span class="'
-    'rp-meta">{{ row.2 }} · {{ row.3 }}</span></th>{% for m in row.4 %}<td class="rc rc-'
-    '{{ m.0 }}" title="{{ m.2 }}">{{ m.1 }}</td>{% endfor %}<td class="rw">{{ row.5 }}</td>'
+    'rp-meta">{{ row.2 }} · {{ row.3 }}</span></th>{{ row.4 }}<td class="rw">{{ row.5 }}</td>'
     "</tr>{% endfor %}"
 )
 
@@ -112,10 +113,20 @@ def page(tenant: int, engagement: int) -> bytes:
         for requirement, _kind, label in columns:
             state = states.get(requirement, "none")
             mark, words = MARKS[state]
-            cells.append((state, mark, f"{label}: {words}"))
+            title = escape(f"{label}: {words}")
+            cells.append(f'<td class="rc rc-{state}" title="{title}">{mark}</td>')
             if state not in ("passed", "verified", "refused"):
                 waiting.add("client" if state == "requested" else "provider")
-        rows.append((public_id, name, role, status, cells, " and ".join(sorted(waiting))))
+        rows.append(
+            (
+                public_id,
+                name,
+                role,
+                status,
+                mark_safe("".join(cells)),  # noqa: S308 (titles escaped)
+                " and ".join(sorted(waiting)),
+            )
+        )
     cursor.close()
     return TEMPLATE.render(Context({"rows": rows})).encode()
 

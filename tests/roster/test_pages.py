@@ -366,3 +366,22 @@ def test_moving_a_batch_runs_no_query_per_step(client, world, django_assert_max_
         response = client.post(url, {"do": "approve:all"})
     assert response.status_code == 302
     assert AccessStep.objects.filter(batch=batch, status="approved").count() == 2 * len(people)
+
+
+def test_a_requirement_name_is_escaped_in_the_heat_map(client, world):
+    """The cells are drawn in Python (for speed): a playbook's names still reach the page as
+    text, never as markup."""
+    from roster.models import Requirement
+
+    wave = add_wave(world)
+    add_people(world, wave, 1)
+    Requirement.objects.filter(engagement=world.engagement, key="crm").update(
+        name='<img src=x onerror="alert(1)"> CRM & co'
+    )
+    client.force_login(world.pmo)
+    html = client.get(base(world)).content.decode()
+    assert "<img src=x" not in html
+    assert (
+        'title="&lt;img src=x onerror=&quot;alert(1)&quot;&gt; CRM &amp; co: not requested yet"'
+        in html
+    )
