@@ -11,10 +11,10 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from html import escape
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from roster.models import AccessBatch, AccessStep, Person, Requirement, Result, Wave
@@ -35,6 +35,7 @@ SYSTEM_NONE = ("·", "not requested yet")
 NOT_REQUIRED = ("", "not required of this role")
 
 SIDES = (("client", "Client"), ("provider", "Provider"))
+STATUS_WORDS = {value: str(label).lower() for value, label in Person.Status.choices}
 
 
 def role_label(role: str) -> str:
@@ -52,34 +53,16 @@ class Column:
         return "client" if self.kind == Requirement.Kind.SYSTEM else "provider"
 
 
-@dataclass(frozen=True)
-class Mark:
-    """One cell as the page draws it."""
-
-    state: str  # the css state: passed, failed, none, requested, ..., na
-    mark: str
-    title: str
-
-
 @dataclass
 class Row:
     readiness: Readiness
-    marks: list[Mark]
+    # The row's heat map cells as markup. Drawn here rather than by a template loop: at 2,000
+    # people x 17 requirements the loop's per-cell lookups were most of the page's time.
+    cells_html: str
     waiting_on: frozenset[str]
     overdue: bool
     certified: bool
     verified: bool
-
-    @property
-    def cells_html(self) -> str:
-        """The row's heat map cells. Built here rather than by a template loop: at 2,000
-        people x 17 requirements the loop's per-cell lookups were most of the page's time."""
-        return mark_safe(  # noqa: S308 (every value is escaped; states and marks are ours)
-            "".join(
-                f'<td class="rc rc-{mark.state}" title="{escape(mark.title)}">{mark.mark}</td>'
-                for mark in self.marks
-            )
-        )
 
     @property
     def person(self) -> Person:
@@ -88,6 +71,14 @@ class Row:
     @property
     def ready(self) -> bool:
         return self.readiness.ready
+
+    @property
+    def status_words(self) -> str:
+        return STATUS_WORDS[self.person.status]
+
+    @property
+    def waiting_class(self) -> str:
+        return self.waiting_words.replace(" ", "-").replace("—", "none")
 
     @property
     def waiting_words(self) -> str:
@@ -152,20 +143,38 @@ def columns_of(requirements: dict[str, list[Requirement]]) -> list[Column]:
     return [column for _kind, _index, column in sorted(seen.values(), key=lambda v: v[:2])]
 
 
-def _mark(cell: Cell | None) -> Mark:
-    if cell is None:
-        return Mark("na", *NOT_REQUIRED)
-    requirement = cell.requirement
-    if requirement.kind == Requirement.Kind.SYSTEM and cell.state == "none":
-        mark, words = SYSTEM_NONE
-    else:
-        mark, words = MARKS.get(cell.state, ("?", cell.state))
-    return Mark(cell.state, mark, f"{requirement.name}: {words}")
+class Cells:
+    """Draws heat map cells: one ``<td>`` per (column, state), escaped once and reused."""
+
+    def __init__(self, columns: list[Column]) -> None:
+        self.columns = columns
+        self.index = {(column.kind, column.key): number for number, column in enumerate(columns)}
+        self.drawn: dict[tuple[int, str, str], str] = {}
+        mark, words = NOT_REQUIRED
+        self.empty = f'<td class="rc rc-na" title="{escape(words)}">{mark}</td>'
+
+    def cell(self, number: int, cell: Cell) -> str:
+        requirement = cell.requirement
+        key = (number, cell.state, requirement.name)
+        drawn = self.drawn.get(key)
+        if drawn is None:
+            if requirement.kind == Requirement.Kind.SYSTEM and cell.state == "none":
+                mark, words = SYSTEM_NONE
+            else:
+                mark, words = MARKS.get(cell.state, ("?", cell.state))
+            title = escape(f"{requirement.name}: {words}")
+            drawn = self.drawn[key] = f'<td class="rc rc-{cell.state}" title="{title}">{mark}</td>'
+        return drawn
+
+    def row(self, readiness: Readiness) -> str:
+        cells = [self.empty] * len(self.columns)
+        for cell in readiness.cells:
+            number = self.index[(cell.requirement.kind, cell.requirement.key)]
+            cells[number] = self.cell(number, cell)
+        return mark_safe("".join(cells))  # noqa: S308 (names escaped; states and marks are ours)
 
 
-def row_of(readiness: Readiness, columns: list[Column], today: datetime.date) -> Row:
-    by_column = {(cell.requirement.kind, cell.requirement.key): cell for cell in readiness.cells}
-    marks = [_mark(by_column.get((column.kind, column.key))) for column in columns]
+def row_of(readiness: Readiness, cells: Cells, today: datetime.date) -> Row:
     waiting = frozenset(cell.waiting_on for cell in readiness.missing if cell.waiting_on)
     person = readiness.person
     certified = all(
@@ -184,7 +193,7 @@ def row_of(readiness: Readiness, columns: list[Column], today: datetime.date) ->
     )
     return Row(
         readiness=readiness,
-        marks=marks,
+        cells_html=cells.row(readiness),
         waiting_on=waiting,
         overdue=overdue,
         certified=certified,
@@ -212,6 +221,20 @@ class Filters:
         return not (self.overdue and not row.overdue)
 
 
+# What the heat map reads of a person (a full row is twice the work per instance).
+BOARD_FIELDS = (
+    "id",
+    "tenant_id",
+    "public_id",
+    "engagement_id",
+    "wave_id",
+    "name",
+    "role",
+    "start_date",
+    "status",
+)
+
+
 def board(
     engagement,
     *,
@@ -227,13 +250,18 @@ def board(
     columns = columns_of(requirements)
     if waves is None:
         waves = list(Wave.objects.filter(engagement=engagement).order_by("number"))
-    people = Person.objects.filter(engagement=engagement).order_by("wave_id", "name", "id")
+    people = (
+        Person.objects.filter(engagement=engagement)
+        .only(*BOARD_FIELDS)
+        .order_by("wave_id", "name", "id")
+    )
     blocks = {wave.pk: WaveBlock(wave=wave) for wave in waves}
+    cells = Cells(columns)
     for readiness in readiness_of(people, engagement=engagement, requirements=requirements):
         person = readiness.person
         block = blocks[person.wave_id]
         person.wave = block.wave  # no query per person for its wave
-        row = row_of(readiness, columns, today)
+        row = row_of(readiness, cells, today)
         if person.status in Person.ON_ROSTER:
             block.total += 1
             block.ready += row.ready

@@ -108,6 +108,9 @@ def _roster_page(
         "board": board(engagement, filters=filters, waves=waves, requirements=requirements),
         "filter_form": filter_form,
         "filters": filters,
+        "people_url": reverse("roster:person-create", args=[engagement.public_id]).removesuffix(
+            "new/"
+        ),
         "selected": selected,
         "refusal": refusal,
         "may_edit": can_edit_roster(user=request.user, engagement=engagement),
