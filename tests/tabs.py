@@ -1,5 +1,5 @@
 """The engagement tabs a page should show: the fixed ones, then each optional area whose
-routes are installed (KPIs, RAID, exports arrive from other branches), then Administer."""
+routes are installed (KPIs, RAID, roster, exports arrive from other branches), then Administer."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.urls import NoReverseMatch, reverse
 OPTIONAL_TABS = (
     ("kpis:list", "KPIs"),
     ("registers:list", "RAID"),
+    ("roster:roster", "Roster"),
     ("exports:engagement", "Exports"),
 )
 

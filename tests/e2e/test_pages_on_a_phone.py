@@ -89,6 +89,7 @@ def test_each_page_fits_and_reaches_every_tab(browser, live_server, screenshot, 
             "Reviews",
             "KPIs",
             "RAID",
+            "Roster",
             "Exports",
             "Administer",
         ], name

@@ -74,6 +74,10 @@ def engagement_pages(world) -> dict[str, tuple[str, str]]:
         "raid item": (f"{base}/raid/{item.public_id}/", "RAID"),
         "new raid item": (f"{base}/raid/new/?kind=issue", "RAID"),
         "escalation": (f"{base}/raid/escalation/", "RAID"),
+        "roster": (f"{base}/roster/", "Roster"),
+        "access batches": (f"{base}/roster/batches/", "Roster"),
+        "add a wave": (f"{base}/roster/waves/new/", "Roster"),
+        "add a person": (f"{base}/roster/people/new/", "Roster"),
         "admin": (f"{base}/admin/", "Administer"),
     }
 
