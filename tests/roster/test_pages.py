@@ -88,7 +88,7 @@ def test_the_heat_map_shows_each_cell_by_state_and_the_counts_per_wave(client, w
     assert trained["CRM: not requested yet"] == "none"
     # The provider's track and the client's side by side, and who each person waits on.
     assert "Provider: training and certification" in words
-    assert "Client: access approval and provisioning" in words
+    assert "Client systems: the client approves, the provider provisions" in words
 
 
 def test_filters_in_the_url_keep_only_the_matching_people(client, world, roster):
