@@ -13,6 +13,7 @@ from audit.models import Event
 from kernel.tenancy import tenant_context
 from roster.models import Person, Result
 from tests.api.roster_objects import START, a_roster_person, a_wave
+from tests.api.test_webhooks import Receiver, run_beat_and_deliveries, subscribe
 from tests.roster.world import TODAY
 
 V1 = "/api/v1/roster"
@@ -219,3 +220,26 @@ def test_the_roster_is_hidden_from_a_competing_provider_and_another_tenant(api, 
         assert ana.external_id not in listed.content.decode()
         url = f"{V1}/people/by-external-id/{ana.external_id}/"
         assert api.get(url, token=token).status_code == 404
+
+
+@pytest.fixture
+def receiver():
+    running = Receiver()
+    yield running
+    running.close()
+
+
+def test_roster_events_reach_a_webhook_and_an_erased_person_arrives_erased(
+    api, home, receiver, django_capture_on_commit_callbacks
+):
+    subscribe(home, receiver.url, ["roster_person.created", "roster_person.updated"])
+    with tenant_context(home.tenant):
+        ana = a_roster_person(home)
+    api.post(f"{V1}/people/{ana.public_id}/erase/", {"reason": "GDPR-1"}, token=home.tokens["pmo"])
+    run_beat_and_deliveries(django_capture_on_commit_callbacks, home)
+
+    kinds = [json.loads(r["body"])["event"] for r in receiver.received]
+    assert sorted(kinds) == ["roster_person.created", "roster_person.updated"]
+    bodies = b"".join(r["body"] for r in receiver.received)
+    assert b"Ana Lima" not in bodies and b"ana.lima" not in bodies
+    assert all(json.loads(r["body"])["change"]["object"]["erased"] for r in receiver.received)
