@@ -21,7 +21,8 @@ from roster import imports
 from roster.models import Requirement, Upload, Wave
 from roster.upload_forms import CommitForm, RosterFileForm
 
-PREVIEW_ROWS_SHOWN = 500
+# The preview lists every problem, and the first rows that would be written.
+PREVIEW_ROWS_SHOWN = 100
 
 
 def _trail(engagement: Engagement, last: str):
