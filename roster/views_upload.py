@@ -52,7 +52,7 @@ def _form_page(request, engagement, form, *, status: int) -> HttpResponse:
             "roles": sorted({requirement.role for requirement in requirements}),
             "requirements": [r for r in requirements if r.kind != Requirement.Kind.SYSTEM],
             "waves": list(Wave.objects.filter(engagement=engagement).order_by("number")),
-            "max_rows": imports.MAX_ROWS,
+            "max_rows": f"{imports.MAX_ROWS:,}",
             "today": engagement.today(),
             "breadcrumbs": _trail(engagement, "Upload"),
         },
