@@ -36,3 +36,6 @@ class FeedType:
 
     object_type: str
     resource: str
+    # The actions a webhook subscription may ask for, each as the event type
+    # ``<object_type>.<action>`` (e.g. ``roster_person.updated``); none: not in webhooks.
+    webhook_actions: tuple[str, ...] = ()

@@ -20,6 +20,7 @@ import datetime
 import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
@@ -33,8 +34,10 @@ from engagements.permissions import require_editor
 from engagements.plan import day as plan_day
 from engagements.plan import review_anchor, review_window
 from governance.models import GateDecision
+from kernel import registry
 from kernel.background import enqueue_on_commit
 from kernel.errors import RuleBroken
+from kernel.report_sections import ReportSection
 from milestones.models import Milestone
 from reporting import charts
 from reporting.kpi_selectors import TrendWeek, measurements_by_kpi, trend_of, weekly_means
@@ -117,6 +120,8 @@ class ReportDocument:
     answers: list[tuple[str, str]] = field(default_factory=list)
     forward_targets: list[tuple[Kpi, Decimal]] = field(default_factory=list)
     gate_decisions: list[GateDecision] = field(default_factory=list)
+    # The sections domains add (``kernel.registry.report_sections``): (section, its content).
+    contributed: list[tuple[ReportSection, Any]] = field(default_factory=list)
 
     @property
     def results(self) -> list[ReviewKpiResult]:
@@ -222,9 +227,21 @@ def build_report(*, review: Review, for_pdf: bool = False) -> ReportDocument:
         document.sections.append(("misses", "Root cause and fix of each miss"))
         if review.day == 30:
             _baseline_plan(document)
+    _contributed(document)
     _gate_decisions(document)
     document.sections.append(("charts", "Charts and weekly trends"))
     return document
+
+
+def _contributed(document: ReportDocument) -> None:
+    """The sections other domains write for this review's day (the roster's readiness...)."""
+    for section in sorted(registry.report_sections, key=lambda item: (item.position, item.key)):
+        if document.review.day not in section.days:
+            continue
+        content = section.content(engagement=document.engagement, review=document.review)
+        if content is not None:
+            document.contributed.append((section, content))
+            document.sections.append((section.key, section.title))
 
 
 def _gate_decisions(document: ReportDocument) -> None:

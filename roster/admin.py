@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from kernel.admin_base import ReadOnlyDomainAdmin
-from roster.models import AccessBatch, AccessStep, Person, Requirement, Result, Wave
+from roster.models import AccessBatch, AccessStep, Person, Requirement, Result, Upload, Wave
 
 
 @admin.register(Requirement)
@@ -44,3 +44,10 @@ class AccessStepAdmin(ReadOnlyDomainAdmin):
     list_display = ("person", "system", "status", "waiting_since")
     list_filter = ("status",)
     list_select_related = ("person", "system")
+
+
+@admin.register(Upload)
+class UploadAdmin(ReadOnlyDomainAdmin):
+    list_display = ("file_name", "kind", "engagement", "rows", "uploaded_at")
+    exclude = ("content",)
+    list_select_related = ("engagement",)

@@ -372,3 +372,43 @@ class AccessStep(TenantOwned):
     @property
     def audit_engagement(self) -> Engagement:
         return self.person.engagement
+
+
+class Upload(TenantOwned):
+    """A roster or results file between its preview and its commit, kept on the server.
+
+    The preview stores the file's bytes here; the commit names this row (never the rows
+    themselves), reads and checks the same bytes again against the roster as it stands then,
+    writes them all or none, and deletes the row. Only the person who uploaded it can commit
+    it, within ``roster.imports.PREVIEW_SECONDS``. Not audited: it is a staging copy, and the
+    rows it writes are.
+    """
+
+    class Kind(models.TextChoices):
+        PEOPLE = "people", "Roster"
+        RESULTS = "results", "Results"
+
+    tenant = tenant_key(db_index=False)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, related_name="roster_uploads"
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    file_name = models.CharField(max_length=200)
+    content = models.BinaryField()
+    sha256 = models.CharField(max_length=64)
+    rows = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    uploaded_at = models.DateTimeField()
+
+    objects = EngagementScopedManager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "engagement", "uploaded_at"], name="roster_upload_age")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} upload {self.file_name}"

@@ -338,6 +338,70 @@ def set_status(*, actor: User, person: Person, status: str) -> Person:
 # --- Training and certification results ----------------------------------------------------
 
 
+def check_result(
+    *,
+    person: Person,
+    requirement: Requirement,
+    passed: Any,
+    taken_on: Any,
+    score: Any,
+    evidence: Any,
+    today: datetime.date,
+) -> dict[str, Any]:
+    """The checked values of one attempt of ``person`` at ``requirement`` (already found), every
+    bad field refused at once; pure: no query. The home of the result rules that the service
+    and the uploads share: passed is a yes or no, the date is not in the future, a score is 0
+    to 100 and a passed certification reaches its pass mark, evidence fits."""
+    errors: dict[str, list[str]] = {}
+    first: list[str] = []  # the first refusal's own words, as the service raised it before
+    cleaned: dict[str, Any] = {}
+
+    def take(name: str, check) -> None:
+        try:
+            cleaned[name] = check()
+        except InvalidInput as refusal:
+            first.append(refusal.message)
+            for field, messages in refusal.errors.items():
+                errors.setdefault(field, []).extend(messages)
+
+    def _passed() -> bool:
+        if not isinstance(passed, bool):
+            raise refuse("passed", "Say whether the attempt passed (true or false).")
+        return passed
+
+    def _taken() -> datetime.date:
+        taken = a_date(taken_on, field="taken_on", label="The date of the attempt")
+        if taken > today:
+            raise refuse(
+                "taken_on",
+                f"The attempt is dated {taken.isoformat()}, in the future "
+                f"(today is {today.isoformat()}).",
+            )
+        return taken
+
+    take("passed", _passed)
+    take("taken_on", _taken)
+    take("score", lambda: _score(score))
+    take("evidence", lambda: _text(evidence, field="evidence", limit=300))
+    if (
+        "score" in cleaned
+        and requirement.kind == Requirement.Kind.CERTIFICATION
+        and cleaned.get("passed") is True
+        and cleaned["score"] is not None
+        and requirement.pass_mark is not None
+        and cleaned["score"] < requirement.pass_mark
+    ):
+        below = (
+            f"A score of {cleaned['score']} is below the pass mark of {requirement.pass_mark}: "
+            "record the attempt as failed."
+        )
+        first.append(below)
+        errors.setdefault("score", []).append(below)
+    if errors:
+        raise InvalidInput(first[0], errors=errors)
+    return cleaned
+
+
 @operation("roster.result_recorded", tenant_of="person")
 def record_result(
     *,
@@ -356,31 +420,16 @@ def record_result(
     if person.erased:
         raise RuleBroken("This person was erased: no result can be added.")
     requirement = _requirement_of(person=person, requirement=requirement)
-    if not isinstance(passed, bool):
-        raise refuse("passed", "Say whether the attempt passed (true or false).")
-    taken = a_date(taken_on, field="taken_on", label="The date of the attempt")
-    today = engagement.today()
-    if taken > today:
-        raise refuse(
-            "taken_on",
-            f"The attempt is dated {taken.isoformat()}, in the future "
-            f"(today is {today.isoformat()}).",
-        )
-    score = _score(score)
-    if (
-        requirement.kind == Requirement.Kind.CERTIFICATION
-        and passed
-        and score is not None
-        and requirement.pass_mark is not None
-        and score < requirement.pass_mark
-    ):
-        raise refuse(
-            "score",
-            f"A score of {score} is below the pass mark of {requirement.pass_mark}: "
-            "record the attempt as failed.",
-        )
+    cleaned = check_result(
+        person=person,
+        requirement=requirement,
+        passed=passed,
+        taken_on=taken_on,
+        score=score,
+        evidence=evidence,
+        today=engagement.today(),
+    )
     check_member(engagement=engagement, user=assessor, field="assessor", what="assessor")
-    evidence = _text(evidence, field="evidence", limit=300)
     attempt = (
         Result.objects.filter(person=person, requirement=requirement).order_by("-attempt").first()
     )
@@ -389,31 +438,38 @@ def record_result(
         person=person,
         requirement=requirement,
         attempt=(attempt.attempt + 1) if attempt else 1,
-        passed=passed,
-        taken_on=taken,
-        score=score,
+        passed=cleaned["passed"],
+        taken_on=cleaned["taken_on"],
+        score=cleaned["score"],
         assessor=assessor,
-        evidence=evidence,
+        evidence=cleaned["evidence"],
         recorded_by=actor,
     )
     result.save()
     audit.record_created(actor=actor, instance=result)
-    _move_on(actor=actor, person=person, requirement=requirement, passed=passed)
+    _move_on(actor=actor, person=person, requirement=requirement, passed=cleaned["passed"])
     return result
 
 
 def _move_on(*, actor: User, person: Person, requirement: Requirement, passed: bool) -> None:
     """A first result puts a planned person in training; a passed certification certifies."""
-    planned = person.status == Person.Status.PLANNED
-    status = Person.Status.IN_TRAINING if planned else person.status
+    status = status_after(person.status, kind=requirement.kind, passed=passed)
+    if status != person.status:
+        audit.change(actor=actor, instance=person, status=status)
+
+
+def status_after(status: str, *, kind: str, passed: bool) -> str:
+    """A person's status after a result (pure): a first result puts a planned person in
+    training; a passed certification certifies someone planned or in training."""
+    if status == Person.Status.PLANNED:
+        status = Person.Status.IN_TRAINING
     if (
         passed
-        and requirement.kind == Requirement.Kind.CERTIFICATION
+        and kind == Requirement.Kind.CERTIFICATION
         and status in (Person.Status.PLANNED, Person.Status.IN_TRAINING)
     ):
         status = Person.Status.CERTIFIED
-    if status != person.status:
-        audit.change(actor=actor, instance=person, status=status)
+    return status
 
 
 def _requirement_of(*, person: Person, requirement: Requirement | str) -> Requirement:

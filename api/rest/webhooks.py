@@ -20,7 +20,7 @@ from kernel.registry import api_resources
 
 
 def _event_type() -> drf.ChoiceField:
-    return drf.ChoiceField(choices=[(name, name) for name in webhooks.EVENT_TYPES])
+    return drf.ChoiceField(choices=[(name, name) for name in webhooks.event_types()])
 
 
 class WebhookSerializer(StrictSerializer):

@@ -36,12 +36,13 @@ from audit import services as audit
 from audit.models import Event
 from audit.services import operation
 from engagements.permissions import require_tenant_admin
+from kernel import registry
 from kernel.background import enqueue_on_commit
 from kernel.errors import InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
 
-EVENT_TYPES = (
+BUILT_IN_EVENT_TYPES = (
     "milestone.created",
     "milestone.updated",
     "milestone.deleted",
@@ -59,10 +60,23 @@ SEND_TIMEOUT_SECONDS = 10
 DELIVER_TASK = "api.tasks.deliver_webhook"
 
 
+def event_types() -> tuple[str, ...]:
+    """Every event type a subscription may ask for: the built-in ones, then those the domains'
+    feed types offer (``kernel.api.FeedType.webhook_actions``), in registration order."""
+    return BUILT_IN_EVENT_TYPES + tuple(
+        f"{feed_type.object_type}.{action}"
+        for feed_type in registry.feed_types
+        for action in feed_type.webhook_actions
+    )
+
+
 def event_type_of(event: feed.FeedEvent) -> str | None:
     """The webhook event type an event log row is, or None."""
     if event.object_type == "milestone":
         return f"milestone.{event.action}"
+    offered = registry.feed_types.items().get(event.object_type)
+    if offered is not None and event.action in offered.webhook_actions:
+        return f"{event.object_type}.{event.action}"
     if event.operation in _OPERATION_EVENTS and event.object_type == event.operation.split(".")[0]:
         return event.operation
     return None
@@ -116,15 +130,16 @@ def check_url(url: str) -> None:
             )
 
 
-def _clean_event_types(event_types: Any) -> list[str]:
-    if not isinstance(event_types, list | tuple) or not event_types:
+def _clean_event_types(chosen: Any) -> list[str]:
+    if not isinstance(chosen, list | tuple) or not chosen:
         message = "Choose at least one event type."
         raise InvalidInput(message, errors={"event_types": [message]})
-    unknown = sorted({str(name) for name in event_types} - set(EVENT_TYPES))
+    known = event_types()
+    unknown = sorted({str(name) for name in chosen} - set(known))
     if unknown:
         message = f"Unknown event types: {', '.join(unknown)}."
         raise InvalidInput(message, errors={"event_types": [message]})
-    return [name for name in EVENT_TYPES if name in set(event_types)]
+    return [name for name in known if name in set(chosen)]
 
 
 # --- Managing subscriptions (tenant admins) ------------------------------------------------

@@ -23,7 +23,7 @@ class SubscriptionForm(forms.Form):
         max_length=500, label="URL", help_text="Deliveries are POSTed here, signed."
     )
     event_types = forms.MultipleChoiceField(
-        choices=[(name, name) for name in services.EVENT_TYPES],
+        choices=lambda: [(name, name) for name in services.event_types()],
         widget=forms.CheckboxSelectMultiple,
         label="Events",
     )

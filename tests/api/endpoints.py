@@ -19,6 +19,10 @@ from milestones.models import Milestone, MilestoneDependency
 from registers.models import RaidItem
 from registers.services import create_raid_item
 from reporting.models import Kpi, KpiMeasurement, Review
+from roster import access
+from roster import services as roster_services
+from roster.models import Person
+from tests.api.roster_objects import START, a_result, a_roster_person, a_wave, an_access_step
 from tests.world import DAY0, finish_phase, meet_criteria_and_attest, owners_for
 
 V1 = "/api/v1"
@@ -217,6 +221,155 @@ def listing(path: str) -> Callable[[Any], str]:
     return lambda w: V1 + path
 
 
+# --- The readiness roster -------------------------------------------------------------------
+
+
+def roster_person(w) -> str:
+    return f"{V1}/roster/people/{a_roster_person(w).public_id}/"
+
+
+def roster_person_by_hr_id(w) -> str:
+    return f"{V1}/roster/people/by-external-id/{a_roster_person(w).external_id}/"
+
+
+def roster_person_body(w, **changes) -> dict:
+    return {
+        "engagement": str(w.engagement.public_id),
+        "name": "Bea Costa",
+        "email": "bea.costa@provider.example",
+        "role": "agent",
+        "wave": a_wave(w).number,
+        "start_date": START.isoformat(),
+        **changes,
+    }
+
+
+def roster_result_body(w) -> dict:
+    return {
+        "person": str(a_roster_person(w).public_id),
+        "requirement": "certification",
+        "passed": False,
+        "taken_on": "2026-01-20",
+        "score": 40,
+        "assessor": str(w.provider_staff.public_id),
+    }
+
+
+def roster_step(w) -> str:
+    return f"{V1}/roster/access-steps/{an_access_step(w).public_id}/"
+
+
+def step_moved(*actions: str):
+    def prepare(w) -> None:
+        step = an_access_step(w)
+        for action in actions:
+            actor = w.client_lead if action == "approve" else w.provider_lead
+            access.advance(actor=actor, engagement=w.engagement, steps=[step], action=action)
+
+    return prepare
+
+
+def roster_request_body(w) -> dict:
+    """Access for a person who has none yet."""
+    newcomer = roster_services.add_person(
+        actor=w.pmo,
+        engagement=w.engagement,
+        external_id=f"HR-NEW-{Person.objects.count()}",
+        name="New Comer",
+        email=f"new.{Person.objects.count()}@provider.example",
+        role="agent",
+        wave=a_wave(w).number,
+        start_date=START,
+    )
+    return {"engagement": str(w.engagement.public_id), "people": [str(newcomer.public_id)]}
+
+
+ROSTER_ENDPOINTS = [
+    Endpoint("roster people list", "get", listing("/roster/people/"), names=LIST),
+    Endpoint("roster person", "get", roster_person),
+    Endpoint(
+        "roster person create",
+        "post",
+        listing("/roster/people/"),
+        lambda w: roster_person_body(w, external_id="HR-2002"),
+        names=BODY,
+        status=201,
+        caller="provider_lead",
+    ),
+    Endpoint("roster person change", "patch", roster_person, lambda w: {"site": "Porto"}),
+    Endpoint(
+        "roster person erase",
+        "post",
+        lambda w: roster_person(w) + "erase/",
+        lambda w: {"reason": "GDPR-17"},
+    ),
+    Endpoint("roster person by HR id", "get", roster_person_by_hr_id),
+    Endpoint(
+        "roster person upsert by HR id",
+        "put",
+        roster_person_by_hr_id,
+        lambda w: roster_person_body(w, name="Ana Lima", email="ana.lima@provider.example"),
+        names=BODY,
+        caller="provider_lead",
+    ),
+    Endpoint("roster results list", "get", listing("/roster/results/"), names=LIST),
+    Endpoint(
+        "roster result",
+        "get",
+        lambda w: f"{V1}/roster/results/{a_result(w).public_id}/",
+    ),
+    Endpoint(
+        "roster result record",
+        "post",
+        listing("/roster/results/"),
+        roster_result_body,
+        names=BODY,
+        status=201,
+        caller="provider_lead",
+    ),
+    Endpoint("roster access steps list", "get", listing("/roster/access-steps/"), names=LIST),
+    Endpoint("roster access step", "get", roster_step),
+    Endpoint(
+        "roster access approve",
+        "post",
+        lambda w: roster_step(w) + "approve/",
+        lambda w: {},
+        caller="client_lead",
+    ),
+    Endpoint(
+        "roster access provision",
+        "post",
+        lambda w: roster_step(w) + "provision/",
+        lambda w: {},
+        caller="provider_lead",
+        prepare=step_moved("approve"),
+    ),
+    Endpoint(
+        "roster access verify",
+        "post",
+        lambda w: roster_step(w) + "verify/",
+        lambda w: {},
+        caller="provider_lead",
+        prepare=step_moved("approve", "provision"),
+    ),
+    Endpoint(
+        "roster access refuse",
+        "post",
+        lambda w: roster_step(w) + "refuse/",
+        lambda w: {"reason": "Not entitled"},
+        caller="client_lead",
+    ),
+    Endpoint(
+        "roster access request",
+        "post",
+        listing("/roster/access-steps/request/"),
+        roster_request_body,
+        names=BODY,
+        status=201,
+        caller="provider_lead",
+    ),
+]
+
 ENDPOINTS = [
     Endpoint("engagements list", "get", listing("/engagements/"), names=LIST),
     Endpoint("engagement", "get", engagement),
@@ -343,6 +496,7 @@ ENDPOINTS = [
         names=BODY,
         status=201,
     ),
+    *ROSTER_ENDPOINTS,
     Endpoint("raid items list", "get", listing("/raid-items/"), names=LIST),
     Endpoint("raid item", "get", raid_item),
     Endpoint(

@@ -11,10 +11,17 @@ import pytest
 from kernel.registry import api_resources, feed_types
 from kernel.tenancy import tenant_context
 from tests.api.endpoints import a_raid_item, a_webhook
+from tests.api.roster_objects import a_result, a_roster_person, an_access_step
 
 V1 = "/api/v1"
 # Resources whose objects the API world does not hold until one is made.
-MAKERS = {"raid-item": a_raid_item, "webhook": a_webhook}
+MAKERS = {
+    "raid-item": a_raid_item,
+    "webhook": a_webhook,
+    "roster-person": a_roster_person,
+    "roster-result": a_result,
+    "roster-access-step": an_access_step,
+}
 
 
 def resources():
@@ -63,6 +70,10 @@ def test_each_feed_type_is_shown_as_a_registered_resource():
 
 def test_each_feed_type_appears_in_the_feed(api, home):
     token = home.tokens["admin"]
+    with tenant_context(home.tenant):
+        for feed_type in feed_types:
+            if feed_type.resource in MAKERS:
+                MAKERS[feed_type.resource](home)
     seen: set[str] = set()
     url = f"{V1}/changes/?limit=1000"
     while url:

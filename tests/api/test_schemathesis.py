@@ -24,6 +24,7 @@ from schemathesis.specs.openapi.checks import (
 
 from kernel.tenancy import tenant_context
 from tests.api.endpoints import a_raid_item
+from tests.api.roster_objects import a_result, an_access_step
 
 CHECKS = [
     not_a_server_error,
@@ -61,6 +62,9 @@ def real_ids(api, token) -> dict[str, str]:
         "api-tokens",
         "raid-items",
         "webhooks",
+        "roster/people",
+        "roster/results",
+        "roster/access-steps",
     ):
         rows = api.get(f"/api/v1/{resource}/", token=token).json()["results"]
         found[f"/api/v1/{resource}/"] = rows[0]["id"]
@@ -75,6 +79,8 @@ def test_every_operation_keeps_to_the_schema(api, home, foreign, wsgi_app):
     assert len(operations) >= 40
     with tenant_context(home.tenant):
         a_raid_item(home)  # the register is empty until someone adds an item
+        a_result(home)  # the roster too: a person with a result
+        an_access_step(home)
     subscribed = api.post(
         "/api/v1/webhooks/",
         {"url": "https://hooks.example.com/bpo", "event_types": ["milestone.updated"]},

@@ -20,6 +20,7 @@ from tests.api.endpoints import (
     new_milestone_body,
     raid_item_body,
 )
+from tests.api.roster_objects import a_roster_person, an_access_step
 from tests.api.test_errors import assert_problem
 
 LONE_SURROGATE = "\ud800"
@@ -85,6 +86,8 @@ def real_path(home, path: str) -> str:
             "/api/v1/reviews/{id}/": home.engagement.reviews.first().public_id,
             "/api/v1/kpis/{id}/": a_kpi(home).public_id,
             "/api/v1/webhooks/{id}/": a_webhook(home).public_id,
+            "/api/v1/roster/people/{id}/": a_roster_person(home).public_id,
+            "/api/v1/roster/access-steps/{id}/": an_access_step(home).public_id,
         }
     for prefix, public_id in ids.items():
         if path.startswith(prefix.split("{id}")[0]) and "{id}" in path:
