@@ -48,6 +48,7 @@ from roster.models import Person, Requirement, Result, Upload
 from roster.services import (
     check_result,
     clean_person,
+    hold_the_gates,
     require_roster_editor,
     roles_of,
     status_after,
@@ -731,6 +732,9 @@ def _write_people(*, actor: User, engagement: Engagement, rows: list[PlannedPers
         for name in PERSON_WRITABLE:
             setattr(person, name, row.values[name])
         changed.append((person, before))
+    if new or changed:
+        # New people, or people moved to another wave or role: counted by the gates.
+        hold_the_gates(engagement)
     if new:
         Person.objects.bulk_create(new)
         audit.record_many_created(actor=actor, instances=new)
