@@ -9,6 +9,7 @@ replaced name, no e-mail), in lists, in the change feed and in webhooks alike.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import django_filters as filters
@@ -23,7 +24,7 @@ from api.rest.filters import ByEngagement
 from api.rest.references import engagement_of_body, member_of
 from api.rest.schema import Operation, documented, list_operation, one_operation
 from api.rest.serializers import StrictSerializer, iso
-from kernel.errors import NotFound
+from kernel.errors import InvalidInput, NotFound
 from roster import access, services
 from roster.models import AccessStep, Person, Requirement, Result, Wave
 from roster.readiness import readiness_of
@@ -202,6 +203,13 @@ class EraseSerializer(StrictSerializer):
     reason = serializers.CharField(max_length=300, help_text="Why: the request's reference.")
 
 
+def _uuid_or_none(value: Any) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
 PERSON_FIELDS = ("name", "email", "role", "site", "start_date", "wave")
 
 
@@ -284,7 +292,21 @@ class PersonViewSet(ApiViewSet):
     def by_external_id(self, request, external_id: str):
         if any(ord(character) < 32 for character in external_id):
             raise NotFound("No such person.")
-        existing = self.get_queryset().filter(external_id=external_id).first()
+        # An HR id is unique within an engagement: a caller who sees several names which one
+        # (``?engagement=`` to read, the body's ``engagement`` to write) when it is ambiguous.
+        named = request.query_params.get("engagement") or (
+            request.data.get("engagement") if isinstance(request.data, dict) else None
+        )
+        matches = self.get_queryset().filter(external_id=external_id)
+        if named:
+            matches = matches.filter(engagement__public_id=_uuid_or_none(named))
+        matches = list(matches.select_related("engagement")[:2])
+        if len(matches) > 1:
+            raise InvalidInput(
+                f"The HR id {external_id} is on several of your engagements: name one.",
+                errors={"engagement": ["Name the engagement (?engagement=<id> or in the body)."]},
+            )
+        existing = matches[0] if matches else None
         if request.method == "GET":
             if existing is None:
                 raise NotFound("No such person.")

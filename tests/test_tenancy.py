@@ -7,7 +7,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import models
 
-from accounts.models import Membership, Tenant
+from accounts.models import Membership, SingleSignOn, Tenant
 from audit.models import FeedCounter
 from engagements.models import Engagement
 from kernel.tenancy import TenantManager, TenantOwned, TenantScopeMissing
@@ -15,8 +15,9 @@ from tests import factories
 
 # Global on purpose: the membership is how a request finds its tenant, before one is active;
 # the feed counter is one number per tenant that every writer of the tenant locks, read by no
-# one outside the event log.
-GLOBAL_WITH_TENANT_LINK = {Membership, FeedCounter}
+# one outside the event log; a tenant's single sign-on is found by a person's e-mail domain at
+# sign-in, before any tenant is active (its admins' pages read it for their own tenant only).
+GLOBAL_WITH_TENANT_LINK = {Membership, FeedCounter, SingleSignOn}
 
 
 def project_models():

@@ -243,3 +243,44 @@ def test_roster_events_reach_a_webhook_and_an_erased_person_arrives_erased(
     bodies = b"".join(r["body"] for r in receiver.received)
     assert b"Ana Lima" not in bodies and b"ana.lima" not in bodies
     assert all(json.loads(r["body"])["change"]["object"]["erased"] for r in receiver.received)
+
+
+def test_an_hr_id_on_two_engagements_is_read_and_written_on_the_one_named(api, home):
+    """An HR id is unique within an engagement only: PMO, who sees both, names the engagement
+    when it is ambiguous, and the other engagement's person is never touched."""
+    from roster import services
+    from tests.world import add_engagement
+
+    with tenant_context(home.tenant):
+        second = add_engagement(home.world, name="Second desk")
+        for engagement in (home.engagement, second):
+            services.save_wave(actor=home.pmo, engagement=engagement, number=1, start_date=START)
+            services.add_person(
+                actor=home.pmo,
+                engagement=engagement,
+                name=f"Dual {engagement.name}",
+                email="dual@provider.example",
+                role="agent",
+                wave=1,
+                start_date=START,
+                external_id="HR-DUAL",
+            )
+    token = home.tokens["pmo"]
+    url = f"{V1}/people/by-external-id/HR-DUAL/"
+
+    ambiguous = api.get(url, token=token)
+    assert ambiguous.status_code == 400
+    assert "engagement" in json.dumps(ambiguous.json())
+
+    read = api.get(f"{url}?engagement={second.public_id}", token=token)
+    assert read.status_code == 200 and read.json()["name"] == "Dual Second desk"
+
+    changed = api.put(
+        url,
+        body(home, engagement=str(second.public_id), name="Dual moved", site="Porto"),
+        token=token,
+    )
+    assert changed.status_code == 200, changed.content
+    with tenant_context(home.tenant):
+        sites = dict(Person.objects.filter(external_id="HR-DUAL").values_list("name", "site"))
+    assert sites == {f"Dual {home.engagement.name}": "", "Dual moved": "Porto"}

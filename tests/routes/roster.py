@@ -123,7 +123,8 @@ def add_a_roster(world):
             role="agent",
             wave=wave.number,
             start_date=START,
-            external_id=f"WALK-{number}",
+            # Unique to the engagement: the API finds a person by HR id among all the caller sees.
+            external_id=f"WALK-{str(world.engagement.public_id)[:8]}-{number}",
         )
         for number in (1, 2)
     ]
