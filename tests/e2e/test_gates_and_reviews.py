@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.cache import cache
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from engagements.models import Phase
 from engagements.plan import review_window
@@ -91,7 +92,13 @@ def test_the_leads_attest_and_pmo_approves_once_nothing_is_open(
     page.get_by_role("button", name="Attest for the provider side").click()
     page.locator("#attest-provider").get_by_text("Attested").wait_for()
     page.get_by_role("button", name="Request decision").click()
-    page.get_by_text("PMO has been asked to decide “Kickoff gate”.").wait_for()
+    try:
+        page.get_by_text("PMO has been asked to decide “Kickoff gate”.").wait_for()
+    except PlaywrightTimeout:
+        # Say what the page showed instead (a refusal, the sign-in page): CI saw this once.
+        raise AssertionError(
+            f"no request confirmation at {page.url}:\n{page.inner_text('body')[:3000]}"
+        ) from None
     context.close()
 
     # PMO finds the gate in the queue, tries to approve, and is told what is open.
