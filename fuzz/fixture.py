@@ -66,5 +66,23 @@ with tenant_context(tenant):
         "ST_PLAYBOOK": engagement.playbook_key,
         "ST_OWNERS": json.dumps(owners),
     }
+    # The roster's demo engagement (transition/demo/roster.py): a person of wave 1 and a
+    # provider member who assesses.
+    from roster.models import Person
+
+    person = (
+        Person.objects.filter(erased_at=None, wave__number=1, role="agent")
+        .select_related("engagement")
+        .order_by("id")
+        .first()
+    )
+    assessor = person.engagement.members.filter(side="provider").select_related("user").first().user
+    found.update(
+        {
+            "ST_ROSTER_ENGAGEMENT": str(person.engagement.public_id),
+            "ST_PERSON": str(person.public_id),
+            "ST_ASSESSOR": str(assessor.public_id),
+        }
+    )
 for name, value in found.items():
     print(f"export {name}={shlex.quote(value)}")

@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 import django_filters as filters
+from django import forms as django_forms
 from django.db import IntegrityError, transaction
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -116,12 +117,10 @@ class PersonSerializer(StrictSerializer):
     wave = serializers.IntegerField(help_text="The number of one of the engagement's waves.")
     site = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
     start_date = serializers.DateField()
+    # Every status a person can be in; "certified" is reached by a pass, and setting it is
+    # refused by the service (409).
     status = serializers.ChoiceField(
-        choices=[
-            choice
-            for choice in Person.Status.choices
-            if choice[0] != Person.Status.CERTIFIED  # reached by a pass, never set
-        ],
+        choices=Person.Status.choices,
         required=False,
         help_text="Planned, in training, live (only when ready) or left; 'certified' comes "
         "from a passed certification.",
@@ -151,8 +150,17 @@ class PersonSerializer(StrictSerializer):
         return found
 
 
+class WholeNumberFilter(filters.NumberFilter):
+    """A whole number: ``?wave=0.5`` is refused (400), not read as a wave that never matches."""
+
+    field_class = django_forms.IntegerField
+
+
+TRUE_OR_FALSE = (("true", "true"), ("false", "false"))
+
+
 class PersonFilter(ByEngagement):
-    wave = filters.NumberFilter(field_name="wave__number")
+    wave = WholeNumberFilter(field_name="wave__number")
     role = filters.CharFilter(max_length=40)
     status = filters.MultipleChoiceFilter(choices=Person.Status.choices)
     external_id = filters.CharFilter(max_length=64)
@@ -412,7 +420,11 @@ class ResultFilter(ByEngagement):
     engagement = filters.UUIDFilter(field_name="person__engagement__public_id")
     person = filters.UUIDFilter(field_name="person__public_id")
     requirement = filters.CharFilter(field_name="requirement__key", max_length=60)
-    passed = filters.BooleanFilter()
+    # true or false, nothing else: ``?passed=AAA`` is refused, not ignored.
+    passed = filters.ChoiceFilter(choices=TRUE_OR_FALSE, method="filter_passed")
+
+    def filter_passed(self, queryset, name, value: str):
+        return queryset.filter(passed=value == "true")
 
 
 RESULT_OPERATIONS: dict[str, Operation | list[Operation]] = {

@@ -324,6 +324,10 @@ def set_status(*, actor: User, person: Person, status: str) -> Person:
     require_roster_editor(actor=actor, engagement=person.engagement)
     if status not in MANUAL_STATUSES:
         choices = ", ".join(sorted(MANUAL_STATUSES))
+        if status == Person.Status.CERTIFIED:
+            raise RuleBroken(
+                "“Certified” comes from a passed certification, never by hand.", field="status"
+            )
         raise refuse("status", f"Choose a status of {choices}: “certified” comes from a pass.")
     if person.erased and status != Person.Status.LEFT:
         raise RuleBroken("This person was erased: they can only be marked as left.")
