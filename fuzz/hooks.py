@@ -80,7 +80,7 @@ def before_call(ctx, case, **kwargs):
     if (
         meta is not None
         and meta.generation.mode.is_positive
-        and case.body is None
+        and not isinstance(case.body, dict)
         and path.startswith("/api/v1/roster/")
         and case.method == "POST"
         and path.endswith(("/erase/", "/request/"))
@@ -99,8 +99,12 @@ def before_call(ctx, case, **kwargs):
         case.body["external_id"] = external_id or f"fuzz-{uuid.uuid4()}"
     if case.method == "PATCH" and case.operation.path.startswith("/api/v1/raid-items/"):
         _keep_the_risk_a_risk(case.body)
-    if case.operation.path.startswith("/api/v1/roster/"):
+    if path.startswith("/api/v1/roster/"):
         _name_roster_objects(case.body)
+        if path.endswith("/erase/"):
+            case.body.setdefault("reason", "Request reference 17")
+        if path.endswith("/request/") and not case.body.get("wave") and not case.body.get("people"):
+            case.body["wave"] = 1
 
 
 def _name_roster_objects(body: dict[str, Any]) -> None:
