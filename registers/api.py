@@ -111,9 +111,11 @@ class RaidItemSerializer(StrictSerializer):
 
 
 class RaidItemPatchSerializer(RaidItemSerializer):
-    """A change to a RAID item: its kind is fixed once created."""
+    """A change to a RAID item: its kind is fixed once created, and a status, when given, is
+    one of them (null only means "the default" when an item is created)."""
 
     kind = None
+    status = serializers.ChoiceField(choices=RaidItem.Status.choices, required=False)
 
 
 class RaidItemFilter(ByEngagement):

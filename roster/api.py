@@ -166,6 +166,10 @@ class PersonFilter(ByEngagement):
     external_id = filters.CharFilter(max_length=64)
 
 
+class EraseSerializer(StrictSerializer):
+    reason = serializers.CharField(max_length=300, help_text="Why: the request's reference.")
+
+
 PERSON_OPERATIONS: dict[str, Operation | list[Operation]] = {
     "list": list_operation("people of the roster", PersonSerializer, PERSON),
     "retrieve": one_operation("person of the roster", PersonSerializer, PERSON),
@@ -188,7 +192,7 @@ PERSON_OPERATIONS: dict[str, Operation | list[Operation]] = {
         "Erase a person on request (PMO): the name and e-mail are replaced, results stay",
         PersonSerializer,
         {**PERSON, "name": "Erased person", "email": None, "erased": True},
-        None,
+        EraseSerializer,
         {"reason": "Request GDPR-2026-17"},
     ),
     "by_external_id": [
@@ -205,10 +209,6 @@ PERSON_OPERATIONS: dict[str, Operation | list[Operation]] = {
         ),
     ],
 }
-
-
-class EraseSerializer(StrictSerializer):
-    reason = serializers.CharField(max_length=300, help_text="Why: the request's reference.")
 
 
 def _uuid_or_none(value: Any) -> uuid.UUID | None:

@@ -53,3 +53,19 @@ def test_a_risk_without_a_score_is_refused_as_problem_json(api, home):
     assert response["Content-Type"] == "application/problem+json"
     with tenant_context(home.tenant):
         assert not RaidItem.objects.filter(title=body["title"]).exists()
+
+
+def test_a_change_that_sets_the_status_to_null_is_refused_naming_the_field(api, home):
+    """Null means "the default" only when an item is created; the schema of a change says so."""
+    with tenant_context(home.tenant):
+        item = a_raid_item(home)
+    url = f"/api/v1/raid-items/{item.public_id}/"
+    response = api.patch(url, {"status": None}, token=home.tokens["pmo"])
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
+    assert list(response.json()["errors"]) == ["status"]
+    schema = api.get("/api/schema/?format=json", token=home.tokens["pmo"]).json()
+    patch = schema["components"]["schemas"]["PatchedRaidItemPatchRequest"]["properties"]["status"]
+    assert "null" not in str(patch)
+    with tenant_context(home.tenant):
+        assert RaidItem.objects.get(pk=item.pk).status == item.status

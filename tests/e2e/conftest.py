@@ -55,7 +55,11 @@ def browser():
     # Playwright's sync API runs an event loop; Django's async-safety check must allow ORM
     # calls from the test body around it.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # A loaded CI machine may take longer than Playwright's 5 s to settle a page; wait as
+    # long for an expectation as for an action.
+    expect.set_options(timeout=30_000)
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(

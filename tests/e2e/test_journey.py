@@ -19,6 +19,7 @@ import shutil
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from accounts.models import Membership
 from engagements.models import Engagement, Phase
@@ -193,7 +194,7 @@ def run_the_journey(journey, world, provider_lead, reviewer, foreign, day0):
     journey.shoot(page, "pmo-engagement-planning")
 
     tabs = page.get_by_role("navigation", name="Harbour care desk")
-    assert tabs.get_by_role("link").all_inner_texts() == harbour_tabs(tenant)
+    expect(tabs.get_by_role("link")).to_have_text(harbour_tabs(tenant))
     tabs.get_by_role("link", name="Administer").click()
     page.get_by_role("heading", name="Administer Harbour care desk").wait_for()
     page.get_by_role("button", name="Start the transition").click()
@@ -372,7 +373,7 @@ def run_the_journey(journey, world, provider_lead, reviewer, foreign, day0):
     page = journey.sign_in(reviewer)
     page.get_by_role("link", name="Harbour care desk", exact=True).click()
     tabs = page.get_by_role("navigation", name="Harbour care desk")
-    assert tabs.get_by_role("link").all_inner_texts() == harbour_tabs(tenant)
+    expect(tabs.get_by_role("link")).to_have_text(harbour_tabs(tenant))
     tabs.get_by_role("link", name="Reviews").click()
     page.get_by_role("heading", name="Reviews").wait_for()
     journey.shoot(page, "reviewer-reviews")
