@@ -1,12 +1,14 @@
-"""The readiness roster in a real browser, the issue's "Done when" flow (the upload is its own
-page; here the people are added through the services): see wave readiness, request access for
-the wave, the client lead approves the batch, the provider lead provisions and verifies it,
-the last agent is certified, and the go-live gate flips from refusing, naming her, to
-approvable. Screenshots at 1280 and 390 px of the roster, a person and a batch."""
+"""The readiness roster in a real browser, the issue's "Done when" flow: the provider lead
+uploads the roster and the training team's results, sees wave readiness and requests access
+for the wave; the client lead approves the batch, the provider lead provisions and verifies
+it, the last agent is certified, and the go-live gate flips from refusing, naming her, to
+approvable, and PMO approves it. Screenshots at 1280 and 390 px of the roster, a person and a
+batch."""
 
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -16,9 +18,9 @@ from engagements.services import start_transition
 from governance.models import Gate
 from governance.services import request_gate_decision
 from kernel.tenancy import tenant_context
-from roster.models import AccessBatch, Person
+from roster.models import AccessBatch, Person, Requirement
 from tests.registers.support import agree_escalation_path
-from tests.roster.world import TODAY, add_people, add_wave, train
+from tests.roster.world import TODAY, add_wave, requirements
 from tests.world import build_world, finish_phase, meet_criteria_and_attest, pass_gate
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -68,35 +70,73 @@ def clock():
 @pytest.fixture
 def go_live_waits_on_the_roster(clock):
     """The engagement at its controlled go-live gate, every criterion met and attested, the
-    decision requested; wave 1 has four agents trained, three certified, no access yet."""
+    decision requested; wave 1 has no one on it yet."""
     cache.clear()
     world = build_world("Alpha")
     with tenant_context(world.tenant):
         start_transition(actor=world.pmo, engagement=world.engagement)
         for kind in ("kickoff", "transition", "access", "tooling"):
             pass_gate(world, kind)
-        wave = add_wave(world, go_live_date=datetime.date(2026, 3, 2))
-        people = add_people(world, wave, 4)
-        for person in people:
-            train(world, person, certify=person is not people[-1])
+        add_wave(world, go_live_date=datetime.date(2026, 3, 2))
         agree_escalation_path(world)  # the gate's other automatic criterion
         finish_phase(world, "controlled_go_live")
         gate = Gate.objects.get(engagement=world.engagement, phase__kind="controlled_go_live")
         meet_criteria_and_attest(world, gate)
         request_gate_decision(actor=world.provider_lead, gate=gate)
-    return world, gate, people
+    return world, gate
 
 
-def test_from_wave_readiness_to_an_approved_go_live(
+def upload(page, kind: str, name: str, text: str, expected: str) -> None:
+    """Choose what the file holds, preview it, import it."""
+    page.get_by_label(kind, exact=True).check()
+    page.get_by_label("File (CSV or XLSX)").set_input_files(
+        {"name": name, "mimeType": "text/csv", "buffer": text.encode()}
+    )
+    page.get_by_role("button", name="Preview").click()
+    page.get_by_role("button", name=re.compile(r"^Import \d+ rows$")).click()
+    page.get_by_text(expected).wait_for()
+
+
+def test_from_an_uploaded_roster_to_an_approved_go_live(
     browser, live_server, screenshot, go_live_waits_on_the_roster
 ):
-    world, gate, people = go_live_waits_on_the_roster
+    world, gate = go_live_waits_on_the_roster
     roster_url = f"{live_server.url}/engagements/{world.engagement.public_id}/roster/"
     gate_url = f"{live_server.url}/engagements/{world.engagement.public_id}/gates/{gate.public_id}/"
 
-    # The provider lead sees wave 1's readiness and requests its access in one action.
+    # The provider lead uploads wave 1's roster, then the training team's results: every
+    # module passed by all four, the certification by the first three.
     context, page = as_user(browser, live_server, world.provider_lead.username)
-    page.goto(roster_url)
+    page.goto(roster_url + "upload/")
+    upload(
+        page,
+        "The roster",
+        "roster.csv",
+        "external id,name,e-mail,role,wave,site,start date\n"
+        + "".join(
+            f"HR-{n},Agent 0{n},agent.0{n}@provider.example,agent,1,Lisbon,2026-01-19\n"
+            for n in range(1, 5)
+        ),
+        "Roster imported: 4 added, 0 changed, 0 unchanged.",
+    )
+    with tenant_context(world.tenant):
+        modules = requirements(world, "agent", Requirement.Kind.MODULE)
+        (certification,) = requirements(world, "agent", Requirement.Kind.CERTIFICATION)
+        people = list(Person.objects.filter(engagement=world.engagement).order_by("name"))
+    assessor = world.provider_staff.email
+    results = "external id,module,passed,date,score,assessor e-mail\n" + "".join(
+        f"HR-{n},{module.key},yes,2026-01-26,,{assessor}\n"
+        for n in range(1, 5)
+        for module in modules
+    )
+    results += "".join(
+        f"HR-{n},{certification.key},yes,2026-01-30,90,{assessor}\n" for n in (1, 2, 3)
+    )
+    page.goto(roster_url + "upload/")
+    upload(page, "Results", "results.csv", results, f"Imported {4 * len(modules) + 3} results.")
+    screenshot(page, "roster-results-imported-desktop")
+
+    # The provider lead sees wave 1's readiness and requests its access in one action.
     counts = page.locator('[data-counts="1"]')
     assert " ".join(counts.inner_text().split()) == (
         "Ready 0 of 4 Certified 3 of 4 Access verified 0 of 4"
