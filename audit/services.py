@@ -20,6 +20,7 @@ from django.db import connection, models, transaction
 
 from accounts.models import User
 from audit.models import Event, FeedCounter
+from kernel.bulk import insert_many
 from kernel.tenancy import tenant_of as _tenant_of
 
 
@@ -139,7 +140,7 @@ def _save(events: list[Event]) -> None:
         first = _take_positions(tenant_id=tenant_id, count=len(batch))
         for offset, event in enumerate(batch):
             event.position = first + offset
-    Event.objects.bulk_create(events)
+    insert_many(Event, events)
 
 
 def _require_transaction() -> None:

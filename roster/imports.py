@@ -42,6 +42,7 @@ from accounts.models import User
 from audit import services as audit
 from audit.services import operation
 from engagements.models import Engagement, EngagementMember
+from kernel.bulk import insert_many
 from kernel.errors import InvalidInput, NotFound, RuleBroken
 from kernel.text import size_in_words
 from roster.models import Person, Requirement, Result, Upload
@@ -736,7 +737,7 @@ def _write_people(*, actor: User, engagement: Engagement, rows: list[PlannedPers
         # New people, or people moved to another wave or role: counted by the gates.
         hold_the_gates(engagement)
     if new:
-        Person.objects.bulk_create(new)
+        insert_many(Person, new)
         audit.record_many_created(actor=actor, instances=new)
     if changed:
         now = timezone.now()
