@@ -182,3 +182,43 @@ def compare(*, engagement: Engagement, baseline: Baseline) -> Comparison:
 def baseline_phase_dates(*, baseline: Baseline) -> dict[int, BaselinePhase]:
     """The baseline's phase rows by phase id (the timeline's ghost bars): one query."""
     return {row.phase_id: row for row in BaselinePhase.objects.filter(baseline=baseline)}
+
+
+@dataclass
+class LatestDates:
+    """The latest baseline's dates, as the engagement page and its timeline show them."""
+
+    baseline: Baseline | None
+    milestones: dict[int, datetime.date] = field(default_factory=dict)
+    phases: dict[int, BaselinePhase] = field(default_factory=dict)
+
+
+def latest_dates(*, engagement: Engagement) -> LatestDates:
+    """The latest baseline and its dates by milestone and phase id: two queries, the
+    baseline read with its phase rows."""
+    latest = Baseline.objects.filter(engagement=engagement).order_by("-saved_at", "-id")
+    phases = {
+        row.phase_id: row
+        for row in BaselinePhase.objects.filter(
+            baseline__in=latest.values("pk")[:1]
+        ).select_related("baseline", "baseline__saved_by")
+    }
+    if not phases:
+        return LatestDates(baseline=None)
+    return LatestDates(
+        baseline=next(iter(phases.values())).baseline,
+        milestones=dict(
+            BaselineMilestone.objects.filter(baseline__in=latest.values("pk")[:1]).values_list(
+                "milestone_id", "due_date"
+            )
+        ),
+        phases=phases,
+    )
+
+
+def slip_label(*, kept: datetime.date | None, plan: datetime.date) -> str:
+    """What a row says beside its date: "+3 d vs baseline" (nothing when on the baseline)."""
+    days = _slip(kept, plan)
+    if not days:
+        return ""
+    return f"{'+' if days > 0 else '−'}{abs(days)} d vs baseline {kept:%-d %b}"

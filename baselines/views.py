@@ -64,9 +64,7 @@ def baseline(
     request: HttpRequest, engagement_id: uuid.UUID, baseline_id: uuid.UUID
 ) -> HttpResponse:
     engagement = get_engagement(actor=request.user, public_id=engagement_id)
-    chosen = (
-        selectors.baselines_of(engagement=engagement).filter(public_id=baseline_id).first()
-    )
+    chosen = selectors.baselines_of(engagement=engagement).filter(public_id=baseline_id).first()
     if chosen is None:
         raise NotFound("No such baseline.")
     comparison = selectors.compare(engagement=engagement, baseline=chosen)
