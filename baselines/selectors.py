@@ -221,4 +221,4 @@ def slip_label(*, kept: datetime.date | None, plan: datetime.date) -> str:
     days = _slip(kept, plan)
     if not days:
         return ""
-    return f"{'+' if days > 0 else '−'}{abs(days)} d vs baseline {kept:%-d %b}"
+    return f"{'+' if days > 0 else '-'}{abs(days)} d vs baseline {kept:%-d %b}"
