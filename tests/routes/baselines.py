@@ -23,3 +23,8 @@ def baselines(world):
 @route("baselines:detail", engagement_scoped=True)
 def baseline(world):
     return f"/engagements/{world.engagement.public_id}/baselines/{_baseline(world).public_id}/"
+
+
+@route("api:baseline-detail", engagement_scoped=True)
+def baseline_over_the_api(world):
+    return f"/api/v1/baselines/{_baseline(world).public_id}/"
