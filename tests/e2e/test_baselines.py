@@ -41,7 +41,8 @@ def shoot(page, name: str) -> None:
 @pytest.fixture
 def kickoff_waiting_for_pmo():
     cache.clear()
-    world = build_world("Alpha")
+    # Signed a week before the pinned today (7 Dec 2026): kickoff's work is done about on time.
+    world = build_world("Alpha", day0=datetime.date(2026, 11, 30))
     with tenant_context(world.tenant):
         start_transition(actor=world.pmo, engagement=world.engagement)
         finish_phase(world, "kickoff")
@@ -101,7 +102,6 @@ def test_approving_a_gate_saves_a_baseline_and_a_slipped_milestone_shows_against
 
     # The comparison lists it as slipped, with its dates.
     page.goto(f"{base}/baselines/{kept.public_id}/")
-    # (Kickoff's milestones were done today, after their baseline dates: they count as late.)
     summary = page.locator(".baseline-summary").inner_text()
     assert "slipped against “Kickoff gate approved”" in summary
     row = page.locator("table.baseline-comparison tr.slipped", has_text=milestone.title)
