@@ -18,6 +18,7 @@ from engagements.models import Engagement, EngagementMember, Phase, Playbook
 from engagements.permissions import require_planner, require_pmo
 from engagements.plan import day, moved
 from engagements.playbooks import PlaybookDefinition, builtin_document, parse_definition
+from engagements.signals import plan_checkpoint
 from kernel.errors import InvalidInput, RuleBroken, found
 from kernel.text import required_text
 from kernel.validation import a_date, a_slug, check_fields, no_nul, not_before
@@ -172,6 +173,13 @@ def start_transition(*, actor: User, engagement: Engagement) -> Engagement:
         actor=actor, instance=first, status=Phase.Status.ACTIVE, actual_start=engagement.today()
     )
     audit.change(actor=actor, instance=engagement, status=Engagement.Status.IN_TRANSITION)
+    plan_checkpoint.send(
+        sender=Engagement,
+        engagement=engagement,
+        actor=actor,
+        reason="started",
+        label="Transition started",
+    )
     return engagement
 
 

@@ -22,6 +22,7 @@ from engagements.services import (
     lock_phase_for_work,
     require_work_in_progress,
 )
+from engagements.signals import plan_checkpoint
 from governance.models import Gate, GateAttestation, GateCriterion, GateDecision
 from governance.selectors import four_eyes_refuses, open_items_for_gate, snapshot_criteria
 from kernel.errors import InvalidInput, ItemsOpen, RuleBroken, found
@@ -203,6 +204,13 @@ def approve_gate(*, actor: User, gate: Gate, comment: str = "") -> GateDecision:
     audit.change(actor=actor, instance=gate, status=Gate.Status.APPROVED)
     gate.phase.engagement = gate.engagement
     advance_after_approval(actor=actor, phase=gate.phase)
+    plan_checkpoint.send(
+        sender=Gate,
+        engagement=gate.engagement,
+        actor=actor,
+        reason="gate_approved",
+        label=f"{gate.name} approved",
+    )
     return decision
 
 

@@ -270,7 +270,9 @@ def report(request: HttpRequest, engagement_id, review_id) -> HttpResponse:
         "reporting/reports/page.html",
         {
             **_pdf_status(request, review),
-            "document": build_report(review=review),
+            "document": build_report(
+                review=review, baseline_name=request.GET.get("baseline") or None
+            ),
             "breadcrumbs": engagement_trail(
                 engagement,
                 ("Reviews", reviews_url),

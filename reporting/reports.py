@@ -29,6 +29,7 @@ from django.utils import timezone
 from accounts.models import Tenant, User
 from audit import services as audit
 from audit.services import operation
+from baselines.selectors import Comparison, baselines_of, compare
 from engagements.models import Engagement
 from engagements.permissions import require_editor
 from engagements.plan import day as plan_day
@@ -120,6 +121,10 @@ class ReportDocument:
     answers: list[tuple[str, str]] = field(default_factory=list)
     forward_targets: list[tuple[Kpi, Decimal]] = field(default_factory=list)
     gate_decisions: list[GateDecision] = field(default_factory=list)
+    # The plan against a baseline chosen by name (default the latest), and the names to choose.
+    baseline_comparison: Comparison | None = None
+    baseline_names: list[str] = field(default_factory=list)
+    baseline_unknown: str = ""  # a name asked for that no baseline has: the latest is shown
     # The sections domains add (``kernel.registry.report_sections``): (section, its content).
     contributed: list[tuple[ReportSection, Any]] = field(default_factory=list)
 
@@ -185,9 +190,13 @@ def _results_of(review: Review) -> dict[int, ReviewKpiResult]:
     }
 
 
-def build_report(*, review: Review, for_pdf: bool = False) -> ReportDocument:
+def build_report(
+    *, review: Review, for_pdf: bool = False, baseline_name: str | None = None
+) -> ReportDocument:
     """Everything a review's report shows, read in a fixed number of queries (the page's
-    charts also in a phone size; the PDF's only in the wide one)."""
+    charts also in a phone size; the PDF's only in the wide one). The plan is compared with
+    the baseline called ``baseline_name``, else (and when there is none so called, saying so)
+    the latest."""
     engagement = review.engagement
     kpis = list(Kpi.objects.filter(engagement=engagement).order_by("name", "id"))
     results = _results_of(review)
@@ -228,9 +237,24 @@ def build_report(*, review: Review, for_pdf: bool = False) -> ReportDocument:
         if review.day == 30:
             _baseline_plan(document)
     _contributed(document)
+    _against_baseline(document, baseline_name)
     _gate_decisions(document)
     document.sections.append(("charts", "Charts and weekly trends"))
     return document
+
+
+def _against_baseline(document: ReportDocument, name: str | None) -> None:
+    """Each phase's and each moved milestone's baseline, plan and actual date and slip."""
+    baselines = list(baselines_of(engagement=document.engagement))
+    document.baseline_names = [baseline.name for baseline in baselines]
+    chosen = next((baseline for baseline in baselines if baseline.name == name), None)
+    if name and chosen is None:
+        document.baseline_unknown = name
+    chosen = chosen or (baselines[0] if baselines else None)
+    if chosen is None:
+        return
+    document.baseline_comparison = compare(engagement=document.engagement, baseline=chosen)
+    document.sections.append(("baseline", f"The plan against “{chosen.name}”"))
 
 
 def _contributed(document: ReportDocument) -> None:

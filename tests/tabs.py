@@ -9,6 +9,7 @@ OPTIONAL_TABS = (
     ("kpis:list", "KPIs"),
     ("registers:list", "RAID"),
     ("roster:roster", "Roster"),
+    ("baselines:list", "Baselines"),
     ("exports:engagement", "Exports"),
 )
 

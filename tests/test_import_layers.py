@@ -33,6 +33,8 @@ LAYERS = (
     "milestones",
     "registers",
     "governance",
+    # Saved copies of the plan's dates: reads milestones, phases and gates; the reports read it.
+    "baselines",
     "reporting",
     # The readiness roster: it reads the gates' phases, never the gates.
     "roster",

@@ -78,6 +78,7 @@ class TimelineRow:
     actual: Bar | None
     actual_late: bool
     gate: GateMark | None
+    ghost: Bar | None = None  # the phase's span in the saved baseline, when it moved
 
     @property
     def label_y(self) -> float:
@@ -199,13 +200,19 @@ def build_timeline(
     phases: Iterable[Phase],
     baselines: Mapping[int, datetime.date],
     today: datetime.date,
+    baseline_spans: Mapping[int, tuple[datetime.date, datetime.date]] | None = None,
+    baseline_name: str = "",
 ) -> Timeline:
     """Rows, ticks and marks of the timeline; ``baselines`` are the first gate dates by phase
-    id (a phase missing there counts as never moved)."""
+    id (a phase missing there counts as never moved). ``baseline_spans`` are the phases'
+    planned (start, end) in a saved baseline (``baseline_name``): a phase that moved since
+    shows that span as a ghost bar."""
     phases = list(phases)
+    baseline_spans = baseline_spans or {}
     plan_dates = [engagement.contract_signed_on, engagement.target_go_live]
     for phase in phases:
         plan_dates += [phase.planned_start, phase.planned_end, baselines.get(phase.pk)]
+        plan_dates += list(baseline_spans.get(phase.pk, ()))
         plan_dates += [phase.actual_start, phase.actual_end]
     plan_dates = [date for date in plan_dates if date is not None]
     start, end = min(plan_dates), max(plan_dates)
@@ -240,8 +247,18 @@ def build_timeline(
                 width=max(x_of(until + datetime.timedelta(days=1)) - x_of(phase.actual_start), 2),
                 title=f"Actual {phase.actual_start:%-d %b} to {until_label}",
             )
+        ghost = None
+        span_kept = baseline_spans.get(phase.pk)
+        if span_kept is not None and span_kept != (phase.planned_start, phase.planned_end):
+            kept_start, kept_end = span_kept
+            ghost = Bar(
+                x=x_of(kept_start),
+                width=max(x_of(kept_end + datetime.timedelta(days=1)) - x_of(kept_start), 2),
+                title=f"Baseline “{baseline_name}”: {kept_start:%-d %b} to {kept_end:%-d %b %Y}",
+            )
         rows.append(
             TimelineRow(
+                ghost=ghost,
                 phase=phase,
                 label=f"{phase.position}. {phase.get_kind_display()}",
                 status=phase.get_status_display(),

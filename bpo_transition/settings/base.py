@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "milestones",
     "registers",
     "governance",
+    "baselines",
     "reporting",
     "roster",
     "notifications",

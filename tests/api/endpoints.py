@@ -370,6 +370,21 @@ ROSTER_ENDPOINTS = [
     ),
 ]
 
+# --- Baselines (the API world's transition has started, so each has one) --------------------
+
+
+def a_baseline(w) -> str:
+    from baselines.models import Baseline
+
+    baseline = Baseline.objects.filter(engagement=w.engagement).order_by("pk").first()
+    return f"{V1}/baselines/{baseline.public_id}/"
+
+
+BASELINE_ENDPOINTS = [
+    Endpoint("baselines list", "get", listing("/baselines/"), names=LIST),
+    Endpoint("baseline", "get", a_baseline),
+]
+
 ENDPOINTS = [
     Endpoint("engagements list", "get", listing("/engagements/"), names=LIST),
     Endpoint("engagement", "get", engagement),
@@ -497,6 +512,7 @@ ENDPOINTS = [
         status=201,
     ),
     *ROSTER_ENDPOINTS,
+    *BASELINE_ENDPOINTS,
     Endpoint("raid items list", "get", listing("/raid-items/"), names=LIST),
     Endpoint("raid item", "get", raid_item),
     Endpoint(

@@ -78,6 +78,7 @@ def engagement_pages(world) -> dict[str, tuple[str, str]]:
         "access batches": (f"{base}/roster/batches/", "Roster"),
         "add a wave": (f"{base}/roster/waves/new/", "Roster"),
         "add a person": (f"{base}/roster/people/new/", "Roster"),
+        "baselines": (f"{base}/baselines/", "Baselines"),
         "admin": (f"{base}/admin/", "Administer"),
     }
 

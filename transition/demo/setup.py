@@ -19,6 +19,7 @@ from engagements.services import start_transition
 from kernel.tenancy import tenant_context
 from milestones.models import Milestone
 from milestones.services import update_milestone
+from transition.demo.baselines import add_demo_baselines
 from transition.demo.clock import (
     BACK_OFFICE_DAY,
     LAUNCH_DAY,
@@ -82,6 +83,7 @@ def load() -> list[tuple[str, Membership.Role, str]]:
     with tenant_context(tenant):
         _engagements(tenant, users)
         _portfolio_examples(tenant, users)
+        add_demo_baselines(users=users)
         _slip_a_gate(users)
         run_the_launch(users=users)
         add_demo_registers(users=users)

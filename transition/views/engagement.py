@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 
+from baselines.selectors import latest_dates, slip_label
 from engagements.models import Phase
 from engagements.navigation import portfolio_trail
 from kernel.errors import NotFound
@@ -77,6 +78,17 @@ def engagement_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
         milestone.engagement = engagement
         milestone.phase = phase_by_id[milestone.phase_id]
     rows = build_rows(milestones, engagement=engagement, actor=request.user, today=today)
+    # Against the latest baseline: a moved milestone says by how much beside its due date.
+    kept = latest_dates(engagement=engagement)
+    for milestone, row in zip(milestones, rows, strict=True):
+        row.baseline_slip = slip_label(
+            kept=kept.milestones.get(milestone.pk), plan=milestone.due_date
+        )
+    for phase in phases:
+        phase_kept = kept.phases.get(phase.pk)
+        phase.baseline_slip = (
+            slip_label(kept=phase_kept.planned_end, plan=phase.planned_end) if phase_kept else ""
+        )
     filtering = filters.is_filtering
     context = {
         "engagement": engagement,
@@ -87,6 +99,8 @@ def engagement_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
         "shown": len(milestones),
         "total": filters.queryset.count() if filtering else len(milestones),
         "page_url": reverse("engagements:detail", args=[engagement.public_id]),
+        "baseline": kept.baseline,
+        "baseline_slipped": sum(bool(row.baseline_slip) for row in rows),
     }
     if _wants_fragment(request):
         response = render(request, "engagements/detail.html#milestone-list", context)
@@ -104,8 +118,16 @@ def engagement_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
                 "timeline": build_timeline(
                     engagement=engagement,
                     phases=phases,
-                    baselines=selectors.planned_gate_dates(engagement=engagement),
+                    baselines=(
+                        {pk: row.planned_end for pk, row in kept.phases.items()}
+                        if kept.baseline
+                        else selectors.planned_gate_dates(engagement=engagement)
+                    ),
                     today=today,
+                    baseline_spans={
+                        pk: (row.planned_start, row.planned_end) for pk, row in kept.phases.items()
+                    },
+                    baseline_name=kept.baseline.name if kept.baseline else "",
                 ),
             }
         )
