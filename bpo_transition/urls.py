@@ -33,6 +33,7 @@ urlpatterns = [
     path("engagements/<uuid:engagement_id>/kpis/", include("reporting.report_urls")),
     path("engagements/<uuid:engagement_id>/raid/", include("registers.urls")),
     path("engagements/<uuid:engagement_id>/roster/", include("roster.urls")),
+    path("", include("plans.urls")),
     path("api/", include("api.rest.urls")),
     path("api-tokens/", include("api.urls")),
     path("webhooks/", include("api.webhooks.urls")),

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "roster",
     "notifications",
     "transition",
+    "plans",
     "exports",
     "health",
     "api",
