@@ -192,7 +192,7 @@ def commit(*, actor: User, upload: PlanUpload) -> Imported:
     """Write the file's plan, checked again now: all of it, or nothing."""
     actor = getattr(actor, "_wrapped", actor)
     upload = upload_of(actor=actor, public_id=upload.public_id, lock=True)
-    _sheet_, checked = preview(actor=actor, upload=upload)
+    _, checked = preview(actor=actor, upload=upload)
     if not checked.ok:
         raise PlanRejected(checked)
     if upload.engagement is None:

@@ -164,6 +164,6 @@ def test_the_xlsx_export_reimports_too(world, client, extension):
     client.get("/")
     response = client.get(f"/engagements/{world.engagement.public_id}/exports/plan.{extension}")
     content = b"".join(response.streaming_content) if response.streaming else response.content
-    upload, checked = replan(world, content)
+    _upload, checked = replan(world, content)
     assert checked.ok
     assert checked.count("unchanged") == len(checked.rows)
