@@ -72,6 +72,13 @@ class PlannedRow:
         return PHASE_LABELS[self.phase]
 
     @property
+    def depends_label(self) -> str:
+        """The rows it waits on, as the file numbers them (or "1 kept milestone")."""
+        rows = [f"row {key[4:]}" for key in self.depends_on if key.startswith("row:")]
+        kept = sum(1 for key in self.depends_on if key.startswith("milestone:"))
+        return ", ".join([*rows, *([f"{kept} kept milestone{'s' * (kept > 1)}"] if kept else [])])
+
+    @property
     def side_label(self) -> str:
         return Milestone.Side(self.side).label
 

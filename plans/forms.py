@@ -81,9 +81,9 @@ class MappingForm(BootstrapForm):
             self.fields[field.key] = forms.ChoiceField(
                 label=field.header,
                 choices=choices,
-                required=False,
+                required=field.required,
                 initial=NOT_IN_FILE if current is None else str(current),
-                help_text="required" if field.required else "optional",
+                error_messages={"required": f"Choose the column that holds the {field.header}."},
             )
         self.style_widgets()
 

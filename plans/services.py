@@ -115,7 +115,7 @@ def upload_of(*, actor: User, public_id: Any, lock: bool = False) -> PlanUpload:
     """A stored plan file that ``actor`` uploaded in the active tenant (any other: NotFound)."""
     uploads = PlanUpload.objects.filter(uploaded_by=actor, public_id=public_id)
     if lock:
-        uploads = uploads.select_for_update()
+        uploads = uploads.select_for_update(of=("self",))
     upload = uploads.select_related("engagement").first()
     if upload is None or upload.uploaded_at < timezone.now() - datetime.timedelta(
         seconds=PREVIEW_SECONDS
@@ -258,6 +258,7 @@ def plan_definition(
                         side=row.side,
                         due_day=row.day,
                         evidence_required=row.evidence_required,
+                        external_id=row.external_id or None,
                         depends_on=tuple(
                             _key(int(ref.partition(":")[2])) for ref in row.depends_on
                         ),
@@ -304,14 +305,6 @@ def _create(*, actor: User, upload: PlanUpload, checked: checks.Checked) -> Impo
         target_go_live=datetime.date.fromisoformat(go_live) if go_live else None,
         owners=owners,
     )
-    # The builder names each milestone by its row (``playbook_key``): give it its external id
-    # instead, in one statement.
-    external = {_key(row.number): row.external_id or None for row in checked.rows}
-    milestones = list(Milestone.objects.filter(engagement=engagement).only("id", "playbook_key"))
-    for milestone in milestones:
-        milestone.external_id = external.get(milestone.playbook_key)
-        milestone.playbook_key = ""
-    Milestone.objects.bulk_update(milestones, ["external_id", "playbook_key"], batch_size=2000)
     return Imported(engagement, new=len(checked.rows), changed=0, unchanged=0, missing=0)
 
 

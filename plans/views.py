@@ -24,6 +24,12 @@ from plans.forms import CommitForm, MappingForm, NewPlanForm, PlanFileForm
 
 PREVIEW_ROWS_SHOWN = 200
 EFFECT_ORDER = {"changed": 0, "new": 1, "unchanged": 2}
+# While rows are wrong, the problems matter: a few good rows show the dates, no more.
+ROWS_SHOWN_BESIDE_PROBLEMS = 10
+
+
+def shown(checked) -> int:
+    return ROWS_SHOWN_BESIDE_PROBLEMS if checked.errors else PREVIEW_ROWS_SHOWN
 
 
 def _no_tenant(request: HttpRequest) -> HttpResponse | None:
