@@ -34,6 +34,7 @@ urlpatterns = [
     path("engagements/<uuid:engagement_id>/raid/", include("registers.urls")),
     path("engagements/<uuid:engagement_id>/roster/", include("roster.urls")),
     path("engagements/<uuid:engagement_id>/baselines/", include("baselines.urls")),
+    path("", include("plans.urls")),
     path("api/", include("api.rest.urls")),
     path("api-tokens/", include("api.urls")),
     path("webhooks/", include("api.webhooks.urls")),

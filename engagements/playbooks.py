@@ -43,6 +43,8 @@ class MilestoneDef:
     due_day: int
     evidence_required: bool
     depends_on: tuple[str, ...]
+    # Only a plan imported from a file (``plans``) names it; shipped playbooks never do.
+    external_id: str | None = None
 
 
 @dataclass(frozen=True)

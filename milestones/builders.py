@@ -40,6 +40,7 @@ def build_milestones_from_playbook(
                 due_date=day(engagement.contract_signed_on, item.due_day),
                 evidence_required=item.evidence_required,
                 playbook_key=item.key,
+                external_id=item.external_id,
             )
             for phase in playbook.phases
             for item in phase.milestones

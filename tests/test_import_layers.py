@@ -39,6 +39,8 @@ LAYERS = (
     # The readiness roster: it reads the gates' phases, never the gates.
     "roster",
     "transition",
+    # Plans from a spreadsheet: it creates engagements through transition's services.
+    "plans",
     "bpo_transition",
     # The API's fuzz configuration (scripts/schemathesis.sh): it names every domain's objects.
     "fuzz",

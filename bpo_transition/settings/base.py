@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "roster",
     "notifications",
     "transition",
+    "plans",
     "exports",
     "health",
     "api",
