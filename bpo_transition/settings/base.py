@@ -56,6 +56,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request latency by view for /metrics (django-prometheus): first and last.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Names the request (X-Request-ID) for its log lines and events; logs it once answered.
+    "kernel.correlation.CorrelationIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -70,6 +74,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.ActiveTenantMiddleware",
     "kernel.web.DomainErrorMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 # Content-Security-Policy on every response (django-csp): scripts and stylesheets from this site
@@ -398,12 +403,44 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Operations: logs, metrics, errors -------------------------------------------------------
+# LOG_FORMAT=json (production's default): one JSON object a line, with the request's or task's
+# correlation_id (kernel/correlation.py), for a log shipper. "text" reads better in a terminal.
+LOG_FORMAT = env("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"correlation": {"()": "kernel.correlation.CorrelationIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["correlation"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+# /metrics answers only "Authorization: Bearer <METRICS_TOKEN>"; unset, it is a 404 (health/
+# metrics.py says why a token and not an address list).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# Errors to Sentry (or a compatible service) only when SENTRY_DSN is set.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )  # The SDK's default sends no personal data (users' names, e-mails, addresses).
 
 # --- KPI uploads, drift detection and review reports (issue 10) --------------------------------
 # An uploaded measurement file (CSV or XLSX) is refused above this size or row count; the
