@@ -285,6 +285,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 HEARTBEAT_SECONDS = env.float("HEARTBEAT_SECONDS", default=60.0)
 HEARTBEAT_STALE_SECONDS = env.float("HEARTBEAT_STALE_SECONDS", default=180.0)
 CELERY_BEAT_SCHEDULER = "health.beat:HeartbeatScheduler"
+# With Redis, one beat sends the schedule at a time (a lock it renews as it ticks); another
+# beat stands by and takes over within this many seconds of it stopping. 0: no lock.
+BEAT_LOCK_SECONDS = env.float("BEAT_LOCK_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "health.tasks.record_heartbeat", "schedule": HEARTBEAT_SECONDS},
     # Every occasion, every tenant; who is at 08:00 local right now is decided inside the scan.
