@@ -57,3 +57,13 @@ def test_a_standing_by_beat_sends_nothing_and_records_no_heartbeat(
     finally:
         scheduler.close()
     assert not WorkerHeartbeat.objects.filter(name="beat").exists()
+
+
+def test_a_beat_that_stops_cleanly_hands_the_lead_over_at_once(fresh_redis):
+    first = beat._Leadership(URL, seconds=30)
+    second = beat._Leadership(URL, seconds=30)
+    assert first.check()
+    first.release()
+    assert second.check()
+    first.release()  # not leading: the other's lock is left alone
+    assert second.check()

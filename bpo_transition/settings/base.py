@@ -291,7 +291,10 @@ BEAT_LOCK_SECONDS = env.float("BEAT_LOCK_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "health.tasks.record_heartbeat", "schedule": HEARTBEAT_SECONDS},
     # Every occasion, every tenant; who is at 08:00 local right now is decided inside the scan.
-    "reminder-scan": {"task": "notifications.tasks.scan_reminders", "schedule": 15 * 60.0},
+    "reminder-scan": {
+        "task": "notifications.tasks.scan_reminders",
+        "schedule": env.float("REMINDER_SCAN_SECONDS", default=15 * 60.0),
+    },
     # Pending reminders whose lease ended (a killed worker's, a lost task's) go out again.
     "reminder-sweep": {
         "task": "notifications.tasks.sweep_reminders",
@@ -304,7 +307,7 @@ CELERY_BEAT_SCHEDULE = {
     # Walks each active webhook subscription through the change feed into deliveries.
     "collect-webhook-deliveries": {
         "task": "api.tasks.collect_webhook_deliveries",
-        "schedule": 10.0,
+        "schedule": env.float("WEBHOOK_COLLECT_SECONDS", default=10.0),
     },
 }
 
