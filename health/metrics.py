@@ -16,6 +16,7 @@ import logging
 import os
 
 import prometheus_client
+from amqp.exceptions import ChannelError
 from celery import current_app as celery_app
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -36,6 +37,9 @@ def queue_depth(queue: str = QUEUE) -> int | None:
         with celery_app.connection_for_read() as connection:
             declared = connection.default_channel.queue_declare(queue=queue, passive=True)
             return int(declared.message_count)
+    except ChannelError:
+        # Redis keeps a queue as a list, and an empty list does not exist: nothing waits.
+        return 0
     except Exception:
         log.warning("Could not read the depth of queue %s", queue, exc_info=True)
         return None
