@@ -20,6 +20,7 @@ from django.db import connection, models, transaction
 
 from accounts.models import User
 from audit.models import Event, FeedCounter
+from kernel import correlation
 from kernel.bulk import insert_many
 from kernel.tenancy import tenant_of as _tenant_of
 
@@ -48,7 +49,9 @@ def operation(name: str, *, tenant_of: str | tuple[str, ...]) -> Callable:
         def run(*args: Any, **kwargs: Any) -> Any:
             if _current.get() is not None:
                 return atomic(*args, **kwargs)
-            token = _current.set(_Operation(name=name, correlation_id=uuid.uuid4()))
+            # The request's (or task's) id when there is one: its log lines name it too.
+            correlation_id = correlation.current() or uuid.uuid4()
+            token = _current.set(_Operation(name=name, correlation_id=correlation_id))
             try:
                 return atomic(*args, **kwargs)
             finally:

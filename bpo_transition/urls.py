@@ -5,6 +5,7 @@ from django.templatetags.static import static
 from django.urls import include, path
 from django.views.decorators.cache import cache_control
 
+from health.metrics import metrics_view
 from health.views import background_banner, healthz
 from transition.views.portfolio import home
 
@@ -19,6 +20,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("favicon.ico", favicon, name="favicon"),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("health/banner/", background_banner, name="health-banner"),
     path("admin/", admin.site.urls),
     path("engagements/", include("transition.manage_urls")),

@@ -29,6 +29,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import Tenant, User
+from kernel import metrics
 from kernel.occasions import Described
 from kernel.tenancy import get_active_tenant
 from notifications.clock import next_reminder_hour
@@ -336,4 +337,6 @@ def deliver_reminders(*, reminder_ids: Iterable[int]) -> DeliveryReport:
             _send_digest(recipient_id, tenant, report, outbox)
     finally:
         outbox.close()
+    metrics.count("reminders_sent", len(report.sent))
+    metrics.count("reminders_failed", len(report.failed))
     return report

@@ -17,6 +17,7 @@ Exactly once, the scan's part:
 from __future__ import annotations
 
 import datetime
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from django.conf import settings
 from django.db import connection, transaction
 
+from kernel import metrics
 from kernel.occasions import Window, Zone, sql_moment
 from notifications.models import Kind, ScanCursor, ScanGeneration, ScanMark
 from notifications.occasions import occasions, statement, window_for
@@ -248,11 +250,13 @@ def run_scan(
 ) -> ScanReport:
     """Every occasion once: record what is due, claim what may go, hand each batch over.
     ``incremental``: skip what no change can have made due (see ``plan_scan``)."""
+    started = time.monotonic()
     recorded, written = record_due_reminders(now=now, incremental=incremental)
     report = ScanReport(recorded=recorded)
     report.batches = batches_of([*written, *claim_due_reminders(now=now)])
     for batch in report.batches:
         dispatch(batch)
+    metrics.record_scan((time.monotonic() - started) * 1000)
     return report
 
 

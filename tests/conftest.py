@@ -90,7 +90,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("worker"):
             item.add_marker(pytest.mark.xdist_group("broker"))
-        elif item.get_closest_marker("runscript"):
+        elif item.get_closest_marker("runscript") or item.get_closest_marker("scaleout"):
             # Each starts a whole run.sh (web, worker, beat): one at a time is enough load.
             item.add_marker(pytest.mark.xdist_group("runscript"))
 

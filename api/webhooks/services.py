@@ -36,7 +36,7 @@ from audit import services as audit
 from audit.models import Event
 from audit.services import operation
 from engagements.permissions import require_tenant_admin
-from kernel import registry
+from kernel import metrics, registry
 from kernel.background import enqueue_on_commit
 from kernel.errors import InvalidInput, NotFound
 
@@ -337,6 +337,9 @@ def attempt_delivery(*, delivery_id: int, resend: bool = False) -> tuple[str, in
         error = f"{type(failure).__name__}: {failure}"[:300]
     duration_ms = int((time.monotonic() - started) * 1000)
     outcome = _record(delivery, code=code, duration_ms=duration_ms, error=error, final=final)
+    metrics.count(
+        "webhook_deliveries_succeeded" if outcome == "succeeded" else "webhook_delivery_failures"
+    )
     return outcome, delivery.attempts + 1
 
 

@@ -58,6 +58,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Request latency by view for /metrics (django-prometheus): first and last.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # Names the request (X-Request-ID) for its log lines and events; logs it once answered.
+    "kernel.correlation.CorrelationIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -72,6 +76,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.ActiveTenantMiddleware",
     "kernel.web.DomainErrorMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 # Content-Security-Policy on every response (django-csp): scripts and stylesheets from this site
@@ -282,10 +287,16 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 HEARTBEAT_SECONDS = env.float("HEARTBEAT_SECONDS", default=60.0)
 HEARTBEAT_STALE_SECONDS = env.float("HEARTBEAT_STALE_SECONDS", default=180.0)
 CELERY_BEAT_SCHEDULER = "health.beat:HeartbeatScheduler"
+# With Redis, one beat sends the schedule at a time (a lock it renews as it ticks); another
+# beat stands by and takes over within this many seconds of it stopping. 0: no lock.
+BEAT_LOCK_SECONDS = env.float("BEAT_LOCK_SECONDS", default=30.0)
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "health.tasks.record_heartbeat", "schedule": HEARTBEAT_SECONDS},
     # Every occasion, every tenant; who is at 08:00 local right now is decided inside the scan.
-    "reminder-scan": {"task": "notifications.tasks.scan_reminders", "schedule": 15 * 60.0},
+    "reminder-scan": {
+        "task": "notifications.tasks.scan_reminders",
+        "schedule": env.float("REMINDER_SCAN_SECONDS", default=15 * 60.0),
+    },
     # Pending reminders whose lease ended (a killed worker's, a lost task's) go out again.
     "reminder-sweep": {
         "task": "notifications.tasks.sweep_reminders",
@@ -298,7 +309,7 @@ CELERY_BEAT_SCHEDULE = {
     # Walks each active webhook subscription through the change feed into deliveries.
     "collect-webhook-deliveries": {
         "task": "api.tasks.collect_webhook_deliveries",
-        "schedule": 10.0,
+        "schedule": env.float("WEBHOOK_COLLECT_SECONDS", default=10.0),
     },
 }
 
@@ -400,12 +411,44 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Operations: logs, metrics, errors -------------------------------------------------------
+# LOG_FORMAT=json (production's default): one JSON object a line, with the request's or task's
+# correlation_id (kernel/correlation.py), for a log shipper. "text" reads better in a terminal.
+LOG_FORMAT = env("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"correlation": {"()": "kernel.correlation.CorrelationIdFilter"}},
+    "formatters": {
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(correlation_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["correlation"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+# /metrics answers only "Authorization: Bearer <METRICS_TOKEN>"; unset, it is a 404 (health/
+# metrics.py says why a token and not an address list).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# Errors to Sentry (or a compatible service) only when SENTRY_DSN is set.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )  # The SDK's default sends no personal data (users' names, e-mails, addresses).
 
 # --- KPI uploads, drift detection and review reports (issue 10) --------------------------------
 # An uploaded measurement file (CSV or XLSX) is refused above this size or row count; the
