@@ -18,7 +18,7 @@ from allauth.socialaccount.providers.oauth2.client import OAuth2Error
 from allauth.socialaccount.providers.oauth2.views import OAuth2CallbackView, OAuth2LoginView
 from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -175,4 +175,11 @@ def sso_start(request: HttpRequest) -> HttpResponse:
         )
         return _login_page(request, form)
     url = reverse("openid_connect_login", kwargs={"provider_id": sign_on.provider_id})
-    return redirect(f"{url}?process=login")
+    # A page that moves on by itself, not a redirect: the sign-in form may post only to this
+    # site (Content-Security-Policy form-action 'self'), and browsers hold the redirects that
+    # follow a form's submission to that too, so a redirect chain to the provider is blocked.
+    return render(
+        request,
+        "accounts/sso_continue.html",
+        {"url": f"{url}?process=login", "tenant_name": sign_on.tenant.name},
+    )
