@@ -40,7 +40,8 @@ def test_an_admin_reads_sign_ins_and_failures_of_the_tenant_only(client, world, 
     page = client.get("/members/security-log/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Signed in" in html and "Sign-in failed" in html
+    assert '<span class="fw-semibold">Signed in</span>' in html
+    assert '<span class="badge text-bg-warning">Sign-in failed</span>' in html
     assert "Wrong password" in html and "Firefox on Windows" in html and "203.0.113.5" in html
     assert str(other_world.admin) not in html
     assert "/members/security-log/" in client.get("/members/").content.decode()
