@@ -72,9 +72,13 @@ class SecondFactorRequired(RuleBroken):
 
 
 def has_second_factor(*, user: User) -> bool:
-    """The person has an authenticator set up (django-allauth's MFA; recovery codes alone,
-    left over after the authenticator was removed, do not count)."""
-    return user is not None and user.is_authenticated and is_mfa_enabled(user, types=["totp"])
+    """The person has an authenticator app or a security key set up (django-allauth's MFA;
+    recovery codes alone, left over after the authenticator was removed, do not count)."""
+    return (
+        user is not None
+        and user.is_authenticated
+        and is_mfa_enabled(user, types=["totp", "webauthn"])
+    )
 
 
 def second_factor_required(*, tenant_id: int | None) -> bool:

@@ -11,6 +11,7 @@ from django.conf import settings
 
 from accounts.middleware import ActiveTenantMiddleware
 from accounts.models import Membership, User
+from accounts.signals import session_ended
 from kernel.errors import NotFound
 
 SEEN_KEY = "_session_seen_at"
@@ -30,6 +31,7 @@ def end_session(*, actor: User, session_id: int | str) -> UserSession:
     if session is None:
         raise NotFound("No such session.")
     session.end()
+    session_ended.send(sender=UserSession, user=actor, session=session, by=actor, tenant_id=None)
     return session
 
 
@@ -38,14 +40,17 @@ def _session_tenant(session: UserSession) -> int | None:
     return store.get(ActiveTenantMiddleware.SESSION_KEY)
 
 
-def end_sessions_in_tenant(*, user: User, tenant_id: int) -> int:
+def end_sessions_in_tenant(*, user: User, tenant_id: int, by: User | None = None) -> int:
     """End the person's sessions that work in the tenant (or had not chosen one yet), and all
-    of them once they belong to no tenant; how many ended."""
+    of them once they belong to no tenant (``by`` removed them); how many ended."""
     belongs_elsewhere = Membership.objects.filter(user=user).exclude(tenant_id=tenant_id).exists()
     ended = 0
     for session in UserSession.objects.filter(user=user):
         if not belongs_elsewhere or _session_tenant(session) in {tenant_id, None}:
             session.end()
+            session_ended.send(
+                sender=UserSession, user=user, session=session, by=by, tenant_id=tenant_id
+            )
             ended += 1
     return ended
 

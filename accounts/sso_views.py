@@ -5,6 +5,7 @@ unreachable provider answered with a page that says so."""
 from __future__ import annotations
 
 import logging
+import secrets
 
 import jwt
 import requests
@@ -12,11 +13,12 @@ from allauth.account.internal.decorators import login_not_required
 from allauth.socialaccount.adapter import get_adapter
 from allauth.socialaccount.internal import jwtkit
 from allauth.socialaccount.models import SocialApp
+from allauth.socialaccount.providers.base.utils import respond_to_login_on_get
 from allauth.socialaccount.providers.oauth2.client import OAuth2Error
 from allauth.socialaccount.providers.oauth2.views import OAuth2CallbackView, OAuth2LoginView
 from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -28,8 +30,21 @@ log = logging.getLogger("accounts.sso")
 
 class CheckedOpenIDConnectAdapter(OpenIDConnectOAuth2Adapter):
     """allauth's adapter, stricter: the provider must state the issuer the tenant configured,
-    and the ID token's signature is checked even though it came straight from the provider
-    (the library skips that check then, as the specification allows)."""
+    the ID token's signature is checked even though it came straight from the provider
+    (the library skips that check then, as the specification allows), and the token must
+    carry the nonce this sign-in sent (the library sends none)."""
+
+    # The nonce of the sign-in being completed, from its state (NonceCallbackView).
+    expected_nonce: str | None = None
+
+    def _decode_id_token(self, app: SocialApp, id_token: str) -> dict:
+        claims = self._verified_claims(app, id_token)
+        nonce = claims.get("nonce")
+        if not self.expected_nonce or not isinstance(nonce, str):
+            raise OAuth2Error("The ID token carries no nonce, or this sign-in sent none.")
+        if not secrets.compare_digest(nonce, self.expected_nonce):
+            raise OAuth2Error("The ID token's nonce is not this sign-in's (a replayed token).")
+        return claims
 
     @property
     def openid_config(self):
@@ -41,7 +56,7 @@ class CheckedOpenIDConnectAdapter(OpenIDConnectOAuth2Adapter):
             )
         return config
 
-    def _decode_id_token(self, app: SocialApp, id_token: str) -> dict:
+    def _verified_claims(self, app: SocialApp, id_token: str) -> dict:
         try:
             header = jwt.get_unverified_header(id_token)
         except jwt.PyJWTError as bad:
@@ -92,6 +107,33 @@ def _unreachable(request: HttpRequest, provider_id: str) -> HttpResponse:
     )
 
 
+class NonceLoginView(OAuth2LoginView):
+    """allauth's redirect to the provider, with a fresh nonce in the request and in the
+    sign-in's state (used once: the state is dropped when the provider answers)."""
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        provider = self.get_provider()
+        response = respond_to_login_on_get(request, provider)
+        if response:
+            return response
+        redirect_kwargs = provider.get_redirect_from_request_kwargs(request)
+        nonce = secrets.token_urlsafe(32)
+        redirect_kwargs["auth_params"] = {
+            **(redirect_kwargs.get("auth_params") or {}),
+            "nonce": nonce,
+        }
+        return provider.redirect(request, nonce=nonce, **redirect_kwargs)
+
+
+class NonceCallbackView(OAuth2CallbackView):
+    """allauth's callback, handing the sign-in's nonce (from its state) to the adapter."""
+
+    def _get_state(self, request: HttpRequest, provider):
+        state, response = super()._get_state(request, provider)
+        self.adapter.expected_nonce = (state or {}).get("nonce")
+        return state, response
+
+
 def _run(view_class, request: HttpRequest, provider_id: str) -> HttpResponse:
     try:
         view = view_class.adapter_view(CheckedOpenIDConnectAdapter(request, provider_id))
@@ -105,12 +147,12 @@ def _run(view_class, request: HttpRequest, provider_id: str) -> HttpResponse:
 
 @login_not_required
 def oidc_login(request: HttpRequest, provider_id: str) -> HttpResponse:
-    return _run(OAuth2LoginView, request, provider_id)
+    return _run(NonceLoginView, request, provider_id)
 
 
 @login_not_required
 def oidc_callback(request: HttpRequest, provider_id: str) -> HttpResponse:
-    return _run(OAuth2CallbackView, request, provider_id)
+    return _run(NonceCallbackView, request, provider_id)
 
 
 def _login_page(request: HttpRequest, sso_form: SignOnStartForm) -> HttpResponse:
@@ -133,4 +175,11 @@ def sso_start(request: HttpRequest) -> HttpResponse:
         )
         return _login_page(request, form)
     url = reverse("openid_connect_login", kwargs={"provider_id": sign_on.provider_id})
-    return redirect(f"{url}?process=login")
+    # A page that moves on by itself, not a redirect: the sign-in form may post only to this
+    # site (Content-Security-Policy form-action 'self'), and browsers hold the redirects that
+    # follow a form's submission to that too, so a redirect chain to the provider is blocked.
+    return render(
+        request,
+        "accounts/sso_continue.html",
+        {"url": f"{url}?process=login", "tenant_name": sign_on.tenant.name},
+    )

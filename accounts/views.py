@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from accounts import services, sessions
 from accounts.forms import LoginForm, TenantSwitchForm
 from accounts.middleware import ActiveTenantMiddleware
+from accounts.signals import announce_own_session_end
 from kernel.errors import NotFound
 from kernel.web import submit
 
@@ -76,6 +77,7 @@ def signed_in_sessions(request: HttpRequest) -> HttpResponse:
 def end_session(request: HttpRequest, session_id: int) -> HttpResponse:
     ended = sessions.end_session(actor=request.user, session_id=session_id)
     if ended.session_key == request.session.session_key:
+        announce_own_session_end(request)
         logout(request)
         return redirect("accounts:login")
     messages.success(

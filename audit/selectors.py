@@ -1,9 +1,13 @@
 from __future__ import annotations
 
-from django.db import models
-from django.db.models import QuerySet
+from collections.abc import Iterable
 
+from django.db import models
+from django.db.models import Q, QuerySet
+
+from accounts.models import User
 from audit.models import Event
+from audit.services import ACCOUNT
 
 
 def history_of(*, instance: models.Model) -> QuerySet[Event]:
@@ -30,3 +34,23 @@ def changes_after(*, position: int, limit: int) -> list[Event]:
         .select_related("actor")
         .order_by("position")[:limit]
     )
+
+
+def account_events(
+    *, operations: Iterable[str], operation: str | None = None, person: User | None = None
+) -> QuerySet[Event]:
+    """The active tenant's sign-in and security events (``operations``), newest first: of one
+    kind (``operation``) and about or by one person, when named."""
+    events = Event.objects.filter(operation__in=list(operations))
+    if operation:
+        events = events.filter(operation=operation)
+    if person is not None:
+        events = events.filter(
+            Q(actor=person) | Q(object_type=ACCOUNT, object_id=str(person.public_id))
+        )
+    return events.select_related("actor").order_by("-id")
+
+
+def appears_in_account_events(*, person: User) -> bool:
+    """The person has an account event in the active tenant (someone who left it still has)."""
+    return Event.objects.filter(object_type=ACCOUNT, object_id=str(person.public_id)).exists()

@@ -262,3 +262,52 @@ def record_deleted(*, actor: User | None, instance: models.Model) -> Event:
     )
     _save([event])
     return event
+
+
+# --- A person's account: sign-ins, second factor, sessions ------------------------------------
+
+ACCOUNT = "account"
+
+
+def record_account_event(
+    *,
+    operation: str,
+    person: User,
+    actor: User | None,
+    details: dict[str, Any] | None = None,
+    tenant_ids: Iterable[int] | None = None,
+    note: str = "",
+) -> list[Event]:
+    """An event about a person's account (``account.signed_in``, ``account.session_ended``...),
+    in each tenant named, by default every tenant the person belongs to; none for someone in no
+    tenant (a platform admin), so nothing about an account reaches a tenant it is not in.
+
+    The object is the person (``account``, their public id); ``snapshot`` holds what the
+    event says (address, device, method, reason). These are not API resources: they take no
+    change-feed position, so a sign-in never waits on the tenant's feed counter.
+    """
+    if tenant_ids is None:
+        tenant_ids = person.memberships.values_list("tenant_id", flat=True)
+    tenant_ids = sorted(set(tenant_ids))
+    if not tenant_ids:
+        return []
+    current = _current.get()
+    correlation_id = current.correlation_id if current else uuid.uuid4()
+    events = [
+        Event(
+            tenant_id=tenant_id,
+            actor=actor,
+            action=Event.Action.UPDATED,
+            operation=operation,
+            correlation_id=correlation_id,
+            object_type=ACCOUNT,
+            object_id=str(person.public_id),
+            object_label=str(person)[:300],
+            snapshot={key: _jsonable(value) for key, value in (details or {}).items()},
+            note=note,
+        )
+        for tenant_id in tenant_ids
+    ]
+    with transaction.atomic():
+        Event.objects.bulk_create(events)
+    return events

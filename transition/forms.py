@@ -165,3 +165,16 @@ class SingleSignOnForm(BootstrapForm):
         for field in self.fields.values():
             if isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs["class"] = "form-check-input"
+
+
+class SecurityLogFilterForm(BootstrapForm):
+    """The security log's filters: a kind of event and a person (both optional)."""
+
+    kind = forms.ChoiceField(required=False, label="What")
+    person = forms.UUIDField(required=False, label="Person")
+
+    def __init__(self, *args, kinds: dict[str, str], people: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "Everything"), *kinds.items()]
+        self.fields["person"].widget = forms.Select(choices=[("", "Everyone"), *people])
+        self.style_widgets()

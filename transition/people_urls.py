@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from transition.views import people
+from transition.views import people, security_log
 
 app_name = "people"
 
@@ -16,6 +16,12 @@ urlpatterns = [
     ),
     path("members/second-factor/", people.second_factor, name="second-factor"),
     path("members/single-sign-on/", people.single_sign_on, name="single-sign-on"),
+    path("members/security-log/", security_log.security_log, name="security-log"),
+    path(
+        "members/security-log/<uuid:person>/",
+        security_log.security_log,
+        name="person-security-log",
+    ),
     path("members/<uuid:public_id>/role/", people.change_role, name="membership-role"),
     path("members/<uuid:public_id>/remove/", people.remove, name="membership-remove"),
     path(

@@ -316,7 +316,7 @@ def remove_membership(*, actor: User, membership: Membership) -> None:
     end_calendar_link(actor=actor, user=membership.user)
     audit.record_deleted(actor=actor, instance=membership)
     membership.delete()
-    end_sessions_in_tenant(user=membership.user, tenant_id=membership.tenant_id)
+    end_sessions_in_tenant(user=membership.user, tenant_id=membership.tenant_id, by=actor)
 
 
 def check_owners(

@@ -163,7 +163,10 @@ ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
 ACCOUNT_LOGOUT_REDIRECT_URL = "accounts:login"
 # Two-factor through django-allauth's MFA: an authenticator app (TOTP) and recovery codes. A
 # code is accepted once (a replay inside its 30 s window is refused), so is a recovery code.
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Security keys (WebAuthn) too, as a second factor only (no passkey sign-in). Browsers allow
+# WebAuthn on https or localhost; plain http elsewhere only while DEBUG.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="BPO Transition")
 MFA_RECOVERY_CODE_COUNT = 10
 # Signed-in sessions (allauth.usersessions): a row per session, written at sign-in and, as the

@@ -60,3 +60,16 @@ def test_second_provider_does_not_see_the_first_providers_engagement(client, db,
     client.post("/accounts/login/", {"username": "pmo", "password": logins["pmo"]})
     home = client.get("/").content.decode()
     assert "Back-office transition" in home and "Contact centre launch" in home
+
+
+def test_the_demo_admin_reads_the_security_log(client, db, capsys):
+    call_command("load_demo")
+    client.force_login(User.objects.get(username="admin"))
+    page = client.get("/members/security-log/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    kinds = ("Signed in", "Second factor added", "Session ended", "Single sign-on configured")
+    for kind in kinds:  # in the table, not only among the filter's choices
+        assert f'<span class="fw-semibold">{kind}</span>' in html
+    assert '<span class="badge text-bg-warning">Sign-in failed</span>' in html
+    assert "Password and second factor" in html and "Wrong password" in html

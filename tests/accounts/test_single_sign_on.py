@@ -30,12 +30,13 @@ class Provider:
         import oidc_provider_mock
 
         self.spoil = None
+        self.nonces = []  # of the ID tokens issued, in order
         self.app = oidc_provider_mock.app()
         self.foreign_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
         @self.app.after_request
         def spoil_id_token(response):
-            if flask.request.path != "/oauth2/token" or self.spoil is None:
+            if flask.request.path != "/oauth2/token" or response.status_code != 200:
                 return response
             from oidc_provider_mock._storage import storage
 
@@ -43,6 +44,9 @@ class Provider:
             token = body["id_token"]
             header = jwt.get_unverified_header(token)
             claims = jwt.decode(token, options={"verify_signature": False})
+            self.nonces.append(claims.get("nonce"))
+            if self.spoil is None:
+                return response
             key = storage.jwk.as_pem(is_private=True)
             if self.spoil == "issuer":
                 claims["iss"] = "https://login.impostor.example"
@@ -51,6 +55,10 @@ class Provider:
             elif self.spoil == "expired":
                 claims["iat"] = int(time.time()) - 7200
                 claims["exp"] = int(time.time()) - 3600
+            elif self.spoil == "replayed_nonce":  # the nonce of an earlier sign-in
+                claims["nonce"] = self.nonces[0]
+            elif self.spoil == "no_nonce":
+                claims.pop("nonce", None)
             elif self.spoil == "foreign_key":
                 key = self.foreign_key
             kid = {"kid": header["kid"]} if header.get("kid") else None
@@ -98,8 +106,8 @@ def sign_on(tenant_a, provider):
 def start(client, email):
     """The sign-in page's 'Sign in with your organisation', up to the provider's page."""
     sent = client.post("/accounts/sso/", {"email": email})
-    assert sent.status_code == 302, sent.content.decode()[:500]
-    to_provider = client.get(sent["Location"])
+    assert sent.status_code == 200, sent.content.decode()[:500]
+    to_provider = client.get(sent.context["url"])
     assert to_provider.status_code == 302, to_provider.content.decode()[:800]
     return to_provider["Location"]
 
@@ -129,6 +137,11 @@ def test_a_new_person_signs_in_through_the_tenants_provider_and_lands_as_a_membe
     assert Membership.objects.get(user=user).tenant == sign_on.tenant
     assert Membership.objects.get(user=user).role == "member"
     assert b"Tenant A" in client.get("/").content
+    from audit.models import Event
+
+    signed_in = Event._base_manager.get(operation="account.signed_in")
+    assert (signed_in.tenant, signed_in.actor) == (sign_on.tenant, user)
+    assert signed_in.snapshot["method"] == "Single sign-on"
 
 
 def test_an_existing_member_of_two_tenants_signs_in_through_either(
@@ -179,6 +192,31 @@ def test_a_replayed_callback_signs_nobody_in(client, sign_on, django_user_model)
     assert "_auth_user_id" not in thief.session
 
 
+@pytest.mark.parametrize("spoil", ["replayed_nonce", "no_nonce"])
+def test_an_id_token_with_a_used_or_missing_nonce_signs_nobody_in(
+    client, sign_on, provider, spoil, caplog
+):
+    from django.test import Client
+
+    provider.nonces.clear()
+    first = Client()
+    assert (
+        back(first, consent(start(first, f"nadia@{DOMAIN}"), f"nadia@{DOMAIN}")).status_code == 302
+    )
+    assert provider.nonces[0]  # the sign-in sent a nonce and the token carried it back
+
+    # A second sign-in, answered with a token carrying the first one's nonce (or none).
+    authorize = start(client, f"nadia@{DOMAIN}")
+    provider.spoil = spoil
+    response = back(client, consent(authorize, f"nadia@{DOMAIN}"))
+
+    assert response.status_code == 401
+    assert "did not sign you in" in response.content.decode()
+    reason = "a replayed token" if spoil == "replayed_nonce" else "carries no nonce"
+    assert reason in caplog.text
+    assert "_auth_user_id" not in client.session
+
+
 def test_an_e_mail_domain_of_another_tenant_is_refused(client, sign_on, tenant_b, provider):
     SingleSignOn.objects.create(
         tenant=tenant_b,
@@ -206,7 +244,7 @@ def test_an_unreachable_provider_is_a_clear_page(client, tenant_a):
         allowed_domains=[DOMAIN],
     )
     sent = client.post("/accounts/sso/", {"email": f"nadia@{DOMAIN}"})
-    response = client.get(sent["Location"])
+    response = client.get(sent.context["url"])
     assert response.status_code == 502
     assert "sign-in provider did not answer" in response.content.decode()
 

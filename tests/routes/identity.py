@@ -43,3 +43,22 @@ def sso_login(world):
 @route("openid_connect_callback")
 def sso_callback(world):
     return f"/accounts/oidc/{world.tenant.single_sign_on.provider_id}/login/callback/"
+
+
+@populates
+def record_a_sign_in(world):
+    from audit.services import record_account_event
+
+    record_account_event(
+        operation="account.signed_in",
+        person=world.admin,
+        actor=world.admin,
+        details={"method": "Password", "address": "192.0.2.10"},
+        tenant_ids=[world.tenant.pk],
+    )
+
+
+# One person's security log: another tenant's person is not found.
+@route("people:person-security-log")
+def person_security_log(world):
+    return f"/members/security-log/{world.pmo.public_id}/"

@@ -1,0 +1,36 @@
+"""Security keys (WebAuthn, django-allauth's MFA) as a second factor: offered on the two-factor
+page beside the authenticator app, and counted as a second factor for sign-offs."""
+
+from __future__ import annotations
+
+from allauth.mfa.models import Authenticator
+
+from accounts.permissions import has_second_factor
+
+PASSWORD = "correct horse battery"
+
+
+def test_the_two_factor_page_offers_a_security_key(client, tenant_a, member_of):
+    pmo = member_of(tenant_a, role="pmo", username="priya")
+    client.force_login(pmo)
+    page = client.get("/accounts/two-factor/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Security Keys" in html or "Security keys" in html
+    assert "/accounts/two-factor/webauthn/add/" in html
+
+    add = client.get("/accounts/two-factor/webauthn/add/")
+    if add.status_code == 302:  # asked for the password again first
+        client.post(add["Location"].split("?")[0], {"password": PASSWORD})
+        add = client.get("/accounts/two-factor/webauthn/add/")
+    assert add.status_code == 200
+    assert "mfa/js/webauthn.js" in add.content.decode()
+
+
+def test_a_security_key_counts_as_a_second_factor(tenant_a, member_of):
+    pmo = member_of(tenant_a, role="pmo", username="priya")
+    assert not has_second_factor(user=pmo)
+    Authenticator.objects.create(
+        user=pmo, type=Authenticator.Type.WEBAUTHN, data={"name": "YubiKey", "credential": {}}
+    )
+    assert has_second_factor(user=pmo)
