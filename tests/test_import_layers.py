@@ -36,6 +36,8 @@ LAYERS = (
     "reporting",
     # The readiness roster: it reads the gates' phases, never the gates.
     "roster",
+    # The go-live forecast: reads engagements, milestones and gates; shown by transition.
+    "forecast",
     "transition",
     "bpo_transition",
     # The API's fuzz configuration (scripts/schemathesis.sh): it names every domain's objects.
