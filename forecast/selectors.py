@@ -71,20 +71,26 @@ def _done_on(status: str, completed_at, due: datetime.date, zone) -> datetime.da
 
 
 def forecasts_for(
-    engagements: Sequence[Engagement], *, today: datetime.date | None = None
+    engagements: Sequence[Engagement],
+    *,
+    today: datetime.date | None = None,
+    phases: Iterable[Phase] | None = None,
 ) -> dict[int, EngagementForecast]:
     """Each engagement's forecast by id: every gate not yet approved, in phase order. Three
-    queries whatever the number of engagements and milestones. ``today``: the engagements'
-    own dates unless given."""
+    queries whatever the number of engagements and milestones (two when the caller hands over
+    the ``phases``, with their gates, it already read). ``today``: the engagements' own dates
+    unless given."""
     ids = [engagement.pk for engagement in engagements]
     if not ids:
         return {}
     phases_by_engagement: dict[int, list[Phase]] = defaultdict(list)
-    for phase in (
-        Phase.objects.filter(engagement_id__in=ids)
-        .select_related("gate")
-        .order_by("engagement_id", "position")
-    ):
+    if phases is None:
+        phases = (
+            Phase.objects.filter(engagement_id__in=ids)
+            .select_related("gate")
+            .order_by("engagement_id", "position")
+        )
+    for phase in sorted(phases, key=lambda phase: (phase.engagement_id, phase.position)):
         phases_by_engagement[phase.engagement_id].append(phase)
     depends: dict[int, list[int]] = defaultdict(list)
     for milestone_id, depends_on_id in MilestoneDependency.objects.filter(
@@ -124,8 +130,14 @@ def forecasts_for(
     return result
 
 
-def forecast_of(*, engagement: Engagement, today: datetime.date | None = None):
-    return forecasts_for([engagement], today=today)[engagement.pk]
+def forecast_of(
+    *,
+    engagement: Engagement,
+    today: datetime.date | None = None,
+    phases: Iterable[Phase] | None = None,
+) -> EngagementForecast:
+    """One engagement's forecast (``forecasts_for``)."""
+    return forecasts_for([engagement], today=today, phases=phases)[engagement.pk]
 
 
 def steps_of(
