@@ -4,6 +4,7 @@ whatever their size, so a page of the portfolio costs the same as one engagement
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import zoneinfo
 from collections import defaultdict
@@ -50,6 +51,7 @@ class GateForecast:
 @dataclass
 class EngagementForecast:
     engagement_id: int
+    engagement_public_id: object
     today: datetime.date
     gates: list[GateForecast] = field(default_factory=list)
 
@@ -113,6 +115,7 @@ def forecasts_for(
             "due_date",
             "status",
             "completed_at",
+            "public_id",
         )
         .order_by("engagement_id", "due_date", "id")
     ):
@@ -158,6 +161,7 @@ def steps_of(
         due,
         status,
         completed_at,
+        _public_id,
     ) in rows:
         phase = phase_by_id[phase_id]
         steps.append(
@@ -188,7 +192,10 @@ def forecast_engagement(
 ) -> EngagementForecast:
     steps = steps_of(engagement=engagement, phases=phases, rows=rows, depends=depends)
     paces = model.paces(steps, day0=engagement.contract_signed_on, today=today)
-    found = EngagementForecast(engagement_id=engagement.pk, today=today)
+    found = EngagementForecast(
+        engagement_id=engagement.pk, engagement_public_id=engagement.public_id, today=today
+    )
+    public_ids = {row[1]: row[-1] for row in rows}
     for phase in phases:
         gate = getattr(phase, "gate", None)
         if gate is None or gate.status == "approved":
@@ -202,7 +209,11 @@ def forecast_engagement(
             side_paces=paces,
         )
         go_live = phase.kind == GO_LIVE
-        reasons = model.explain(forecast, steps, gate_phase=phase.position, today=today)
+        # The reasons name milestones by their public ids (the API shows them).
+        reasons = [
+            dataclasses.replace(reason, keys=tuple(public_ids[key] for key in reason.keys))
+            for reason in model.explain(forecast, steps, gate_phase=phase.position, today=today)
+        ]
         found.gates.append(
             GateForecast(
                 gate_id=gate.public_id,

@@ -46,7 +46,7 @@ def test_the_portfolio_shows_the_go_live_forecast_column(client, world):
 
     html = client.get("/").content.decode()
 
-    assert "<th scope=\"col\">Go-live forecast</th>" in html
+    assert '<th scope="col">Go-live forecast</th>' in html
     cell = html.split('data-label="Go-live forecast"')[1].split("</td>")[0]
     assert "text-danger-emphasis" in cell and "past 15 Jan" in cell
 
