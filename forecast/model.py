@@ -165,7 +165,7 @@ def side_pace(
     raw = elapsed / earned if earned > 0 else (LATENESS_BOUNDS[1] if elapsed > 14 else 1.0)
     raw = min(max(raw, LATENESS_BOUNDS[0]), LATENESS_BOUNDS[1])
     lateness = math.exp((closed * math.log(raw) + PRIOR_WEIGHT * 0.0) / (closed + PRIOR_WEIGHT))
-    lateness_spread = 0.2 + 0.6 / math.sqrt(closed + 1)
+    lateness_spread = min(0.2 + 0.6 / math.sqrt(closed + 1), 0.4)
     return Pace(side, per_week, spread, lateness, lateness_spread, closed)
 
 
@@ -295,7 +295,11 @@ def forecast_gate(
 
     def run(z: float) -> tuple[float, str, Chain | None]:
         # z > 0: the pessimistic end (slower pace, more lateness), z < 0 the optimistic one.
-        pace_of = {s: max(p.per_week - z * p.spread, 0.05) for s, p in side_paces.items()}
+        # The slow end of the pace is at most a third slower (a spread wider than the pace
+        # itself says little history, not a standstill).
+        pace_of = {
+            s: max(p.per_week - z * p.spread, p.per_week / 1.5, 0.05) for s, p in side_paces.items()
+        }
         stretch = {s: p.lateness * math.exp(z * p.lateness_spread) for s, p in side_paces.items()}
         return _terms(
             work,
