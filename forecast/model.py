@@ -416,11 +416,11 @@ def headline(forecast: Forecast, *, name: str, reasons: Sequence[Reason]) -> str
     """'Go-live forecast 14 Mar (target 28 Feb): 6 access milestones overdue, …'"""
     words = f"{name} forecast {forecast.date:%-d %b} (target {forecast.target:%-d %b})"
     if reasons:
-        return f"{words}: {_first_group(reasons)}"
+        return f"{words}: {lead_reason(reasons)}"
     return words
 
 
-def _first_group(reasons: Sequence[Reason]) -> str:
+def lead_reason(reasons: Sequence[Reason]) -> str:
     """The most pressing group of milestones (a chain reads too long for a headline)."""
     for reason in reasons:
         if not reason.text.startswith("A chain"):

@@ -47,6 +47,10 @@ class GateForecast:
     def slip_days(self) -> int:
         return self.forecast.slip_days
 
+    @property
+    def lead_reason(self) -> str:
+        return model.lead_reason(self.reasons) if self.reasons else ""
+
 
 @dataclass
 class EngagementForecast:
