@@ -41,6 +41,9 @@ class SlipEpisode(TenantOwned):
         ]
         indexes = [
             models.Index(
+                fields=["tenant", "engagement", "started_on"], name="slip_episode_in_tenant"
+            ),
+            models.Index(
                 fields=["ended_on", "engagement"],
                 name="slip_episode_open",
                 condition=Q(ended_on__isnull=True),
