@@ -54,6 +54,7 @@ class Kind(models.TextChoices):
         "Roster person starting soon, not ready (as provider lead)",
     )
     ROSTER_WAVE_NOT_READY = "roster_wave_not_ready", "Wave going live soon, not ready"
+    FORECAST_PAST_TARGET = "forecast_past_target", "Go-live forecast past its target"
 
 
 class ReminderPolicy(TenantOwned):

@@ -38,6 +38,8 @@ LAYERS = (
     "reporting",
     # The readiness roster: it reads the gates' phases, never the gates.
     "roster",
+    # The go-live forecast: reads engagements, milestones and gates; shown by transition.
+    "forecast",
     "transition",
     # Plans from a spreadsheet: it creates engagements through transition's services.
     "plans",

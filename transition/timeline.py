@@ -62,6 +62,37 @@ class GateMark:
 
 
 @dataclass(frozen=True)
+class ForecastInput:
+    """What the forecast says of a gate (``forecast.selectors``): its date and 80% interval."""
+
+    date: datetime.date
+    low: datetime.date
+    high: datetime.date
+    late: bool
+    words: str  # e.g. "Go-live forecast 14 Mar (target 28 Feb): ..."
+
+
+@dataclass(frozen=True)
+class ForecastMark:
+    """The forecast of a gate on its row: a marker at the date, a whisker over the interval."""
+
+    x: float
+    low_x: float
+    high_x: float
+    y: float
+    late: bool
+    title: str
+
+    @property
+    def points(self) -> str:
+        size = 5
+        return (
+            f"{self.x:.1f},{self.y - size:.1f} {self.x + size:.1f},{self.y + size:.1f} "
+            f"{self.x - size:.1f},{self.y + size:.1f}"
+        )
+
+
+@dataclass(frozen=True)
 class Bar:
     x: float
     width: float
@@ -79,6 +110,7 @@ class TimelineRow:
     actual_late: bool
     gate: GateMark | None
     ghost: Bar | None = None  # the phase's span in the saved baseline, when it moved
+    forecast: ForecastMark | None = None
 
     @property
     def label_y(self) -> float:
@@ -202,13 +234,16 @@ def build_timeline(
     today: datetime.date,
     baseline_spans: Mapping[int, tuple[datetime.date, datetime.date]] | None = None,
     baseline_name: str = "",
+    forecasts: Mapping[int, ForecastInput] | None = None,
 ) -> Timeline:
     """Rows, ticks and marks of the timeline; ``baselines`` are the first gate dates by phase
     id (a phase missing there counts as never moved). ``baseline_spans`` are the phases'
     planned (start, end) in a saved baseline (``baseline_name``): a phase that moved since
-    shows that span as a ghost bar."""
+    shows that span as a ghost bar. ``forecasts``, the open gates' forecasts by phase id, each
+    drawn as a marker with its interval."""
     phases = list(phases)
     baseline_spans = baseline_spans or {}
+    forecasts = forecasts or {}
     plan_dates = [engagement.contract_signed_on, engagement.target_go_live]
     for phase in phases:
         plan_dates += [phase.planned_start, phase.planned_end, baselines.get(phase.pk)]
@@ -219,6 +254,11 @@ def build_timeline(
     show_today = start - TODAY_MARGIN <= today <= end + TODAY_MARGIN
     if show_today:
         start, end = min(start, today), max(end, today)
+    # Forecasts stretch the chart as far as today may; one further out sits at its right edge
+    # and says its date in words.
+    horizon = end + TODAY_MARGIN
+    for forecast in forecasts.values():
+        end = max(end, min(forecast.high, horizon))
     end += datetime.timedelta(days=1)  # a phase ends at the end of its last day
     span = max((end - start).days, 1)
     chart_left, chart_right = LABEL_WIDTH, WIDTH - RIGHT_PAD
@@ -256,9 +296,29 @@ def build_timeline(
                 width=max(x_of(kept_end + datetime.timedelta(days=1)) - x_of(kept_start), 2),
                 title=f"Baseline “{baseline_name}”: {kept_start:%-d %b} to {kept_end:%-d %b %Y}",
             )
+        forecast_mark = None
+        if (forecast := forecasts.get(phase.pk)) is not None:
+            end_of = datetime.timedelta(days=1)
+            last = end - end_of
+
+            def clamped(date: datetime.date, last=last, end_of=end_of) -> float:
+                return x_of(min(date, last) + end_of)
+
+            forecast_mark = ForecastMark(
+                x=clamped(forecast.date),
+                low_x=clamped(forecast.low),
+                high_x=clamped(forecast.high),
+                y=y + 45,
+                late=forecast.late,
+                title=(
+                    f"{forecast.words}. 80% between {forecast.low:%-d %b} and "
+                    f"{forecast.high:%-d %b %Y}."
+                ),
+            )
         rows.append(
             TimelineRow(
                 ghost=ghost,
+                forecast=forecast_mark,
                 phase=phase,
                 label=f"{phase.position}. {phase.get_kind_display()}",
                 status=phase.get_status_display(),

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "baselines",
     "reporting",
     "roster",
+    "forecast",
     "notifications",
     "transition",
     "plans",
@@ -480,4 +481,11 @@ LOGGING.setdefault("loggers", {}).update(
 CELERY_BEAT_SCHEDULE["drift-detection"] = {
     "task": "reporting.tasks.detect_drift_everywhere",
     "schedule": crontab(hour=3, minute=15),
+}
+# Hourly: the go-live forecasts of running engagements, so that one past its target opens a
+# slip episode (its leads and PMO are alerted once by the reminder scan) and one back on
+# target ends it.
+CELERY_BEAT_SCHEDULE["forecast-refresh"] = {
+    "task": "forecast.tasks.refresh_forecasts_everywhere",
+    "schedule": 3600.0,
 }

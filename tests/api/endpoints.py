@@ -398,6 +398,8 @@ ENDPOINTS = [
         bystander=403,
     ),
     Endpoint("phases list", "get", listing("/phases/"), names=LIST),
+    Endpoint("forecasts list", "get", listing("/forecasts/"), names=LIST),
+    Endpoint("forecast", "get", url("/forecasts/{id}/", lambda w: w.engagement)),
     Endpoint("change feed", "get", listing("/changes/"), names=LIST),
     Endpoint("phase", "get", phase),
     Endpoint("members list", "get", listing("/members/"), names=LIST),

@@ -10,6 +10,7 @@ import datetime
 import pytest
 from django.db import connection
 
+from forecast.services import refresh_slip_episodes
 from kernel import registry
 from kernel.tenancy import tenant_context
 from notifications.models import Kind, Reminder
@@ -53,6 +54,13 @@ SCENARIOS = {
     Kind.ROSTER_ACCESS_WAITING: (a_roster, "2026-01-09", {"client_lead"}),
     Kind.ROSTER_START_NOT_READY: (a_roster, "2026-01-09", {"provider_lead"}),
     Kind.ROSTER_WAVE_NOT_READY: (a_roster, "2026-01-12", {"pmo"} | LEADS),
+    Kind.FORECAST_PAST_TARGET: (
+        lambda world: refresh_slip_episodes(
+            engagements=[world.engagement], today=datetime.date(2026, 1, 14)
+        ),
+        "2026-01-14",
+        {"pmo"} | LEADS,
+    ),
 }
 
 

@@ -28,6 +28,7 @@ from transition.demo.clock import (
     moment_on,
     on_the_day,
 )
+from transition.demo.forecast import add_demo_forecast
 from transition.demo.launch import run_the_launch
 from transition.demo.registers import add_demo_registers
 from transition.demo.roster import add_demo_roster
@@ -90,6 +91,7 @@ def load() -> list[tuple[str, Membership.Role, str]]:
         add_demo_registers(users=users)
         add_demo_roster(tenant=tenant, users=users)
         add_demo_security_log(tenant=tenant, users=users)
+        add_demo_forecast(tenant=tenant, users=users)
         # Last: the scans find the registers' due items and the KPIs' drift alerts too.
         _reminders(tenant, users)
     return created

@@ -14,13 +14,14 @@ from django.utils.cache import patch_vary_headers
 from baselines.selectors import latest_dates, slip_label
 from engagements.models import Phase
 from engagements.navigation import portfolio_trail
+from forecast.selectors import forecast_of
 from kernel.errors import NotFound
 from milestones.filters import EngagementMilestoneFilter
 from milestones.models import Milestone
 from milestones.rows import MilestoneRow, build_rows
 from transition import selectors
 from transition.portfolio import engagement_health_for
-from transition.timeline import build_timeline
+from transition.timeline import ForecastInput, build_timeline
 
 CURRENT = (Phase.Status.ACTIVE, Phase.Status.AWAITING_DECISION)
 
@@ -105,8 +106,13 @@ def engagement_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
     if _wants_fragment(request):
         response = render(request, "engagements/detail.html#milestone-list", context)
     else:
+        forecast = forecast_of(engagement=engagement, today=today, phases=phases)
+        phase_of_gate = {
+            phase.gate.public_id: phase.pk for phase in phases if hasattr(phase, "gate")
+        }
         context.update(
             {
+                "forecast": forecast,
                 "nav_section": "portfolio",
                 "breadcrumbs": portfolio_trail((engagement.name, None)),
                 "day_number": (today - engagement.contract_signed_on).days,
@@ -128,6 +134,16 @@ def engagement_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
                         pk: (row.planned_start, row.planned_end) for pk, row in kept.phases.items()
                     },
                     baseline_name=kept.baseline.name if kept.baseline else "",
+                    forecasts={
+                        phase_of_gate[gate.gate_id]: ForecastInput(
+                            date=gate.date,
+                            low=gate.forecast.low,
+                            high=gate.forecast.high,
+                            late=gate.late,
+                            words=gate.headline,
+                        )
+                        for gate in forecast.gates
+                    },
                 ),
             }
         )

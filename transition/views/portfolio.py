@@ -10,6 +10,7 @@ from django.utils.cache import patch_vary_headers
 
 from engagements.navigation import portfolio_trail
 from engagements.permissions import can_plan
+from forecast.selectors import forecasts_for
 from transition import portfolio, work
 from transition.filters import PortfolioFilter
 
@@ -30,6 +31,10 @@ def home(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(filters.qs, portfolio.DEFAULT_PER_PAGE).get_page(request.GET.get("page"))
     rows = portfolio.describe_portfolio_rows(actor=request.user, rows=page.object_list, today=today)
+    # The page's go-live forecasts: three queries for the whole page.
+    forecasts = forecasts_for(rows)
+    for row in rows:
+        row.go_live_forecast = forecasts[row.pk].go_live
     filtered = any(request.GET.get(name) for name in ("q", "status", "phase"))
     context = {
         "nav_section": "portfolio",
