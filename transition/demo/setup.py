@@ -30,6 +30,7 @@ from transition.demo.clock import (
 from transition.demo.launch import run_the_launch
 from transition.demo.registers import add_demo_registers
 from transition.demo.roster import add_demo_roster
+from transition.demo.workload import add_provider_workload
 from transition.services import create_engagement_from_playbook
 
 DEMO_USERS = [
@@ -86,6 +87,7 @@ def load() -> list[tuple[str, Membership.Role, str]]:
         run_the_launch(users=users)
         add_demo_registers(users=users)
         add_demo_roster(tenant=tenant, users=users)
+        add_provider_workload(users=users)
         # Last: the scans find the registers' due items and the KPIs' drift alerts too.
         _reminders(tenant, users)
     return created
