@@ -280,3 +280,17 @@ def test_a_page_costs_the_same_queries_whatever_the_number_of_items(
 
 
 BASE_QUERIES = 7
+
+
+def test_each_row_says_where_e_edits_it(client, busy):
+    client.force_login(busy.provider_lead)
+    html = client.get(f"{MY_WORK}?kind=milestone").content.decode()
+    milestone = Milestone.objects.filter(
+        owner=busy.provider_lead, engagement=busy.engagement, status__in=Milestone.OPEN
+    ).first()
+    base = f"/engagements/{busy.engagement.public_id}/milestones/{milestone.public_id}"
+    assert f'data-row data-row-edit="{base}/edit/"' in html
+    page = client.get(f"/engagements/{busy.engagement.public_id}/").content.decode()
+    assert f'data-row data-row-edit="{base}/edit/"' in page
+    assert 'src="/static/js/row-keys.js"' in page or "row-keys" in page
+    assert '<dialog id="keyboard-help"' in page and '<dialog id="keyboard-help"' in html
