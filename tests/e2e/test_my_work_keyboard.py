@@ -144,6 +144,22 @@ def test_milestones_of_the_engagement_page_by_keyboard(browser, live_server, scr
     page.get_by_role("button", name="Close").click()
     page.get_by_role("dialog", name="Keyboard shortcuts").wait_for(state="hidden")
 
+    # x ticks the row's tick box, once rows have one (bulk changes add it): one stands in here.
+    page.evaluate(
+        """row => {
+            const box = document.createElement("input");
+            box.type = "checkbox";
+            box.setAttribute("aria-label", "Select this milestone");
+            document.getElementById(row).cells[0].prepend(box);
+        }""",
+        row,
+    )
+    page.keyboard.press("x")
+    assert page.locator(f"#{row} input[type=checkbox]").is_checked()
+    page.keyboard.press("x")
+    assert not page.locator(f"#{row} input[type=checkbox]").is_checked()
+    assert current_row(page) == row
+
     page.keyboard.press("e")
     page.wait_for_url(re.compile(r"/milestones/[0-9a-f-]+/edit/$"))
     assert row.removeprefix("milestone-") in page.url
