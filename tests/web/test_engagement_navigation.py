@@ -153,7 +153,7 @@ def test_milestone_rows_link_to_their_page_and_gates_to_theirs(client, running):
     html = client.get(f"{base}/").content.decode()
 
     for milestone in Milestone.objects.filter(engagement=running.engagement):
-        assert f'<tr id="milestone-{milestone.public_id}" class="milestone-row">' in html, (
+        assert f'<tr id="milestone-{milestone.public_id}" class="milestone-row"' in html, (
             milestone.title
         )
         assert (

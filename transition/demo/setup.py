@@ -33,6 +33,7 @@ from transition.demo.launch import run_the_launch
 from transition.demo.registers import add_demo_registers
 from transition.demo.roster import add_demo_roster
 from transition.demo.security import add_demo_security_log
+from transition.demo.workload import add_provider_workload
 from transition.services import create_engagement_from_playbook
 
 DEMO_USERS = [
@@ -92,6 +93,7 @@ def load() -> list[tuple[str, Membership.Role, str]]:
         add_demo_roster(tenant=tenant, users=users)
         add_demo_security_log(tenant=tenant, users=users)
         add_demo_forecast(tenant=tenant, users=users)
+        add_provider_workload(users=users)
         # Last: the scans find the registers' due items and the KPIs' drift alerts too.
         _reminders(tenant, users)
     return created

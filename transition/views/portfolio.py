@@ -13,6 +13,7 @@ from engagements.permissions import can_plan
 from forecast.selectors import forecasts_for
 from transition import portfolio, work
 from transition.filters import PortfolioFilter
+from transition.work_forms import WorkFilterForm
 
 
 def _no_tenant(request: HttpRequest) -> HttpResponse:
@@ -58,19 +59,33 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def my_work(request: HttpRequest) -> HttpResponse:
-    """Everything waiting on the signed-in person in the active tenant, overdue first."""
+    """Everything waiting on the signed-in person in the active tenant: filtered by the query
+    string (so a view can be shared), grouped, a page at a time. Bad filters answer 400 with
+    what is wrong, and no list."""
     if request.tenant is None:
         return _no_tenant(request)
     today = portfolio.today_for(request.user)
-    items = work.work_of(actor=request.user, today=today)
-    return render(
-        request,
-        "transition/my_work.html",
-        {
-            "nav_section": "my-work",
-            "breadcrumbs": portfolio_trail(("My work", None)),
-            "items": items,
-            "overdue": sum(1 for item in items if item.overdue),
-            "today": today,
-        },
-    )
+    form = WorkFilterForm(request.GET or None, actor=request.user)
+    valid = not form.is_bound or form.is_valid()
+    page = None
+    if valid:
+        page = work.work_page(
+            actor=request.user, filters=form.filters(), page=form.page_number(), today=today
+        )
+    context = {
+        "nav_section": "my-work",
+        "breadcrumbs": portfolio_trail(("My work", None)),
+        "form": form,
+        "chosen": form.chosen,
+        # Read once: a template loop, or list(), would count them first, then read them.
+        "engagement_choices": [choice for choice in form.fields["engagement"].choices],
+        "filters": form.filters() if valid else None,
+        "page": page,
+        "today": today,
+    }
+    template = "transition/my_work.html"
+    if request.htmx:
+        template += "#results"
+    response = render(request, template, context, status=200 if valid else 400)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
