@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "exports",
     "health",
     "api",
+    "search",
 ]
 
 MIDDLEWARE = [
