@@ -4,8 +4,10 @@ counts that never leak, safe highlighting, clear refusals and a constant number 
 from __future__ import annotations
 
 import importlib
+import re
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from engagements.models import EngagementMember
@@ -100,8 +102,12 @@ def test_highlighting_escapes_html(client, world):
     client.force_login(world.pmo)
     answer = client.get(API, {"q": "quokka", "kind": "milestone_comment"}).json()
     snippet = answer["groups"][0]["results"][0]["snippet"]
-    assert "<script>" not in snippet and "<b>" not in snippet
-    assert "&lt;script&gt;" in snippet and "<mark>quokka</mark>" in snippet
+    # the only tags are the marks (PostgreSQL's headline may leave the script out of the
+    # fragment it picks; whatever it keeps is escaped)
+    assert re.sub(r"</?mark>", "", snippet).count("<") == 0
+    assert "<mark>quokka</mark>" in snippet
+    if connection.vendor == "sqlite":  # PostgreSQL's headline leaves the tags out
+        assert "&lt;b&gt;<mark>quokka</mark>&lt;/b&gt; &amp; co" in snippet
     assert snippet.count("<mark>") == snippet.count("</mark>")
     page = client.get(PAGE, {"q": "quokka"}).content.decode()
     assert "<script>alert" not in page and "<mark>quokka</mark>" in page
