@@ -100,3 +100,20 @@ def test_a_pmo_finds_by_words_only_a_comment_or_a_response_holds(browser, live_s
     assert page.get_by_role("alert").get_by_text("punctuation alone finds nothing").is_visible()
     shoot(page, "03-punctuation-refused")
     page.context.close()
+
+
+def test_the_box_fits_the_top_bar_of_a_tenant_admin(browser, live_server, world):
+    """An admin has the most links in the top bar: with the box it still takes one line at
+    1280 px."""
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(world.admin.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    shoot(page, "04-admin-top-bar")
+    height = page.evaluate("document.querySelector('.app-navbar').offsetHeight")
+    assert height < 80, f"the top bar wraps: {height} px high"
+    sideways = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert sideways <= 0, f"the top bar scrolls {sideways} px sideways at 1280 px"
+    page.context.close()
