@@ -49,7 +49,8 @@ def remove_indexes(apps, schema_editor):
         return
     for app, model_name, fields, name in INDEXES:
         model = apps.get_model(app, model_name)
-        schema_editor.execute(_index(fields, name).remove_sql(model, schema_editor, concurrently=True))
+        sql = _index(fields, name).remove_sql(model, schema_editor, concurrently=True)
+        schema_editor.execute(sql)
 
 
 class Migration(migrations.Migration):
