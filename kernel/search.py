@@ -54,10 +54,12 @@ class SearchDocument:
     def matching(self, queryset: QuerySet, text: str) -> QuerySet:
         """``queryset`` (of this document's model) narrowed to rows matching every word."""
         for word in text.split():
-            queryset = queryset.filter(
-                reduce(or_, (Q(**{f"{field}__icontains": word}) for field in self.fields))
-            )
+            queryset = queryset.filter(self.holds(word))
         return queryset
+
+    def holds(self, word: str) -> Q:
+        """Rows with ``word`` in one of the fields (case-insensitively)."""
+        return reduce(or_, (Q(**{f"{field}__icontains": word}) for field in self.fields))
 
     def search(self, *, actor: Any, text: str) -> QuerySet:
         """What the actor may see that matches ``text``."""

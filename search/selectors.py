@@ -127,12 +127,11 @@ def _group(document: SearchDocument, actor: Any, text: str, page: int, size: int
     if connection.vendor == "postgresql":
         rows, words = _fulltext(document, actor, text), None
     else:
-        words = WORD.findall(text)
-        rows = (
-            document.matching(document.visible(actor), " ".join(words))
-            .annotate(_total=Window(Count("pk")))
-            .order_by("-pk")
-        )
+        words, left_out = _plain_terms(text)
+        rows = document.matching(document.visible(actor), " ".join(words))
+        for word in left_out:
+            rows = rows.exclude(document.holds(word))
+        rows = rows.annotate(_total=Window(Count("pk"))).order_by("-pk")
     found = list(rows[offset : offset + size])
     if found:
         count = found[0]._total
@@ -148,6 +147,18 @@ def _group(document: SearchDocument, actor: Any, text: str, page: int, size: int
         page=page,
         page_size=size,
     )
+
+
+def _plain_terms(text: str) -> tuple[list[str], list[str]]:
+    """Without full-text search: the words every match holds, and those it must not (typed
+    as ``-word``); ``or`` and quotes are read as plain words and spaces."""
+    words, left_out = [], []
+    for token in text.split():
+        if token.lower() == "or":
+            continue
+        found = WORD.findall(token)
+        (left_out if token.startswith("-") else words).extend(found)
+    return words, left_out
 
 
 def _fulltext(document: SearchDocument, actor: Any, text: str):

@@ -187,3 +187,11 @@ def test_the_top_bar_has_the_box_and_its_key_script(client, world):
     html = client.get(reverse("home")).content.decode()
     assert 'id="site-search"' in html and 'action="/search/"' in html
     assert "js/search-key.js" in html
+
+
+def test_a_word_can_be_left_out(client, world):
+    plant(world, "quokka")
+    client.force_login(world.pmo)
+    assert counts(client, "quokka")["raid_item"] == 1
+    assert counts(client, "quokka -badge")["raid_item"] == 0  # its title holds "Badge"
+    assert counts(client, "quokka -nothing")["raid_item"] == 1
