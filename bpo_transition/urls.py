@@ -43,4 +43,5 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("accounts.allauth_urls")),
     path("", include("exports.urls")),
+    path("search/", include("search.urls")),
 ]

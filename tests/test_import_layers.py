@@ -30,6 +30,8 @@ LAYERS = (
     "notifications",
     # Below every domain too: it reads their exports and calendar events from the registries.
     "exports",
+    # Below every domain too: it reads their search documents from the registry.
+    "search",
     "milestones",
     "registers",
     "governance",

@@ -252,6 +252,7 @@ class Operation:
     status: int = 200
     methods: tuple[str, ...] | None = None
     description: str = ""
+    parameters: tuple = ()  # OpenApiParameters of an operation that reads its query itself
 
 
 def list_operation(noun: str, serializer, example) -> Operation:
@@ -290,6 +291,7 @@ def _extend(resource: str, operation: Operation):
         responses=response,
         examples=examples,
         methods=list(operation.methods) if operation.methods else None,
+        parameters=list(operation.parameters) or None,
     )
 
 

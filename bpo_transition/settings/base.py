@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "exports",
     "health",
     "api",
+    "search",
 ]
 
 MIDDLEWARE = [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
+
 from engagements.selectors import visible_engagements
 from kernel.registry import search_documents
 from kernel.search import SearchDocument
@@ -13,5 +15,8 @@ search_documents.register(
         label="Engagements",
         visible=lambda actor: visible_engagements(actor=actor),
         fields=("name", "client_name", "provider_name"),
+        url=lambda row: reverse("engagements:detail", kwargs={"public_id": row.public_id}),
+        context=lambda row: f"{row.client_name} · {row.provider_name}",
+        position=10,
     ),
 )

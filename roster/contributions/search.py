@@ -4,6 +4,8 @@ erased person is not found: the name they had is gone."""
 
 from __future__ import annotations
 
+from django.urls import reverse
+
 from kernel.registry import search_documents
 from kernel.search import SearchDocument
 from roster.models import Person
@@ -25,5 +27,11 @@ search_documents.register(
         label="Roster people",
         visible=visible_people,
         fields=("name",),
+        url=lambda row: reverse(
+            "roster:person",
+            kwargs={"engagement_id": row.engagement.public_id, "person_id": row.public_id},
+        ),
+        context=lambda row: f"{row.engagement.name} · {row.role}",
+        position=70,
     ),
 )

@@ -46,7 +46,7 @@ def add_demo_registers(*, users: dict[str, User]) -> None:
             due_date=due(5),
             probability=4,
             impact=4,
-            response="Provision in batches of ten; daily check with IT security.",
+            response="Provision in batches of ten; daily check with our IT security contact.",
             milestones=milestone("access"),
         ),
         dict(

@@ -238,7 +238,9 @@ def _milestone_conversation(*, engagement, users, provider_lead) -> None:
         body="Minutes attached; our team leads confirmed the hiring plan in the session.",
     )
     add_comment(
-        actor=users["client.lead"], milestone=milestone, body="Thanks, we agree with the minutes."
+        actor=users["client.lead"],
+        milestone=milestone,
+        body="Thanks, we agree with the minutes; our contact list for escalations follows.",
     )
     attach_evidence_file(
         actor=users["pmo"],
