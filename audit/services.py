@@ -58,6 +58,13 @@ def operation(name: str, *, tenant_of: str | tuple[str, ...]) -> Callable:
     return decorate
 
 
+def current_correlation_id() -> uuid.UUID | None:
+    """The correlation id of the operation running now (None outside one): what a caller
+    shows to name it later, e.g. to undo a bulk change."""
+    current = _current.get()
+    return current.correlation_id if current else None
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
