@@ -68,6 +68,7 @@ class ItemResult:
     outcome: str
     reasons: list[str] = field(default_factory=list)
     changes: dict[str, list[str]] = field(default_factory=dict)
+    values: dict[str, list[Any]] = field(default_factory=dict)  # as the API shows them
 
     @property
     def refused(self) -> bool:
@@ -281,6 +282,14 @@ def _shown(name: str, value: Any) -> str:
     return str(value)
 
 
+def _value(value: Any) -> Any:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, User):
+        return str(value.public_id)
+    return value
+
+
 def _judge(
     *, actor: User, milestone: Milestone, changes: dict[str, Any], loaded: _Loaded
 ) -> ItemResult:
@@ -294,6 +303,11 @@ def _judge(
     }
     if not shown:
         return ItemResult(milestone=milestone, outcome="unchanged")
+    values = {
+        name: [_value(getattr(milestone, name)), _value(value)]
+        for name, value in changes.items()
+        if name in shown
+    }
     try:
         check_not_locked(milestone=milestone, changes=changes)
         for name, value in changes.items():
@@ -318,8 +332,10 @@ def _judge(
         reasons = [refusal.message]
         for messages in getattr(refusal, "errors", {}).values():
             reasons += [m for m in messages if m not in reasons]
-        return ItemResult(milestone=milestone, outcome="refused", reasons=reasons, changes=shown)
-    return ItemResult(milestone=milestone, outcome="change", changes=shown)
+        return ItemResult(
+            milestone=milestone, outcome="refused", reasons=reasons, changes=shown, values=values
+        )
+    return ItemResult(milestone=milestone, outcome="change", changes=shown, values=values)
 
 
 def _judge_all(
