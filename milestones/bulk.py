@@ -582,3 +582,78 @@ def last_undoable_bulk_change(*, actor: User) -> uuid.UUID | None:
     if Event.objects.filter(operation=UNDO_OPERATION, note=_undo_note(latest)).exists():
         return None
     return latest
+
+
+# --- What pages show ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    public_id: str
+    name: str
+
+
+def owner_choices(*, engagement_ids: Iterable[int]) -> list[Person]:
+    """The people seated on these engagements, by name: whom a bulk change may name as owner
+    (one query; the rules still ask, per milestone, whether they sit on its engagement)."""
+    seen: dict[str, Person] = {}
+    for seat in (
+        EngagementMember.objects.filter(engagement_id__in=list(engagement_ids))
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user_id")
+    ):
+        key = str(seat.user.public_id)
+        seen.setdefault(key, Person(public_id=key, name=str(seat.user)))
+    return list(seen.values())
+
+
+def bar_context(*, engagement_ids: Iterable[int], next_url: str) -> dict[str, Any]:
+    """What a page with the bulk bar (``milestones/partials/bulk_bar.html``) gives it."""
+    return {
+        "bulk_statuses": Milestone.Status.choices,
+        "bulk_owners": owner_choices(engagement_ids=engagement_ids),
+        "bulk_next": next_url,
+    }
+
+
+@dataclass(frozen=True)
+class ChangedItem:
+    title: str
+    changes: list[tuple[str, str, str]]  # label, old, new
+
+
+LABELS = {"status": "Status", "owner": "Owner", "due_date": "Due date"}
+
+
+def describe_events(events: list[Event]) -> list[ChangedItem]:
+    """A bulk change's events as a page lists them: each milestone's fields, old and new (the
+    people named in one query)."""
+    names = {
+        str(u.public_id): str(u)
+        for u in User.objects.filter(
+            public_id__in={
+                value for event in events for value in event.changes.get("owner", []) if value
+            }
+        )
+    }
+
+    def shown(name: str, value: Any) -> str:
+        if value is None:
+            return "—"
+        if name == "owner":
+            return names.get(value, "someone")
+        if name == "due_date":
+            return _shown(name, parse_date(value))
+        return _shown(name, value)
+
+    return [
+        ChangedItem(
+            title=event.object_label,
+            changes=[
+                (label, shown(name, event.changes[name][0]), shown(name, event.changes[name][1]))
+                for name, label in LABELS.items()
+                if name in event.changes
+            ],
+        )
+        for event in events
+    ]

@@ -39,6 +39,7 @@ class WorkItem:
     status: str
     status_label: str
     url: str  # where the work is done: the milestone, the review's miss, the gate's attestation
+    public_id: str = ""  # a milestone's, for the bulk bar's checkbox
 
     @property
     def sort_key(self) -> tuple:
@@ -120,6 +121,7 @@ def work_of(*, actor: User, today: datetime.date | None = None) -> list[WorkItem
                 url=reverse(
                     "milestones:detail", args=[milestone.engagement.public_id, milestone.public_id]
                 ),
+                public_id=str(milestone.public_id),
             )
         )
     raid_items = (

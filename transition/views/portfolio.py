@@ -10,6 +10,7 @@ from django.utils.cache import patch_vary_headers
 
 from engagements.navigation import portfolio_trail
 from engagements.permissions import can_plan
+from milestones import bulk
 from transition import portfolio, work
 from transition.filters import PortfolioFilter
 
@@ -67,5 +68,10 @@ def my_work(request: HttpRequest) -> HttpResponse:
             "items": items,
             "overdue": sum(1 for item in items if item.overdue),
             "today": today,
+            # The bar that changes the milestones ticked here (milestones.views_bulk).
+            **bulk.bar_context(
+                engagement_ids={item.engagement.pk for item in items if item.public_id},
+                next_url=request.get_full_path(),
+            ),
         },
     )
