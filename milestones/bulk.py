@@ -607,6 +607,16 @@ def owner_choices(*, engagement_ids: Iterable[int]) -> list[Person]:
     return list(seen.values())
 
 
+def chosen_person(*, tenant_id: int, public_id: Any) -> list[Person]:
+    """The person a refused form named as owner, to show it again (none when it names nobody
+    of the tenant)."""
+    try:
+        person = person_in_tenant(tenant_id=tenant_id, public_id=uuid.UUID(str(public_id)))
+    except (InvalidInput, ValueError):
+        return []
+    return [Person(public_id=str(person.public_id), name=str(person))]
+
+
 def bar_context(*, engagement_ids: Iterable[int], next_url: str) -> dict[str, Any]:
     """What a page with the bulk bar (``milestones/partials/bulk_bar.html``) gives it."""
     return {

@@ -56,6 +56,10 @@ def _page(
 ) -> HttpResponse:
     items = result.items if result is not None else []
     engagement_ids = {item.milestone.engagement_id for item in items}
+    owners = bulk.owner_choices(engagement_ids=engagement_ids) if engagement_ids else []
+    if not owners and form.data.get("owner"):
+        # Refused before the milestones were read: still show the person that was chosen.
+        owners = bulk.chosen_person(tenant_id=request.tenant.pk, public_id=form.data["owner"])
     return render(
         request,
         "milestones/bulk_preview.html",

@@ -175,4 +175,4 @@ def test_the_page_costs_the_same_queries_with_few_or_200_items(db, client):
     many_queries, many_items = measure()
     assert many_items >= 200 > few_items
     assert many_queries == few_queries
-    assert many_queries <= 8
+    assert many_queries <= 9  # 8, and the bulk bar's owner choices since issue 20
