@@ -160,6 +160,7 @@ class _Loaded:
     milestones: list[Milestone]
     dependencies: dict[int, list[Milestone]]
     done_dependents: dict[int, list[str]]
+    now: datetime.datetime = field(default_factory=timezone.now)
 
 
 def _named(public_ids: Iterable[Any], limit: int = 10) -> list[str]:
@@ -183,7 +184,6 @@ def _load(
     queryset = (
         Milestone.objects.visible_to(actor)
         .filter(public_id__in=public_ids)
-        .select_related("engagement", "phase", "owner", "completed_by")
         .annotate(
             has_files=Exists(EvidenceFile.objects.filter(milestone_id=OuterRef("pk")).values("pk"))
         )
@@ -200,13 +200,22 @@ def _load(
             errors={"ids": _named(missing)},
         )
 
-    # One engagement and one phase object each, with the seats that the rules ask about.
-    engagements: dict[int, Engagement] = {}
-    phases: dict[int, Phase] = {}
-    for milestone in milestones:
-        milestone.engagement = engagements.setdefault(milestone.engagement_id, milestone.engagement)
-        milestone.phase = phases.setdefault(milestone.phase_id, milestone.phase)
+    # One object per engagement, phase and person, shared by the rows (a plan has a handful
+    # of each), with the seats that the rules ask about.
+    engagements: dict[int, Engagement] = {
+        e.pk: e for e in Engagement.objects.filter(pk__in={m.engagement_id for m in milestones})
+    }
+    phases: dict[int, Phase] = {
+        p.pk: p for p in Phase.objects.filter(pk__in={m.phase_id for m in milestones})
+    }
     users = {actor.pk: actor} | {person.pk: person for person in people}
+    named = {m.owner_id for m in milestones} | {m.completed_by_id for m in milestones}
+    known = {u.pk: u for u in User.objects.filter(pk__in=named - {None})} | users
+    for milestone in milestones:
+        milestone.engagement = engagements[milestone.engagement_id]
+        milestone.phase = phases[milestone.phase_id]
+        milestone.owner = known[milestone.owner_id]
+        milestone.completed_by = known.get(milestone.completed_by_id)
     seats: dict[tuple[int, int], EngagementMember] = {
         (seat.engagement_id, seat.user_id): seat
         for seat in EngagementMember.objects.filter(
@@ -320,7 +329,7 @@ def _judge(
             check_can_be_done(
                 milestone=milestone, depends_on=loaded.dependencies.get(milestone.pk, [])
             )
-            milestone.completed_at, milestone.completed_by = timezone.now(), actor
+            milestone.completed_at, milestone.completed_by = loaded.now, actor
         elif milestone.status == Milestone.Status.DONE:
             check_evidence(milestone=milestone)
         elif was_done:
@@ -401,7 +410,7 @@ def apply_bulk_change(
     changing = [(item.milestone, before) for item, before in judged if item.outcome == "change"]
     if not changing:
         return result
-    now = timezone.now()
+    now = loaded.now
     values: dict[str, Any] = dict(fields)
     if "status" in fields and fields["status"] == Milestone.Status.DONE:
         # Those already done keep when and by whom they were completed.
@@ -415,14 +424,26 @@ def apply_bulk_change(
     Milestone.objects.filter(pk__in=[m.pk for m, _ in changing]).update(
         **values, version=F("version") + 1, updated_at=now
     )
-    for milestone, _ in changing:
-        milestone.version += 1
-        milestone.updated_at = now
-    audit.record_many_updated(actor=actor, changed=changing, note="Bulk change")
+    audit.record_many_updated(actor=actor, changed=_after(changing, now), note="Bulk change")
     result.applied = True
     result.operation = audit.current_correlation_id()
     result.undo_until = now + UNDO_WINDOW
     return result
+
+
+def _after(
+    changing: list[tuple[Milestone, dict[str, Any]]], now: datetime.datetime | None
+) -> list[tuple[Milestone, dict[str, Any], dict[str, Any]]]:
+    """Each changed milestone, a new version, with its snapshots before and after (only the
+    fields a bulk change touches are read again)."""
+    changed = []
+    for milestone, before in changing:
+        milestone.version += 1
+        if now is not None:
+            milestone.updated_at = now
+        after = before | audit.snapshot(milestone, fields=(*RESTORED, "version"))
+        changed.append((milestone, before, after))
+    return changed
 
 
 def _undo_note(operation_id: uuid.UUID) -> str:
@@ -553,13 +574,13 @@ def undo_bulk_change(*, actor: User, tenant: Tenant, operation_id: uuid.UUID) ->
             if name in event.changes:
                 setattr(milestone, name, _restored(event.changes[name][0], name, people))
         if item.outcome == "change":
-            milestone.version += 1
             milestone.updated_at = now
             changing.append((milestone, before))
+    changed = _after(changing, None)
     Milestone.objects.bulk_update(
         [m for m, _ in changing], [*RESTORED, "version", "updated_at"], batch_size=MAX_ITEMS
     )
-    audit.record_many_updated(actor=actor, changed=changing, note=_undo_note(operation_id))
+    audit.record_many_updated(actor=actor, changed=changed, note=_undo_note(operation_id))
     result.applied = True
     result.operation = audit.current_correlation_id()
     return result

@@ -321,13 +321,13 @@ def test_a_bulk_change_runs_the_same_statements_whatever_the_count(
     add_engagement(world, name="Second desk")
     chosen = list(Milestone.objects.filter(status="not_started").order_by("id")[:count])
     assert len(chosen) == count
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(8):
         bulk.preview_bulk_change(
             actor=world.provider_lead, ids=ids(chosen), change=bulk.BulkChange(due_date=MOVED)
         )
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(13):
         done = _move(world, chosen)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(15):
         bulk.undo_bulk_change(
             actor=world.provider_lead, tenant=world.tenant, operation_id=done.operation
         )
