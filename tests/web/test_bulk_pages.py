@@ -24,8 +24,9 @@ def signed_in(client, world):
 
 def chosen(world, count=3, **filters) -> list[Milestone]:
     return list(
-        Milestone.objects.filter(engagement=world.engagement, status="not_started", **filters)
-        .order_by("id")[:count]
+        Milestone.objects.filter(
+            engagement=world.engagement, status="not_started", **filters
+        ).order_by("id")[:count]
     )
 
 
