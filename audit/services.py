@@ -62,6 +62,13 @@ def operation(name: str, *, tenant_of: str | tuple[str, ...]) -> Callable:
     return decorate
 
 
+def current_correlation_id() -> uuid.UUID | None:
+    """The correlation id of the operation running now (None outside one): what a caller
+    shows to name it later, e.g. to undo a bulk change."""
+    current = _current.get()
+    return current.correlation_id if current else None
+
+
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime.datetime | datetime.date):
         return value.isoformat()
@@ -75,11 +82,12 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def snapshot(instance: models.Model) -> dict[str, Any]:
-    """The audited fields of ``instance`` as JSON values (foreign keys as public ids)."""
+def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """The audited fields of ``instance`` (or those of ``fields``) as JSON values (foreign
+    keys as public ids)."""
     values = {}
     known = instance.__dict__.get("_audit_values", {})
-    for name in instance.AUDIT_FIELDS:
+    for name in instance.AUDIT_FIELDS if fields is None else fields:
         field = instance._meta.get_field(name)
         if name in known:
             values[name] = known[name]
@@ -209,15 +217,16 @@ def record_updated(
 def record_many_updated(
     *,
     actor: User | None,
-    changed: Iterable[tuple[models.Model, dict[str, Any]]],
+    changed: Iterable[tuple[models.Model, dict[str, Any]] | tuple[models.Model, dict, dict]],
     note: str = "",
 ) -> int:
-    """Update events for rows changed in bulk (each with its ``before`` snapshot), in one
-    insert; rows whose audited values did not change get none."""
+    """Update events for rows changed in bulk (each with its ``before`` snapshot, and its
+    ``after`` one when the caller has it), in one insert; rows whose audited values did not
+    change get none."""
     _require_transaction()
     events = []
-    for instance, before in changed:
-        after = snapshot(instance)
+    for instance, before, *known_after in changed:
+        after = known_after[0] if known_after else snapshot(instance)
         changes = _changed(before, after)
         if changes:
             events.append(

@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("governance.urls")),
     path("engagements/<uuid:engagement_id>/reviews/", include("reporting.urls")),
     path("my-work/", include("transition.work_urls")),
+    path("milestones/bulk/", include("milestones.urls_bulk")),
     path("", include("transition.people_urls")),
     path("engagements/", include("milestones.urls_inline")),
     path("notifications/", include("notifications.urls")),

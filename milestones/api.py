@@ -21,6 +21,7 @@ from api.rest.schema import Operation, documented, list_operation, one_operation
 from api.rest.serializers import StrictSerializer, iso
 from engagements.models import Phase
 from kernel.errors import NotFound, StaleVersion
+from milestones import bulk
 from milestones import services as milestones
 from milestones.models import Milestone
 from milestones.selectors import milestone_rows
@@ -149,7 +150,173 @@ class MilestoneFilter(ByEngagement):
     external_id = filters.CharFilter(max_length=200)
 
 
+# --- Bulk changes -----------------------------------------------------------------------------
+
+
+class SelectedIds(serializers.ListField):
+    """The selected milestones: counted before any id is parsed, so 100,000 cost nothing."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, list) and len(data) > bulk.MAX_ITEMS:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
+class BulkChangeSerializer(StrictSerializer):
+    status = serializers.ChoiceField(choices=Milestone.Status.choices, required=False)
+    owner = serializers.UUIDField(
+        required=False,
+        help_text="A person of the tenant; on each milestone, a member of its engagement.",
+    )
+    due_date = serializers.DateField(required=False)
+    schema_all_of = [{"minProperties": 1}]
+
+    class Meta:
+        ref_name = "MilestoneBulkChangeFields"
+
+
+class BulkRequestSerializer(StrictSerializer):
+    ids = SelectedIds(
+        child=serializers.UUIDField(),
+        allow_empty=False,
+        max_length=bulk.MAX_ITEMS,
+        error_messages={
+            "empty": "Select at least one milestone.",
+            "max_length": f"Select at most {bulk.MAX_ITEMS:,} milestones at once.",
+        },
+        help_text="The milestones to change (1 to 1,000).",
+    )
+    change = BulkChangeSerializer(help_text="What every selected milestone gets (one or more).")
+    mode = serializers.ChoiceField(
+        choices=[(m, m) for m in bulk.MODES],
+        required=False,
+        default=bulk.ALL_OR_NOTHING,
+        help_text="`all_or_nothing`: a 409 while any milestone refuses; `allowed`: change "
+        "the others.",
+    )
+    preview = serializers.BooleanField(
+        required=False, default=False, help_text="Only say what would happen; write nothing."
+    )
+
+    class Meta:
+        ref_name = "MilestoneBulkChange"
+
+
+class BulkUndoSerializer(StrictSerializer):
+    operation = serializers.UUIDField(help_text="The `operation` a bulk change answered.")
+
+    class Meta:
+        ref_name = "MilestoneBulkUndo"
+
+
+class BulkItemSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=["change", "unchanged", "refused"])
+    reasons = serializers.ListField(child=serializers.CharField())
+    changes = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField(allow_null=True)),
+        help_text="Each changing field: [old, new].",
+    )
+
+    class Meta:
+        ref_name = "MilestoneBulkItem"
+
+
+class BulkResultSerializer(serializers.Serializer):
+    preview = serializers.BooleanField()
+    mode = serializers.CharField()
+    applied = serializers.BooleanField(help_text="Whether anything was written.")
+    operation = serializers.UUIDField(
+        allow_null=True, help_text="The correlation id of the change (to undo it), when written."
+    )
+    undo_until = serializers.DateTimeField(allow_null=True)
+    counts = serializers.DictField(child=serializers.IntegerField())
+    results = BulkItemSerializer(many=True)
+
+    class Meta:
+        ref_name = "MilestoneBulkResult"
+
+
+BULK_REQUEST = {
+    "ids": [ex.MILESTONE["id"]],
+    "change": {"due_date": "2026-03-02"},
+    "mode": "all_or_nothing",
+    "preview": True,
+}
+BULK_RESULT = {
+    "preview": True,
+    "mode": "all_or_nothing",
+    "applied": False,
+    "operation": None,
+    "undo_until": None,
+    "counts": {"change": 1, "unchanged": 0, "refused": 0},
+    "results": [
+        {
+            "id": ex.MILESTONE["id"],
+            "title": ex.MILESTONE["title"],
+            "outcome": "change",
+            "reasons": [],
+            "changes": {"due_date": [ex.MILESTONE["due_date"], "2026-03-02"]},
+        }
+    ],
+}
+
+
+def represent_bulk_result(result: bulk.BulkResult, *, preview: bool) -> dict[str, Any]:
+    return {
+        "preview": preview,
+        "mode": result.mode,
+        "applied": result.applied,
+        "operation": str(result.operation) if result.operation else None,
+        "undo_until": iso(result.undo_until) if result.undo_until else None,
+        "counts": {
+            "change": result.changing,
+            "unchanged": result.unchanged,
+            "refused": result.refused,
+        },
+        "results": [
+            {
+                "id": str(item.milestone.public_id),
+                "title": item.milestone.title,
+                "outcome": item.outcome,
+                "reasons": item.reasons,
+                "changes": item.values,
+            }
+            for item in result.items
+        ],
+    }
+
+
 OPERATIONS: dict[str, Operation | list[Operation]] = {
+    "bulk": Operation(
+        "Preview or make one change to many milestones",
+        BulkResultSerializer,
+        BULK_RESULT,
+        BulkRequestSerializer,
+        BULK_REQUEST,
+        description=(
+            "Set the status, owner or due date of up to 1,000 milestones. Each milestone answers "
+            "to the rules of a single change; `preview: true` lists per milestone what would "
+            "change and what is refused and why, writing nothing. A change is one operation "
+            "(one correlation id, `operation`) that can be undone for 10 minutes: all or "
+            "nothing (409 listing every refusal in `items`) unless `mode` is `allowed`. "
+            "Selecting a milestone of an engagement you may only read is a 403; an id you "
+            "cannot see is a 400 naming it."
+        ),
+    ),
+    "bulk_undo": Operation(
+        "Undo your last bulk change of milestones",
+        BulkResultSerializer,
+        BULK_RESULT,
+        BulkUndoSerializer,
+        {"operation": "7d0c8a52-4c1e-4d55-9d43-3f0a3f1f2b10"},
+        description=(
+            "Put back what a bulk change of yours changed, within 10 minutes and once: one "
+            "operation of its own. A 409 names every milestone someone changed since (nothing "
+            "is undone); a bulk change that is not yours is a 404."
+        ),
+    ),
     "list": list_operation("milestones", MilestoneSerializer, ex.MILESTONE),
     "retrieve": one_operation("milestone", MilestoneSerializer, ex.MILESTONE),
     "create": Operation(
@@ -312,6 +479,37 @@ class MilestoneViewSet(ApiViewSet):
             self._check_version(existing)
             return self._write(existing, data)
         return self.created_response(milestone)
+
+    @action(detail=False, methods=["post"], url_path="bulk", url_name="bulk")
+    def bulk(self, request):
+        data = self.validated(BulkRequestSerializer, request.data)
+        fields = dict(data["change"])
+        if "owner" in fields:
+            fields["owner"] = bulk.person_in_tenant(
+                tenant_id=self.tenant.pk, public_id=fields["owner"]
+            )
+        change = bulk.BulkChange(**fields)
+        if data["preview"]:
+            result = bulk.preview_bulk_change(
+                actor=self.actor, ids=data["ids"], change=change, mode=data["mode"]
+            )
+        else:
+            result = bulk.apply_bulk_change(
+                actor=self.actor,
+                tenant=self.tenant,
+                ids=data["ids"],
+                change=change,
+                mode=data["mode"],
+            )
+        return Response(represent_bulk_result(result, preview=data["preview"]))
+
+    @action(detail=False, methods=["post"], url_path="bulk/undo", url_name="bulk-undo")
+    def bulk_undo(self, request):
+        data = self.validated(BulkUndoSerializer, request.data)
+        result = bulk.undo_bulk_change(
+            actor=self.actor, tenant=self.tenant, operation_id=data["operation"]
+        )
+        return Response(represent_bulk_result(result, preview=False))
 
     def _check_version(self, milestone: Milestone) -> None:
         self.check_if_match(lambda: version_etag(milestone.public_id, milestone.version))

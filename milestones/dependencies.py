@@ -80,6 +80,16 @@ def remember_dependencies(*, milestone: Milestone, depends_on: list[Milestone]) 
     milestone._audit_values = {"depends_on": sorted(str(d.public_id) for d in depends_on)}
 
 
+def check_can_be_reopened(*, milestone: Milestone, done_dependents: list[str]) -> None:
+    """A done milestone reopens only while no milestone that depends on it is done."""
+    if done_dependents:
+        raise ItemsOpen(
+            f"“{milestone.title}” cannot be reopened while milestones that depend on it "
+            "are done; reopen them first",
+            items=done_dependents,
+        )
+
+
 def done_dependents(*, milestone: Milestone) -> list[str]:
     return list(
         Milestone.objects.filter(

@@ -19,12 +19,18 @@ def check_phase(*, engagement: Engagement, phase: Phase) -> Phase:
         )
     locked = lock_phase_for_work(phase=phase)
     phase.status = locked.status
+    check_takes_work(phase=phase)
+    return phase
+
+
+def check_takes_work(*, phase: Phase) -> None:
+    """The rule of ``check_phase`` on a phase whose status is already known (locked by the
+    caller): a complete phase's milestones no longer change."""
     if phase.status == Phase.Status.COMPLETE:
         raise RuleBroken(
             f"The {phase.get_kind_display()} phase is complete: its gate was "
             "approved, so its milestones can no longer change."
         )
-    return phase
 
 
 def has_proof(*, milestone: Milestone) -> bool:

@@ -24,6 +24,7 @@ from kernel.text import required
 from kernel.validation import a_date, check_fields, no_nul, not_before, only_fields
 from milestones.dependencies import (
     check_can_be_done,
+    check_can_be_reopened,
     check_dependencies,
     done_dependents,
     remember_dependencies,
@@ -31,7 +32,7 @@ from milestones.dependencies import (
 )
 from milestones.evidence import delete_stored_file_after_commit
 from milestones.models import EvidenceFile, Milestone
-from milestones.rules import check_evidence, check_phase
+from milestones.rules import check_evidence, check_phase, check_takes_work
 
 # Everything audited but what the services set themselves (the dependencies travel apart).
 EDITABLE_FIELDS = frozenset(Milestone.AUDIT_FIELDS) - {
@@ -43,7 +44,7 @@ EDITABLE_FIELDS = frozenset(Milestone.AUDIT_FIELDS) - {
 }
 
 
-def _check_owner(*, engagement: Engagement, owner: User | None) -> None:
+def check_owner(*, engagement: Engagement, owner: User | None) -> None:
     if owner is None:
         raise InvalidInput(
             "Every milestone needs a named owner.",
@@ -58,7 +59,7 @@ def _clean_external_id(external_id: str | None) -> str | None:
     return (external_id or "").strip() or None
 
 
-def _check_due_date(*, engagement: Engagement, due_date: object) -> datetime.date:
+def check_due_date(*, engagement: Engagement, due_date: object) -> datetime.date:
     """A date, on or after the engagement's day 0 (the contract signature)."""
     due = a_date(due_date, field="due_date", label="The due date")
     not_before(
@@ -161,9 +162,9 @@ def _add_milestone(
     require_editor(actor=actor, engagement=engagement)
     title = required(title, field="title", message="Give the milestone a title.")
     external_id = _clean_external_id(external_id)
-    due_date = _check_due_date(engagement=engagement, due_date=due_date)
+    due_date = check_due_date(engagement=engagement, due_date=due_date)
     check_phase(engagement=engagement, phase=phase)
-    _check_owner(engagement=engagement, owner=owner)
+    check_owner(engagement=engagement, owner=owner)
     _check_external_id(actor=actor, external_id=external_id, milestone_pk=None)
     milestone = Milestone(
         tenant_id=engagement.tenant_id,
@@ -192,6 +193,19 @@ def _add_milestone(
         remember_dependencies(milestone=milestone, depends_on=[])
     audit.record_created(actor=actor, instance=milestone)
     return milestone
+
+
+def check_not_locked(*, milestone: Milestone, changes: dict[str, Any]) -> None:
+    """A milestone of a complete phase (its gate approved, the phase locked by the caller)
+    no longer changes; a done one is refused as a reopening."""
+    if milestone.phase.status != Phase.Status.COMPLETE:
+        return
+    if milestone.status == Milestone.Status.DONE and changes.get("status", "done") != "done":
+        raise RuleBroken(
+            f"“{milestone.title}” cannot be reopened: the "
+            f"{milestone.phase.get_kind_display()} gate was approved."
+        )
+    check_takes_work(phase=milestone.phase)
 
 
 @operation("milestone.updated", tenant_of="milestone")
@@ -238,12 +252,7 @@ def update_milestone(
             f"{milestone.version}, you edited {expected_version}). Reload it."
         )
     if milestone.phase.status == Phase.Status.COMPLETE:
-        if milestone.status == Milestone.Status.DONE and changes.get("status", "done") != "done":
-            raise RuleBroken(
-                f"“{milestone.title}” cannot be reopened: the "
-                f"{milestone.phase.get_kind_display()} gate was approved."
-            )
-        check_phase(engagement=engagement, phase=milestone.phase)
+        check_not_locked(milestone=milestone, changes=changes)
 
     current_dependencies = list(milestone.depends_on.select_related("phase"))
     remember_dependencies(milestone=milestone, depends_on=current_dependencies)
@@ -254,9 +263,9 @@ def update_milestone(
     if "phase" in changes:
         check_phase(engagement=engagement, phase=milestone.phase)
     if "due_date" in changes:
-        milestone.due_date = _check_due_date(engagement=engagement, due_date=milestone.due_date)
+        milestone.due_date = check_due_date(engagement=engagement, due_date=milestone.due_date)
     if "owner" in changes:
-        _check_owner(engagement=engagement, owner=milestone.owner)
+        check_owner(engagement=engagement, owner=milestone.owner)
     if "external_id" in changes:
         milestone.external_id = _clean_external_id(milestone.external_id)
         _check_external_id(
@@ -277,12 +286,9 @@ def update_milestone(
     elif milestone.status == Milestone.Status.DONE:
         check_evidence(milestone=milestone)  # a done milestone keeps its proof
     elif was_done:
-        if waiting_on_it := done_dependents(milestone=milestone):
-            raise ItemsOpen(
-                f"“{milestone.title}” cannot be reopened while milestones that depend on it "
-                "are done; reopen them first",
-                items=waiting_on_it,
-            )
+        check_can_be_reopened(
+            milestone=milestone, done_dependents=done_dependents(milestone=milestone)
+        )
         milestone.completed_at, milestone.completed_by = None, None
 
     # The engagement, phase and people were loaded or checked above; external_id's

@@ -5,6 +5,7 @@ The access tests are generated from this table; a new endpoint is one more row.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -94,6 +95,34 @@ def milestone_body(w, **changes) -> dict:
         "depends_on": [str(d.public_id) for d in milestone.depends_on.all()],
         **changes,
     }
+
+
+def bulk_change_body(w) -> dict:
+    milestone = free_milestone(w)
+    return {
+        "ids": [str(milestone.public_id)],
+        "change": {"due_date": (milestone.due_date + datetime.timedelta(days=1)).isoformat()},
+    }
+
+
+def a_bulk_change(w):
+    """The correlation id of a bulk change by the world's PMO (made on first use)."""
+    from milestones import bulk
+
+    found = (
+        Event.objects.filter(operation=bulk.OPERATION, actor=w.pmo)
+        .values_list("correlation_id", flat=True)
+        .first()
+    )
+    if found is not None:
+        return found
+    milestone = free_milestone(w)
+    return bulk.apply_bulk_change(
+        actor=w.pmo,
+        tenant=w.tenant,
+        ids=[milestone.public_id],
+        change=bulk.BulkChange(due_date=milestone.due_date + datetime.timedelta(days=2)),
+    ).operation
 
 
 def new_milestone_body(w) -> dict:
@@ -421,6 +450,19 @@ ENDPOINTS = [
         lambda w: milestone_body(w, title="Replaced over the API"),
     ),
     Endpoint("milestone change", "patch", milestone, lambda w: {"title": "Patched"}),
+    Endpoint(
+        "milestones bulk change",
+        "post",
+        lambda w: f"{V1}/milestones/bulk/",
+        bulk_change_body,
+        names=BODY,
+    ),
+    Endpoint(
+        "milestones bulk undo",
+        "post",
+        lambda w: f"{V1}/milestones/bulk/undo/",
+        lambda w: {"operation": str(a_bulk_change(w))},
+    ),
     Endpoint("milestone delete", "delete", milestone, status=204),
     Endpoint(
         "milestone by external id",

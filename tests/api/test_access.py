@@ -69,6 +69,7 @@ def test_another_tenants_object_is_not_found(api, home, foreign, endpoint):
         # Exactly the answer a made-up id gets: nothing says the foreign one exists.
         assert set(response.json()["errors"]) <= {
             "engagement",
+            "ids",
             "kpi",
             "owners",
             "user",

@@ -88,6 +88,7 @@ def load() -> list[tuple[str, Membership.Role, str]]:
         _portfolio_examples(tenant, users)
         add_demo_baselines(users=users)
         _slip_a_gate(users)
+        _a_bulk_change(tenant, users)
         run_the_launch(users=users)
         add_demo_registers(users=users)
         add_demo_roster(tenant=tenant, users=users)
@@ -199,6 +200,31 @@ def _slip_a_gate(users) -> None:
         phase=access,
         planned_end=access.planned_end + datetime.timedelta(days=5),
         reason="Badge provisioning waits for the client's security review",
+    )
+
+
+def _a_bulk_change(tenant, users) -> None:
+    """Bulk changes (issue 20): the back-office provider lead moved the next three tooling
+    milestones to one date in one change, which the audit trail shows as one operation."""
+    from audit.models import Event
+    from milestones import bulk
+
+    engagement = Engagement.objects.filter(name="Back-office transition").first()
+    if engagement is None or Event.objects.filter(operation=bulk.OPERATION).exists():
+        return
+    moving = list(
+        Milestone.objects.filter(engagement=engagement, phase__kind="tooling")
+        .filter(status__in=Milestone.OPEN)
+        .order_by("due_date", "id")[:3]
+    )
+    if not moving:
+        return
+    bulk.apply_bulk_change(
+        actor=users["provider.b"],
+        tenant=tenant,
+        ids=[m.public_id for m in moving],
+        change=bulk.BulkChange(due_date=moving[-1].due_date + datetime.timedelta(days=3)),
+        mode=bulk.ALLOWED,
     )
 
 

@@ -16,6 +16,7 @@ from engagements.models import Phase
 from engagements.navigation import portfolio_trail
 from forecast.selectors import forecast_of
 from kernel.errors import NotFound
+from milestones import bulk
 from milestones.filters import EngagementMilestoneFilter
 from milestones.models import Milestone
 from milestones.rows import MilestoneRow, build_rows
@@ -120,6 +121,10 @@ def engagement_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
                 "current_phase": next((p for p in phases if p.status in CURRENT), None),
                 "health": engagement_health_for(
                     actor=request.user, engagement=engagement, today=today
+                ),
+                # The bar that changes the rows ticked on this page (milestones.views_bulk).
+                **bulk.bar_context(
+                    engagement_ids=[engagement.pk], next_url=request.get_full_path()
                 ),
                 "timeline": build_timeline(
                     engagement=engagement,

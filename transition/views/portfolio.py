@@ -11,6 +11,7 @@ from django.utils.cache import patch_vary_headers
 from engagements.navigation import portfolio_trail
 from engagements.permissions import can_plan
 from forecast.selectors import forecasts_for
+from milestones import bulk
 from transition import portfolio, work
 from transition.filters import PortfolioFilter
 from transition.work_forms import WorkFilterForm
@@ -83,6 +84,16 @@ def my_work(request: HttpRequest) -> HttpResponse:
         "page": page,
         "today": today,
     }
+    if page is not None:
+        # The bar that changes the milestones ticked here (milestones.views_bulk).
+        context.update(
+            bulk.bar_context(
+                engagement_ids={
+                    item.engagement.pk for item in page.items if item.kind == "milestone"
+                },
+                next_url=request.get_full_path(),
+            )
+        )
     template = "transition/my_work.html"
     if request.htmx:
         template += "#results"
