@@ -54,6 +54,11 @@ SECRET_LINK_ROUTES = {"exports:calendar-feed"}
 # tests/accounts/test_single_sign_on.py.
 SIGN_IN_ROUTES = {"openid_connect_login", "openid_connect_callback"}
 
+# Changing one's second factors asks for the password again first, whoever's object the URL
+# names: the walk checks that a foreign one gets that question and nothing else; that it is
+# then not found is tested in tests/accounts/test_security_keys.py.
+REAUTHENTICATED_ROUTES = {"mfa_remove_webauthn", "mfa_edit_webauthn"}
+
 
 def routes(resolver=None, prefix="", namespace=""):
     resolver = resolver or get_resolver()
@@ -158,6 +163,11 @@ def test_every_object_route_answers_404_for_another_tenants_object(client, world
             assert client.get(own_url).status_code in {302, 401, 502}, name
             continue
         if foreign_url is None:
+            continue
+        if name in REAUTHENTICATED_ROUTES:
+            asked = client.post(foreign_url, {})
+            assert asked.status_code == 302, f"{name}: {foreign_url} -> {asked.status_code}"
+            assert asked["Location"].startswith("/accounts/reauthenticate/"), name
             continue
         builder = BUILDERS.get(name)
         if builder is not None and builder.method == "post":

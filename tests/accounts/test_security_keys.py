@@ -34,3 +34,24 @@ def test_a_security_key_counts_as_a_second_factor(tenant_a, member_of):
         user=pmo, type=Authenticator.Type.WEBAUTHN, data={"name": "YubiKey", "credential": {}}
     )
     assert has_second_factor(user=pmo)
+
+
+def test_another_persons_security_key_cannot_be_removed(client, tenant_a, tenant_b, member_of):
+    """Asked for the password again first (as for any change of one's factors), then the key
+    of a person of another tenant is not found, and stays."""
+    pmo = member_of(tenant_a, role="pmo", username="priya")
+    stranger = member_of(tenant_b, role="pmo", username="sven")
+    key = Authenticator.objects.create(
+        user=stranger, type=Authenticator.Type.WEBAUTHN, data={"name": "Sven's key"}
+    )
+    client.force_login(pmo)
+    url = f"/accounts/two-factor/webauthn/keys/{key.pk}/remove/"
+    asked = client.post(url)
+    assert asked.status_code == 302 and "/accounts/reauthenticate/" in asked["Location"]
+    client.post(asked["Location"].split("?")[0], {"password": PASSWORD})
+    assert client.post(url).status_code == 404
+    assert client.get(url).status_code == 404
+    rename = url.replace("/remove/", "/edit/")
+    assert client.post(rename, {"name": "Mine now"}).status_code == 404
+    key.refresh_from_db()
+    assert key.data["name"] == "Sven's key"

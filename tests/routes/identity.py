@@ -62,3 +62,29 @@ def record_a_sign_in(world):
 @route("people:person-security-log")
 def person_security_log(world):
     return f"/members/security-log/{world.pmo.public_id}/"
+
+
+@populates
+def register_a_security_key(world):
+    from allauth.mfa.models import Authenticator
+
+    Authenticator.objects.create(
+        user=world.admin,
+        type=Authenticator.Type.WEBAUTHN,
+        data={"name": f"Walk key {world.tenant.slug}", "credential": {}, "passwordless": False},
+    )
+
+
+# Removing a security key: another person's key is not found, whatever the session holds.
+@route("mfa_remove_webauthn", method="post")
+def remove_security_key(world):
+    from allauth.mfa.models import Authenticator
+
+    key = Authenticator.objects.get(user=world.admin, type=Authenticator.Type.WEBAUTHN)
+    return f"/accounts/two-factor/webauthn/keys/{key.pk}/remove/"
+
+
+# Renaming a security key: the same (the walk posts; the password is asked for first).
+@route("mfa_edit_webauthn", method="post")
+def rename_security_key(world):
+    return remove_security_key(world).replace("/remove/", "/edit/")

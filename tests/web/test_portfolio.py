@@ -199,7 +199,7 @@ def test_the_page_costs_the_same_queries_with_10_or_200_engagements(db, client):
     assert page.context["page"].paginator.count == 200
     assert len(table_rows(page)) == 25
     assert with_two_hundred == with_ten
-    assert with_two_hundred <= 8
+    assert with_two_hundred <= 10  # 7, and three for the go-live forecast column (issue 19)
 
 
 def test_another_tenants_engagements_are_never_listed_or_counted(client, world, other_world):
