@@ -23,7 +23,15 @@ class Baseline(TenantOwned):
 
     tenant = tenant_key(db_index=False)
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="baselines")
+    # No database constraint on the references to the plan (here and in the rows below): a
+    # baseline is saved inside a gate's approval, which holds its phases locked, and the
+    # constraint's check would take a share lock on the engagement, each milestone and phase
+    # that a concurrent change holds while it waits for those phases: a deadlock. The rows
+    # are a snapshot (as the event log keeps ``engagement_id`` as a plain number); Django
+    # still cascades and nulls them when a referenced row is deleted.
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, related_name="baselines", db_constraint=False
+    )
     name = models.CharField(max_length=120)
     reason = models.CharField(max_length=16, choices=Reason.choices)
     note = models.CharField(max_length=300, blank=True)
@@ -64,7 +72,9 @@ class BaselineMilestone(TenantOwned):
 
     tenant = tenant_key(db_index=False)
     baseline = models.ForeignKey(Baseline, on_delete=models.CASCADE, related_name="milestones")
-    milestone = models.ForeignKey(Milestone, on_delete=models.SET_NULL, null=True, related_name="+")
+    milestone = models.ForeignKey(
+        Milestone, on_delete=models.SET_NULL, null=True, related_name="+", db_constraint=False
+    )
     phase_kind = models.CharField(max_length=20, choices=Phase.Kind.choices)
     title = models.CharField(max_length=200)
     due_date = models.DateField()
@@ -78,6 +88,8 @@ class BaselineMilestone(TenantOwned):
                 fields=["baseline", "milestone"], name="baseline_milestone_once"
             ),
         ]
+        # The tenant's rows of one baseline: what every read of a baseline asks.
+        indexes = [models.Index(fields=["tenant", "baseline"], name="baseline_milestone_in_tenant")]
 
     def __str__(self) -> str:
         return f"{self.title}: {self.due_date}"
@@ -88,7 +100,9 @@ class BaselinePhase(TenantOwned):
 
     tenant = tenant_key(db_index=False)
     baseline = models.ForeignKey(Baseline, on_delete=models.CASCADE, related_name="phases")
-    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="+")
+    phase = models.ForeignKey(
+        Phase, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
     kind = models.CharField(max_length=20, choices=Phase.Kind.choices)
     position = models.PositiveSmallIntegerField()
     planned_start = models.DateField()
@@ -102,6 +116,7 @@ class BaselinePhase(TenantOwned):
         constraints = [
             models.UniqueConstraint(fields=["baseline", "phase"], name="baseline_phase_once"),
         ]
+        indexes = [models.Index(fields=["tenant", "baseline"], name="baseline_phase_in_tenant")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.planned_start} to {self.planned_end}"

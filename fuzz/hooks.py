@@ -32,6 +32,11 @@ def _name_demo_objects(body: dict[str, Any]) -> None:
     for field, variable in REFERENCES.items():
         if field in body:
             body[field] = os.environ[variable]
+    if isinstance(body.get("ids"), list) and isinstance(body.get("change"), dict):
+        # A bulk change selects milestones: the demo's (an id nobody can see is a 400), and
+        # names the demo's people and dates like any other body.
+        body["ids"] = [os.environ["ST_MILESTONE"]]
+        _name_demo_objects(body["change"])
     if isinstance(body.get("depends_on"), list):
         body["depends_on"] = [os.environ["ST_DEPENDENCY"] for _ in body["depends_on"][:1]]
     if isinstance(body.get("measured_on"), str) and body["measured_on"] > _today():

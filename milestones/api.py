@@ -369,6 +369,8 @@ class MilestoneViewSet(ApiViewSet):
     queryset = Milestone.objects.none()  # the model, for the schema
     serializer_class = MilestoneSerializer
     filterset_class = MilestoneFilter
+    # An undo names a bulk change in its body: one not yours (or none) is a 404.
+    not_found_actions = ("bulk_undo",)
 
     def get_queryset(self):
         return Milestone.objects.visible_to(self.actor)

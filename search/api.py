@@ -164,6 +164,10 @@ class SearchViewSet(ApiViewSet):
             if len(params.getlist(name)) > 1:
                 errors[name] = ["Give this parameter once."]
                 continue
+            if name != "q" and params.get(name) == "":
+                # As every filter of the API: an empty value is refused, not read as absent.
+                errors[name] = ["Give a value, or leave the parameter out."]
+                continue
             try:
                 cleaned[key] = check()
             except InvalidInput as refused:

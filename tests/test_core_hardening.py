@@ -100,7 +100,8 @@ def test_one_service_call_is_one_operation_with_one_correlation_id(world):
     start_transition(actor=world.pmo, engagement=world.engagement)
     pass_gate(world, "kickoff")
     approval = Event.objects.filter(operation="gate.approved")
-    assert {e.object_type for e in approval} == {"gate", "gate_decision", "phase"}
+    # The gate, its decision, the two phases it moves, and the baseline it saves (issue 19).
+    assert {e.object_type for e in approval} == {"gate", "gate_decision", "phase", "baseline"}
     assert approval.values("correlation_id").distinct().count() == 1
     # The next phase opened in the same operation.
     assert approval.filter(object_type="phase").count() == 2

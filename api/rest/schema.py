@@ -198,7 +198,11 @@ class ApiAutoSchema(AutoSchema):
 
     def _error_codes(self) -> list[str]:
         codes = ["400", "401", "403", "406", "429"]
-        if self._is_detail():
+        # A detail path names an object; so does the body of an action a viewset lists in
+        # ``not_found_actions`` (e.g. the bulk change an undo names): either may not be found.
+        if self._is_detail() or getattr(self.view, "action", None) in getattr(
+            self.view, "not_found_actions", ()
+        ):
             codes.append("404")
         if self.method in {"POST", "PUT", "PATCH", "DELETE"}:
             codes += ["409", "413", "415"]

@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # allauth.mfa's security-key list loads {% load humanize %}.
+    "django.contrib.humanize",
     "rest_framework",
     "django_filters",
     "drf_spectacular",

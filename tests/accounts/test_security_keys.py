@@ -55,3 +55,18 @@ def test_another_persons_security_key_cannot_be_removed(client, tenant_a, tenant
     assert client.post(rename, {"name": "Mine now"}).status_code == 404
     key.refresh_from_db()
     assert key.data["name"] == "Sven's key"
+
+
+def test_the_list_of_ones_security_keys_shows_them(client, tenant_a, member_of):
+    """The page of one's keys renders (allauth's template needs django.contrib.humanize)."""
+    pmo = member_of(tenant_a, role="pmo", username="priya")
+    Authenticator.objects.create(
+        user=pmo, type=Authenticator.Type.WEBAUTHN, data={"name": "Desk YubiKey", "credential": {}}
+    )
+    client.force_login(pmo)
+    page = client.get("/accounts/two-factor/webauthn/")
+    if page.status_code == 302:  # asked for the password again first
+        client.post(page["Location"].split("?")[0], {"password": PASSWORD})
+        page = client.get("/accounts/two-factor/webauthn/")
+    assert page.status_code == 200
+    assert "Desk YubiKey" in page.content.decode()

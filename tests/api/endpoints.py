@@ -557,6 +557,11 @@ ENDPOINTS = [
     ),
     *ROSTER_ENDPOINTS,
     *BASELINE_ENDPOINTS,
+    # Search looks in the caller's tenant only, whichever world's words it is given: the
+    # access tests check that nothing of another tenant (names, titles) comes back.
+    Endpoint(
+        "search", "get", lambda w: f"{V1}/search/?q={w.engagement.name.split()[0]}", names=LIST
+    ),
     Endpoint("raid items list", "get", listing("/raid-items/"), names=LIST),
     Endpoint("raid item", "get", raid_item),
     Endpoint(

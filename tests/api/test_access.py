@@ -137,5 +137,5 @@ def test_the_table_covers_every_api_operation(home):
     tabled = set()
     for endpoint in ENDPOINTS:
         url, _body = build(home, endpoint)
-        tabled.add((resolve(url).url_name, endpoint.method))
+        tabled.add((resolve(url.split("?")[0]).url_name, endpoint.method))
     assert routed == tabled

@@ -65,9 +65,12 @@ def real_ids(api, token) -> dict[str, str]:
         "roster/people",
         "roster/results",
         "roster/access-steps",
+        "baselines",
     ):
         rows = api.get(f"/api/v1/{resource}/", token=token).json()["results"]
         found[f"/api/v1/{resource}/"] = rows[0]["id"]
+    # An engagement's forecast is read by the engagement's id.
+    found["/api/v1/forecasts/"] = found["/api/v1/engagements/"]
     return found
 
 

@@ -131,7 +131,7 @@ def test_milestones_of_the_engagement_page_by_keyboard(browser, live_server, scr
     page = context.new_page()
     sign_in(page, live_server, world.provider_lead.username)
     page.goto(f"{live_server.url}/engagements/{world.engagement.public_id}/")
-    page.get_by_role("heading", name="Milestones").wait_for()
+    page.get_by_role("heading", name="Milestones", exact=True).wait_for()
 
     page.keyboard.press("j")
     page.keyboard.press("j")
@@ -144,20 +144,12 @@ def test_milestones_of_the_engagement_page_by_keyboard(browser, live_server, scr
     page.get_by_role("button", name="Close").click()
     page.get_by_role("dialog", name="Keyboard shortcuts").wait_for(state="hidden")
 
-    # x ticks the row's tick box, once rows have one (bulk changes add it): one stands in here.
-    page.evaluate(
-        """row => {
-            const box = document.createElement("input");
-            box.type = "checkbox";
-            box.setAttribute("aria-label", "Select this milestone");
-            document.getElementById(row).cells[0].prepend(box);
-        }""",
-        row,
-    )
+    # x ticks the row's box for a bulk change, and x again unticks it.
+    box = page.locator(f"#{row} input.bulk-select")
     page.keyboard.press("x")
-    assert page.locator(f"#{row} input[type=checkbox]").is_checked()
+    assert box.is_checked()
     page.keyboard.press("x")
-    assert not page.locator(f"#{row} input[type=checkbox]").is_checked()
+    assert not box.is_checked()
     assert current_row(page) == row
 
     page.keyboard.press("e")
@@ -168,7 +160,7 @@ def test_milestones_of_the_engagement_page_by_keyboard(browser, live_server, scr
     small = phone.new_page()
     sign_in(small, live_server, world.provider_lead.username)
     small.goto(f"{live_server.url}/engagements/{world.engagement.public_id}/")
-    small.get_by_role("heading", name="Milestones").wait_for()
+    small.get_by_role("heading", name="Milestones", exact=True).wait_for()
     no_sideways_scroll(small)
     screenshot(small, "engagement-keys-phone")
     phone.close()

@@ -90,6 +90,7 @@ def test_each_page_fits_and_reaches_every_tab(browser, live_server, screenshot, 
             "KPIs",
             "RAID",
             "Roster",
+            "Baselines",
             "Exports",
             "Administer",
         ], name

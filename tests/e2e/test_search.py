@@ -87,7 +87,10 @@ def test_a_pmo_finds_by_words_only_a_comment_or_a_response_holds(browser, live_s
     page.wait_for_url("**/search/?q=numbat")
     comments = page.locator("#results-milestone_comment")
     assert comments.locator("mark").first.inner_text() == "numbat"
-    assert "<b>numbat</b>" in comments.inner_text()  # shown as typed, never as markup
+    # Never as markup: the snippet shows the tag as typed (SQLite) or leaves it out (PostgreSQL's
+    # headline drops HTML tags from its excerpt); the comment's page shows it as typed.
+    assert comments.locator("b").count() == 0
+    assert "numbat</b> drill" in comments.inner_text() or "numbat drill" in comments.inner_text()
     shoot(page, "02-comment-found")
     comments.get_by_role("link").first.click()
     page.wait_for_url("**/milestones/**")

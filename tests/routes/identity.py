@@ -68,8 +68,10 @@ def person_security_log(world):
 def register_a_security_key(world):
     from allauth.mfa.models import Authenticator
 
+    # The bystander's (not the admin's or PMO's, whom the CSP walk signs in as: this key's
+    # credential is made up, and their pages would try to use it).
     Authenticator.objects.create(
-        user=world.admin,
+        user=world.bystander,
         type=Authenticator.Type.WEBAUTHN,
         data={"name": f"Walk key {world.tenant.slug}", "credential": {}, "passwordless": False},
     )
@@ -80,7 +82,7 @@ def register_a_security_key(world):
 def remove_security_key(world):
     from allauth.mfa.models import Authenticator
 
-    key = Authenticator.objects.get(user=world.admin, type=Authenticator.Type.WEBAUTHN)
+    key = Authenticator.objects.get(user=world.bystander, type=Authenticator.Type.WEBAUTHN)
     return f"/accounts/two-factor/webauthn/keys/{key.pk}/remove/"
 
 
