@@ -49,6 +49,15 @@ with tenant_context(tenant):
         "ST_OWNER": str(provider_lead.public_id),
         "ST_MEMBER": str(admin.public_id),
         "ST_MILESTONE": str(milestone.public_id),
+        # Another open one for bulk changes (the run deletes ST_MILESTONE with its DELETE): the
+        # launch has no other, so one of another engagement of the demo.
+        "ST_BULK_MILESTONE": str(
+            Milestone.objects.exclude(status__in=["done", "cancelled"])
+            .exclude(pk__in=[milestone.pk, dependency.pk])
+            .order_by("-phase__position", "id")
+            .first()
+            .public_id
+        ),
         "ST_DEPENDENCY": str(dependency.public_id),
         "ST_GATE": str(gate.public_id),
         "ST_CRITERION": str(gate.criteria.order_by("position").first().public_id),

@@ -33,9 +33,9 @@ def _name_demo_objects(body: dict[str, Any]) -> None:
         if field in body:
             body[field] = os.environ[variable]
     if isinstance(body.get("ids"), list) and isinstance(body.get("change"), dict):
-        # A bulk change selects milestones: the demo's (an id nobody can see is a 400), and
-        # names the demo's people and dates like any other body.
-        body["ids"] = [os.environ["ST_MILESTONE"]]
+        # A bulk change selects milestones: one of the demo's that the run never deletes (an
+        # id nobody can see is a 400), and names the demo's people and dates like any body.
+        body["ids"] = [os.environ["ST_BULK_MILESTONE"]]
         _name_demo_objects(body["change"])
     if isinstance(body.get("depends_on"), list):
         body["depends_on"] = [os.environ["ST_DEPENDENCY"] for _ in body["depends_on"][:1]]

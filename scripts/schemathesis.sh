@@ -48,7 +48,11 @@ if [[ $database_url == postgres://* ]]; then
 fi
 .venv/bin/python manage.py migrate --noinput >/dev/null
 .venv/bin/python manage.py load_demo >/dev/null 2>&1
-.venv/bin/python manage.py shell <fuzz/fixture.py 2>/dev/null | grep '^export ' >"$work/fixture.sh"
+if ! .venv/bin/python manage.py shell <fuzz/fixture.py >"$work/fixture.out" 2>&1; then
+  echo "schemathesis: fuzz/fixture.py failed: $(tail -n 1 "$work/fixture.out")" >&2
+  exit 1
+fi
+grep '^export ' "$work/fixture.out" >"$work/fixture.sh"
 # shellcheck disable=SC1091
 source "$work/fixture.sh"
 
