@@ -31,6 +31,11 @@ class SlipEpisode(TenantOwned):
 
     objects = EngagementScopedManager()
 
+    # In the audit trail, and so in the change feed and webhooks: an episode opened, its
+    # forecast moved, or it ended (``forecast.contributions.feed``).
+    AUDIT_TYPE = "slip_episode"
+    AUDIT_FIELDS = ("engagement", "started_on", "ended_on", "target", "forecast", "worst_forecast")
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -56,3 +61,7 @@ class SlipEpisode(TenantOwned):
     @property
     def open(self) -> bool:
         return self.ended_on is None
+
+    @property
+    def audit_engagement(self) -> Engagement:
+        return self.engagement

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from django.db import transaction
 
+from audit import services as audit
 from engagements.models import Engagement
 from engagements.reminders import QUIET_STATUSES
 from forecast.models import SlipEpisode
@@ -36,21 +37,25 @@ def refresh_slip_episodes(
         episode = open_episodes.get(engagement.pk)
         late = go_live is not None and go_live.late and engagement.status not in QUIET_STATUSES
         if late and episode is None:
-            opened.append(
-                SlipEpisode.objects.create(
-                    tenant_id=engagement.tenant_id,
-                    engagement=engagement,
-                    started_on=found.today,
-                    target=go_live.target,
-                    forecast=go_live.date,
-                    worst_forecast=go_live.date,
-                )
+            episode = SlipEpisode.objects.create(
+                tenant_id=engagement.tenant_id,
+                engagement=engagement,
+                started_on=found.today,
+                target=go_live.target,
+                forecast=go_live.date,
+                worst_forecast=go_live.date,
             )
+            audit.record_created(actor=None, instance=episode)
+            opened.append(episode)
         elif late and episode.forecast != go_live.date:
+            before = audit.snapshot(episode)
             episode.forecast = go_live.date
             episode.worst_forecast = max(episode.worst_forecast, go_live.date)
             episode.save(update_fields=["forecast", "worst_forecast"])
+            audit.record_updated(actor=None, instance=episode, before=before)
         elif not late and episode is not None:
+            before = audit.snapshot(episode)
             episode.ended_on = found.today
             episode.save(update_fields=["ended_on"])
+            audit.record_updated(actor=None, instance=episode, before=before, note="back on target")
     return opened

@@ -4,6 +4,7 @@ appear in the feed, as the API resource it names shows them."""
 
 from __future__ import annotations
 
+import datetime
 from operator import attrgetter
 
 import pytest
@@ -14,8 +15,30 @@ from tests.api.endpoints import a_raid_item, a_webhook
 from tests.api.roster_objects import a_result, a_roster_person, an_access_step
 
 V1 = "/api/v1"
+
+
 # Resources whose objects the API world does not hold until one is made.
+def a_slip_episode(world):
+    """The go-live forecast passed its target: an episode, as the service records it."""
+    from django.db import transaction
+
+    from audit import services as audit
+    from forecast.models import SlipEpisode
+
+    with transaction.atomic():
+        episode = SlipEpisode.objects.create(
+            tenant_id=world.tenant.pk,
+            engagement=world.engagement,
+            started_on=datetime.date(2026, 2, 2),
+            target=datetime.date(2026, 4, 1),
+            forecast=datetime.date(2026, 4, 20),
+            worst_forecast=datetime.date(2026, 4, 20),
+        )
+        audit.record_created(actor=None, instance=episode)
+
+
 MAKERS = {
+    "forecast": a_slip_episode,
     "raid-item": a_raid_item,
     "webhook": a_webhook,
     "roster-person": a_roster_person,

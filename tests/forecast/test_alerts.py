@@ -104,3 +104,24 @@ def test_the_tenant_task_refreshes_every_running_engagement(world, other_world):
     assert list(SlipEpisode.objects.values_list("engagement_id", flat=True)) == [
         world.engagement.pk
     ]
+
+
+def test_an_episode_opening_moving_and_ending_is_in_the_audit_trail_and_the_feed(world):
+    """Each change of an episode is an event (so the change feed and webhooks carry it, as the
+    engagement's forecast), written by nobody: the forecast moved on its own."""
+    from audit.models import Event
+
+    (episode,) = slip(world)
+    Milestone.objects.filter(engagement=world.engagement).update(
+        status="done", completed_at=at("2026-01-14", 10)
+    )
+    slip(world, datetime.date(2026, 1, 15))
+    events = list(
+        Event.objects.filter(object_type="slip_episode", object_id=str(episode.public_id))
+        .order_by("position")
+        .values_list("action", "actor_id", "note")
+    )
+    assert events == [("created", None, ""), ("updated", None, "back on target")]
+    ended = Event.objects.get(object_id=str(episode.public_id), action="updated")
+    assert ended.changes == {"ended_on": [None, "2026-01-15"]}
+    assert ended.position is not None  # in the change feed
