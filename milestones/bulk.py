@@ -638,12 +638,17 @@ def chosen_person(*, tenant_id: int, public_id: Any) -> list[Person]:
     return [Person(public_id=str(person.public_id), name=str(person))]
 
 
-def bar_context(*, engagement_ids: Iterable[int], next_url: str) -> dict[str, Any]:
-    """What a page with the bulk bar (``milestones/partials/bulk_bar.html``) gives it."""
+def bar_context(
+    *, engagement_ids: Iterable[int], next_url: str, actor: User | None = None
+) -> dict[str, Any]:
+    """What a page with the bulk bar (``milestones/partials/bulk_bar.html``) gives it: with
+    ``actor``, also their last bulk change while it may still be undone (one query, two when
+    there is a recent one), so the bar offers its Undo."""
     return {
         "bulk_statuses": Milestone.Status.choices,
         "bulk_owners": owner_choices(engagement_ids=engagement_ids),
         "bulk_next": next_url,
+        "bulk_undoable": last_undoable_bulk_change(actor=actor) if actor is not None else None,
     }
 
 

@@ -157,3 +157,31 @@ def test_someone_elses_bulk_change_is_not_found(client, signed_in, world):
     client.force_login(world.pmo)
     assert client.get(done_url).status_code == 404
     assert client.post(done_url + "undo/", {}).status_code == 404
+
+
+def test_the_engagement_page_and_my_work_offer_to_undo_ones_last_bulk_change(
+    signed_in, world, time_machine
+):
+    """The offer shows where one works, for the undo's ten minutes, and goes once undone."""
+    time_machine.move_to("2026-02-02 09:00:00+00:00", tick=False)
+    engagement_page = f"/engagements/{world.engagement.public_id}/"
+    offer = re.compile(r'id="bulk-undo-offer" href="(/milestones/bulk/[0-9a-f-]{36}/)"')
+    assert not offer.search(signed_in.get(engagement_page).content.decode())
+
+    answer = signed_in.post(APPLY, form(chosen(world, 2), due_date="2026-03-02", mode="allowed"))
+    done_url = answer["Location"]
+    for url in (engagement_page, "/my-work/"):
+        found = offer.search(signed_in.get(url).content.decode())
+        assert found and found.group(1) == done_url.split("?")[0], url
+    # Someone else has nothing to undo.
+    signed_in.force_login(world.client_lead)
+    assert not offer.search(signed_in.get(engagement_page).content.decode())
+    signed_in.force_login(world.provider_lead)
+
+    time_machine.move_to("2026-02-02 09:11:00+00:00", tick=False)
+    assert not offer.search(signed_in.get(engagement_page).content.decode())
+
+    time_machine.move_to("2026-02-02 09:00:30+00:00", tick=False)
+    operation = done_url.split("/")[3]
+    signed_in.post(f"/milestones/bulk/{operation}/undo/", {"next": "/my-work/"})
+    assert not offer.search(signed_in.get(engagement_page).content.decode())

@@ -124,7 +124,9 @@ def engagement_detail(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
                 ),
                 # The bar that changes the rows ticked on this page (milestones.views_bulk).
                 **bulk.bar_context(
-                    engagement_ids=[engagement.pk], next_url=request.get_full_path()
+                    engagement_ids=[engagement.pk],
+                    next_url=request.get_full_path(),
+                    actor=request.user,
                 ),
                 "timeline": build_timeline(
                     engagement=engagement,

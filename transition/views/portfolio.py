@@ -92,6 +92,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
                     item.engagement.pk for item in page.items if item.kind == "milestone"
                 },
                 next_url=request.get_full_path(),
+                actor=request.user,
             )
         )
     template = "transition/my_work.html"
