@@ -100,6 +100,16 @@ def test_a_provider_lead_moves_twelve_due_dates_sees_two_refused_applies_and_und
             milestone.refresh_from_db()
             assert milestone.due_date == moved_to
     shoot(page, "03-applied-with-undo")
+    done_url = page.url
+
+    # Back on the engagement page, the bar offers to undo it, and leads back to its page.
+    page.goto(f"{live_server.url}/engagements/{world.engagement.public_id}/")
+    offer = page.get_by_role("link", name="Your last bulk change can still be undone")
+    offer.wait_for()
+    shoot(page, "03b-engagement-offers-undo")
+    offer.click()
+    page.get_by_role("heading", name="Bulk change applied").wait_for()
+    assert page.url.split("?")[0] == done_url.split("?")[0]
 
     page.get_by_role("button", name="Undo this change").click()
     page.get_by_role("heading", name="Bulk change undone").wait_for()
