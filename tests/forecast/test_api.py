@@ -4,10 +4,18 @@ engagement's id; another tenant's engagement, or one the caller is not in, is a 
 from __future__ import annotations
 
 import pytest
+import time_machine
 
 from tests.api.conftest import build_api_world
 
-pytestmark = [pytest.mark.django_db, pytest.mark.dates("2026-01-20T12:00:00+00:00")]
+# Its figures are of one day (the answers name it): pinned there, never moved to another.
+pytestmark = [pytest.mark.django_db]
+
+
+@pytest.fixture(autouse=True)
+def _on_day_15():
+    with time_machine.travel("2026-01-20T12:00:00+00:00", tick=True):
+        yield
 
 
 @pytest.fixture
